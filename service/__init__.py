@@ -1,0 +1,59 @@
+"""sanctions-kb: curated, cited facts about the UN Security Council's August 2017 sanctions on North Korea."""
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from .api import Api
+from .config import Config
+from .db import init_db
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Create the application: settings, database, API and its blueprints."""
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    app.config.update(config or {})
+    app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
+    init_db(app)
+
+    from . import (
+        entities,
+        events,
+        figures,
+        health,
+        measures,
+        resolutions,
+        search,
+        sources,
+        statements,
+        topics,
+    )
+    from .cli import register_commands
+    from .docs import assets
+
+    api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
+    for module in (sources, entities, resolutions, measures, figures, events, statements, topics, search, health):
+        api.register_blueprint(module.blp)
+    api.document_conditional_gets()
+    app.register_blueprint(assets)
+    register_commands(app)
+    return app
+
+
+API_DESCRIPTION = """\
+Curated, cited facts about UN Security Council resolution 2371 (5 August 2017), the sanctions it put on
+North Korea, and the diplomacy around it in Manila. Every fact embeds its `citations`: the source id
+and the exact passage (`quote`) with its offsets (`start`, `end`, in Unicode code points) such that
+`GET /api/v1/sources/{source}/text` sliced at `[start:end]` equals the quote. Facts taken from public
+record rather than the articles cite a source of kind `reference`, with no quote.
+
+**Lists** return a JSON array, `page_size` (1-100, default 20) items at a time; page metadata is in
+the `X-Pagination` header and links to other pages in the RFC 8288 `Link` header. An unknown query
+parameter, an invalid value, an id that does not exist, or a page past the end is an error.
+
+**Errors** are RFC 9457 problem details (`application/problem+json`) with `type`, `title`, `status`,
+`detail` and `instance`; invalid input adds `errors`, by location and parameter.
+
+**Caching**: every successful GET carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
+"""

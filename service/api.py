@@ -1,0 +1,172 @@
+"""The Api subclass: one error shape (RFC 9457 problem details), pagination, ETags, and their documentation."""
+
+from __future__ import annotations
+
+import http
+import json
+import math
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from flask import Flask, Response, request
+from flask_smorest import Api as BaseApi
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+
+from schemas import ProblemSchema
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Api(BaseApi):
+    """flask-smorest's Api with problem+json errors and documented ETag and pagination headers."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        # Anything that escapes a view, not only HTTPException, still answers as problem+json.
+        app.register_error_handler(Exception, self.handle_unexpected_exception)
+        app.after_request(add_etag)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error, as RFC 9457 problem details.", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or data.get("errors")
+        detail = data.get("message") or _describe_messages(messages) or error.description
+        return problem(error.code or 500, detail, errors=messages, headers=data.get("headers"))
+
+    def handle_unexpected_exception(self, error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return self.handle_http_exception(error)
+        from flask import current_app
+
+        current_app.logger.exception("unhandled error on %s", request.path)
+        return self.handle_http_exception(InternalServerError())
+
+    def document_conditional_gets(self) -> None:
+        """Document on every GET operation the ETag header, If-None-Match and the 304 answer."""
+        for operations in self.spec._paths.values():
+            operation = operations.get("get")
+            if operation is None:
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("name") == "If-None-Match" for p in parameters if isinstance(p, dict)):
+                parameters.append({
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": "An ETag from an earlier response; the service answers 304 if it still matches.",
+                    "schema": {"type": "string"},
+                    "example": '"5c0e1b3c2c1a4f7b9c8d"',
+                })
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if str(status) == "200" and isinstance(response, dict):
+                    response.setdefault("headers", {})["ETag"] = {
+                        "description": "Validator of this response, for conditional GETs with If-None-Match.",
+                        "schema": {"type": "string"},
+                    }
+            responses.setdefault("304", {"description": "Not Modified: the If-None-Match ETag still matches."})
+
+
+def problem(status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None) -> Response:
+    """Build an RFC 9457 problem details response."""
+    body = {
+        "type": "about:blank",
+        "title": http.HTTPStatus(status).phrase if status in http.HTTPStatus._value2member_map_ else "Error",
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _describe_messages(messages: dict | None) -> str | None:
+    """Turn webargs' {location: {field: [msg]}} into one readable sentence."""
+    if not messages:
+        return None
+    parts = []
+    for location, fields in messages.items():
+        if not isinstance(fields, dict):
+            parts.append(f"{location}: {fields}")
+            continue
+        noun = {"query": "query parameter", "json": "body field", "headers": "header"}.get(location, location)
+        for name, field_messages in fields.items():
+            text = " ".join(map(str, field_messages)) if isinstance(field_messages, list) else str(field_messages)
+            if text == "Unknown field.":
+                text = "Unknown parameter: this endpoint does not take it."
+            parts.append(f"{noun} '{name}': {text}")
+    return "Invalid request: " + "; ".join(parts)
+
+
+def add_etag(response: Response) -> Response:
+    """Give every successful GET an ETag and answer 304 to a matching If-None-Match."""
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+PAGINATION_HEADERS = {
+    "X-Pagination": {
+        "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
+        "previous_page and next_page (the last two only when they exist).",
+        "schema": {"type": "string"},
+        "example": '{"total": 43, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}',
+    },
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "schema": {"type": "string"},
+        "example": '</api/v1/entities?page=2&page_size=20>; rel="next", </api/v1/entities?page=3&page_size=20>; rel="last"',
+    },
+}
+
+
+def paginate(query, args: dict, dump: Callable[[list], list] | None = None):
+    """Return one page of a peewee query (already ordered) and its pagination headers; 404 past the end."""
+    page, page_size = args["page"], args["page_size"]
+    total = query.count()
+    total_pages = max(1, math.ceil(total / page_size))
+    if page > total_pages:
+        raise NotFound(f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)")
+    items = list(query.paginate(page, page_size))
+    if dump is not None:
+        items = dump(items)
+    return items, pagination_headers(page, page_size, total, total_pages)
+
+
+def pagination_headers(page: int, page_size: int, total: int, total_pages: int) -> dict[str, str]:
+    meta = {"total": total, "total_pages": total_pages, "first_page": 1, "last_page": total_pages, "page": page}
+    if page > 1:
+        meta["previous_page"] = page - 1
+    if page < total_pages:
+        meta["next_page"] = page + 1
+
+    def url(number: int) -> str:
+        params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size")]
+        params += [("page", str(number)), ("page_size", str(page_size))]
+        return f"{request.path}?{urlencode(params)}"
+
+    links = [f'<{url(1)}>; rel="first"']
+    if "previous_page" in meta:
+        links.append(f'<{url(page - 1)}>; rel="prev"')
+    if "next_page" in meta:
+        links.append(f'<{url(page + 1)}>; rel="next"')
+    links.append(f'<{url(total_pages)}>; rel="last"')
+    return {"X-Pagination": json.dumps(meta), "Link": ", ".join(links)}

@@ -1,0 +1,129 @@
+"""Command line: `sanctions-kb init | check | serve | cite` (and Flask's own commands)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import models as m
+from .db import db
+from .knowledge import KnowledgeError, load_knowledge, read_knowledge
+
+
+def _knowledge():
+    return read_knowledge(current_app.config["KB_FIXTURES_DIR"], current_app.config["KB_SEEDS_DIR"])
+
+
+def initialise_database(force: bool = False) -> tuple[bool, int]:
+    """Create missing tables and load the fixtures unless the same ones are loaded; return (loaded, facts)."""
+    from .search import create_search_index
+
+    knowledge = _knowledge()
+    with db.connection_context():
+        db.create_tables(m.MODELS, safe=True)
+        create_search_index()
+        loaded = load_knowledge(knowledge, force=force)
+    return loaded, knowledge.fact_count
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Reload the fixtures even if the same ones are already loaded.")
+@with_appcontext
+def init_command(force: bool) -> None:
+    """Create the tables and load the fixtures (idempotent)."""
+    try:
+        loaded, facts = initialise_database(force=force)
+    except KnowledgeError as error:
+        _fail(error)
+    where = current_app.config["DATABASE_URL"]
+    click.echo(f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do")
+
+
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Verify every fixture and citation against the seeds, without touching a database."""
+    try:
+        knowledge = _knowledge()
+    except KnowledgeError as error:
+        _fail(error)
+    sources = len(knowledge.sources)
+    citations = sum(len(r["citations"]) for records in knowledge.records.values() for r in records if "citations" in r)
+    click.echo(f"ok: {knowledge.fact_count} facts, {citations} citations, {sources} sources verified")
+
+
+def _fail(error: KnowledgeError) -> None:
+    click.echo(f"{len(error.problems)} problem(s) found:", err=True)
+    for problem in error.problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+@click.command("cite")
+@click.argument("source_id")
+@click.argument("quote")
+@click.option("--occurrence", type=int, default=None, help="Which occurrence (1-based) when the quote appears more than once.")
+@with_appcontext
+def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
+    """Print the citation JSON (with offsets) for QUOTE in the article SOURCE_ID."""
+    seeds = Path(current_app.config["KB_SEEDS_DIR"])
+    for meta_path in sorted(seeds.glob("*.json")):
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("id") == source_id:
+            text = (seeds / meta["file"]).read_text(encoding="utf-8")
+            break
+    else:
+        raise click.ClickException(f"no article with id {source_id!r} in {seeds}")
+    starts, at = [], text.find(quote)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(quote, at + 1)
+    if not starts:
+        raise click.ClickException(f"the quote is not in {source_id!r} (it must be copied verbatim)")
+    if len(starts) > 1 and occurrence is None:
+        raise click.ClickException(f"the quote occurs {len(starts)} times, at {starts}; choose one with --occurrence")
+    start = starts[(occurrence or 1) - 1]
+    click.echo(json.dumps({"source": source_id, "quote": quote, "start": start, "end": start + len(quote)}, ensure_ascii=False))
+
+
+@click.command("serve")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: WEB_CONCURRENCY or 2).")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Initialise the database if needed, then serve the API with gunicorn."""
+    try:
+        loaded, facts = initialise_database()
+    except KnowledgeError as error:
+        _fail(error)
+    click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {current_app.config['DATABASE_URL']}")
+    args = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}"]
+    if workers:
+        args += ["--workers", str(workers)]
+    args.append("service.wsgi:app")
+    sys.stdout.flush()
+    os.execv(sys.executable, args)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, check_command, cite_command, serve_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the `sanctions-kb` console script."""
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False, help=__doc__)
+    cli.main(prog_name="sanctions-kb")

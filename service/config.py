@@ -1,0 +1,27 @@
+"""Settings, read from the environment with defaults."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Every setting of the service; each one is documented in the README's configuration table."""
+
+    # Database URL understood by peewee's playhouse.db_url: sqlite:///relative.db, sqlite:////abs/path.db,
+    # postgresql://user@host:5432/name.
+    DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///sanctions-kb.sqlite3")
+    # Where the curated facts and the source articles are read from.
+    KB_FIXTURES_DIR = os.environ.get("KB_FIXTURES_DIR", str(PROJECT_ROOT / "fixtures"))
+    KB_SEEDS_DIR = os.environ.get("KB_SEEDS_DIR", str(PROJECT_ROOT / "seeds"))
+
+    API_TITLE = "sanctions-kb"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Swagger UI's assets are served by the service itself (see service/docs.py), never from a CDN.
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    OPENAPI_REDOC_PATH = None

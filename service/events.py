@@ -1,0 +1,51 @@
+"""Events: meetings, encounters, calls, tests and votes."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas import EventSchema
+from schemas.queries import EventQueryArgs
+
+from . import models as m
+from .api import PAGINATION_HEADERS, paginate
+from .facts import event_records, get_or_404, require_known
+
+blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Meetings, encounters, calls, missile tests, tweets and votes, with participants, place and date.")
+
+
+@blp.route("")
+class Events(MethodView):
+    @blp.arguments(EventQueryArgs, location="query", unknown="raise")
+    @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
+    def get(self, args):
+        """List events
+
+        Filter by kind, participant, place and date range (`from`/`to`, inclusive; events of unknown
+        date are left out when a range is given). Ordered by date (unknown dates last), then id.
+        """
+        query = m.Event.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), m.Event.id)
+        if "kind" in args:
+            query = query.where(m.Event.kind == args["kind"])
+        if "participant" in args:
+            require_known("participant", args["participant"], m.Entity, "entity")
+            query = query.where(m.Event.id.in_(m.EventParticipant.select(m.EventParticipant.event).where(m.EventParticipant.entity == args["participant"])))
+        if "place" in args:
+            require_known("place", args["place"], m.Entity, "place", ("place", "country"))
+            query = query.where(m.Event.place == args["place"])
+        if "from_" in args:
+            query = query.where(m.Event.occurred_on >= args["from_"])
+        if "to" in args:
+            query = query.where(m.Event.occurred_on <= args["to"])
+        return paginate(query, args, event_records)
+
+
+@blp.route("/<string:event_id>")
+class EventItem(MethodView):
+    @blp.response(200, EventSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, event_id):
+        """Get an event
+
+        One event with its participants, place, date, how the date was derived, and citations.
+        """
+        return event_records([get_or_404(m.Event, event_id, "event")])[0]

@@ -1,0 +1,209 @@
+"""The relational model of the knowledge base."""
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .db import db
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Source(BaseModel):
+    id = CharField(primary_key=True)
+    kind = CharField()  # article | reference
+    title = TextField()
+    publisher = TextField(null=True)
+    author = TextField(null=True)
+    published_on = DateField(null=True)
+    date_precision = CharField()
+    date_derivation = TextField(null=True)
+    dateline = TextField(null=True)
+    url = TextField(null=True)
+    sha256 = CharField(null=True)
+    note = TextField(null=True)
+    text = TextField(null=True)
+
+
+class Entity(BaseModel):
+    id = CharField(primary_key=True)
+    kind = CharField(index=True)
+    name = TextField()
+    aliases = TextField(default="[]")  # a JSON list, kept portable across engines
+    search_key = TextField()  # names and aliases folded for matching, "|"-separated
+    country = ForeignKeyField("self", null=True, backref="nationals", on_delete="RESTRICT")
+    description = TextField()
+
+
+class Role(BaseModel):
+    id = CharField(primary_key=True)
+    entity = ForeignKeyField(Entity, backref="roles", on_delete="CASCADE")
+    title = TextField()
+    organization = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    country = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+
+
+class Resolution(BaseModel):
+    id = CharField(primary_key=True)
+    body = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    number = IntegerField(null=True)
+    symbol = CharField(null=True)
+    adopted_on = DateField(null=True)
+    votes_for = IntegerField(null=True)
+    votes_against = IntegerField(null=True)
+    abstentions = IntegerField(null=True)
+    drafted_by = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    purpose = TextField(null=True)
+
+
+class MemberVote(BaseModel):
+    id = CharField(primary_key=True)
+    resolution = ForeignKeyField(Resolution, backref="votes", on_delete="CASCADE")
+    member = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    vote = CharField()
+
+    class Meta:
+        indexes = ((("resolution", "member"), True),)
+
+
+class Measure(BaseModel):
+    id = CharField(primary_key=True)
+    resolution = ForeignKeyField(Resolution, backref="measures", on_delete="CASCADE")
+    kind = CharField(index=True)
+    commodity = CharField(null=True)
+    description = TextField()
+
+
+class Figure(BaseModel):
+    id = CharField(primary_key=True)
+    subject = CharField(index=True)  # an entity or resolution id, checked by the loader
+    metric = CharField(index=True)
+    value = FloatField()
+    unit = CharField()
+    as_stated = TextField()
+    approximate = BooleanField(default=False)
+    description = TextField(null=True)
+
+
+class Event(BaseModel):
+    id = CharField(primary_key=True)
+    kind = CharField(index=True)
+    title = TextField()
+    occurred_on = DateField(null=True, index=True)
+    date_precision = CharField()
+    date_derivation = TextField(null=True)
+    place = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    description = TextField()
+
+
+class EventParticipant(BaseModel):
+    event = ForeignKeyField(Event, backref="participant_links", on_delete="CASCADE")
+    entity = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("event", "entity"), True),)
+
+
+class Topic(BaseModel):
+    id = CharField(primary_key=True)
+    description = TextField()
+
+
+class Statement(BaseModel):
+    id = CharField(primary_key=True)
+    speaker = ForeignKeyField(Entity, null=True, backref="statements", on_delete="RESTRICT")
+    speaker_as_written = TextField()
+    said_on = DateField(null=True, index=True)
+    date_precision = CharField()
+    date_derivation = TextField(null=True)
+    stance = CharField(index=True)
+    summary = TextField()
+    quote = TextField(null=True)
+    attribution = CharField(index=True)
+    attribution_note = TextField(null=True)
+    event = ForeignKeyField(Event, null=True, backref="statements", on_delete="RESTRICT")
+
+
+class StatementTopic(BaseModel):
+    statement = ForeignKeyField(Statement, backref="topic_links", on_delete="CASCADE")
+    topic = ForeignKeyField(Topic, backref="+", on_delete="RESTRICT")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("statement", "topic"), True),)
+
+
+class StatementReporter(BaseModel):
+    statement = ForeignKeyField(Statement, backref="reporter_links", on_delete="CASCADE")
+    entity = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("statement", "entity"), True),)
+
+
+class Citation(BaseModel):
+    """A passage of a source that supports one fact; fact_type names the fact's table."""
+
+    fact_type = CharField()
+    fact_id = CharField()
+    source = ForeignKeyField(Source, backref="citations", on_delete="RESTRICT")
+    quote = TextField(null=True)
+    start = IntegerField(null=True)
+    end = IntegerField(null=True)
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("fact_type", "fact_id", "position"), True),)
+
+
+class Dataset(BaseModel):
+    """One row: the fingerprint of the fixtures currently loaded, so `init` can be idempotent."""
+
+    fingerprint = CharField()
+    facts = IntegerField()
+    loaded_at = DateTimeField()
+
+
+MODELS = (
+    Source,
+    Entity,
+    Role,
+    Resolution,
+    MemberVote,
+    Measure,
+    Figure,
+    Event,
+    EventParticipant,
+    Topic,
+    Statement,
+    StatementTopic,
+    StatementReporter,
+    Citation,
+    Dataset,
+)
+
+# Which model each citation's fact_type names.
+FACT_MODELS = {
+    "entity": Entity,
+    "role": Role,
+    "resolution": Resolution,
+    "vote": MemberVote,
+    "measure": Measure,
+    "figure": Figure,
+    "event": Event,
+    "statement": Statement,
+}

@@ -1,0 +1,63 @@
+"""Statements: who said what, on which topic, with what stance."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas import StatementSchema
+from schemas.queries import StatementQueryArgs
+
+from . import models as m
+from .api import PAGINATION_HEADERS, paginate
+from .facts import get_or_404, require_known, statement_records
+
+blp = Blueprint("statements", __name__, url_prefix="/api/v1/statements", description="Stated positions: speaker, topics, stance, the verbatim quote and how surely it is attributed.")
+
+
+@blp.route("")
+class Statements(MethodView):
+    @blp.arguments(StatementQueryArgs, location="query", unknown="raise")
+    @blp.response(200, StatementSchema(many=True), headers=PAGINATION_HEADERS)
+    def get(self, args):
+        """List statements
+
+        Filter by speaker, topic, stance, source, attribution, date range (`from`/`to`, inclusive) and
+        text (`q`). Statements whose attribution is `ambiguous` carry a note saying why. Ordered by
+        date (unknown dates last), then id.
+        """
+        S = m.Statement
+        query = S.select().order_by(S.said_on.asc(nulls="LAST"), S.id)
+        if "speaker" in args:
+            require_known("speaker", args["speaker"], m.Entity, "entity")
+            query = query.where(S.speaker == args["speaker"])
+        if "topic" in args:
+            require_known("topic", args["topic"], m.Topic, "topic")
+            query = query.where(S.id.in_(m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == args["topic"])))
+        if "stance" in args:
+            query = query.where(S.stance == args["stance"])
+        if "source" in args:
+            require_known("source", args["source"], m.Source, "source")
+            cited = m.Citation.select(m.Citation.fact_id).where((m.Citation.fact_type == "statement") & (m.Citation.source == args["source"]))
+            query = query.where(S.id.in_(cited))
+        if "attribution" in args:
+            query = query.where(S.attribution == args["attribution"])
+        if "from_" in args:
+            query = query.where(S.said_on >= args["from_"])
+        if "to" in args:
+            query = query.where(S.said_on <= args["to"])
+        if "q" in args:
+            text = args["q"]
+            query = query.where(S.quote.contains(text) | S.summary.contains(text) | S.speaker_as_written.contains(text))
+        return paginate(query, args, statement_records)
+
+
+@blp.route("/<string:statement_id>")
+class StatementItem(MethodView):
+    @blp.response(200, StatementSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, statement_id):
+        """Get a statement
+
+        One statement with its speaker, topics, stance, quote, attribution, the entities it was
+        reported through, its event and citations.
+        """
+        return statement_records([get_or_404(m.Statement, statement_id, "statement")])[0]
