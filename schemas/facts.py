@@ -94,7 +94,7 @@ class SourceSchema(ma.Schema):
 
     id = Slug("Stable id of the source.", "presstv-manila-talks-2017-08-07", required=True)
     kind = Choice(SOURCE_KINDS, "`article`: text held here and quoted; `reference`: public record, cited without quotes.", "article", required=True)
-    file = ma.fields.String(load_only=True, load_default=None, allow_none=True, metadata={"description": "File name of the article's text in seeds/."})
+    file = ma.fields.String(load_only=True, load_default=None, allow_none=True, metadata={"description": "File name of the article's text in seeds/.", "example": "000_04aad605d0849ab7.txt"})
     title = Text("Title as published.", "Philippine capital hosts high-level talks on North Korea", required=True)
     publisher = Text("Who published it; null when the source does not say.", "Press TV", allow_none=True, load_default=None)
     author = Text("Author as printed; null when not given.", "Melinda Barton", allow_none=True, load_default=None)

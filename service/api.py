@@ -40,11 +40,19 @@ class Api(BaseApi):
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
+    def _register_pagination_header(self) -> None:
+        # The lists document their own X-Pagination and Link headers (PAGINATION_HEADERS below) and do not use
+        # flask-smorest's @blp.paginate, whose unused PaginationMetadata schema would otherwise be in the spec.
+        pass
+
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
         detail = data.get("message") or _describe_messages(messages) or error.description
-        return problem(error.code or 500, detail, errors=messages, headers=data.get("headers"))
+        # Keep the headers the exception itself carries (405's Allow, 401's WWW-Authenticate...), not its content type.
+        headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return problem(error.code or 500, detail, errors=messages, headers=headers)
 
     def handle_unexpected_exception(self, error: Exception) -> Response:
         if isinstance(error, HTTPException):
@@ -73,11 +81,72 @@ class Api(BaseApi):
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
                 if str(status) == "200" and isinstance(response, dict):
-                    response.setdefault("headers", {})["ETag"] = {
-                        "description": "Validator of this response, for conditional GETs with If-None-Match.",
-                        "schema": {"type": "string"},
-                    }
-            responses.setdefault("304", {"description": "Not Modified: the If-None-Match ETag still matches."})
+                    response.setdefault("headers", {})["ETag"] = dict(ETAG_HEADER)
+            responses.setdefault("304", {
+                "description": "Not Modified: the If-None-Match ETag still matches.",
+                "headers": {"ETag": dict(ETAG_HEADER)},
+            })
+
+    def document_operations(self) -> None:
+        """Complete every operation's documentation, generically, once all blueprints are registered.
+
+        - `operationId`, when a view does not set one: the summary in camelCase without articles or
+          possessives ("List entities" -> listEntities, "Get an article's text" -> getArticleText);
+        - path parameters `<noun>_id`: a description and, as example, the `id` example of the schema the
+          path's GET answers with (so Swagger UI's "Try it out" is filled with a real id);
+        - lists (operations taking `page`): the 404 they answer for a page past the end.
+        """
+        examples = self._path_parameter_examples()
+        seen: dict[str, str] = {}
+        for path, operations in self.spec._paths.items():
+            for parameter in operations.get("parameters", []):
+                name = parameter.get("name", "")
+                if parameter.get("in") == "path" and name.endswith("_id"):
+                    noun = name[: -len("_id")].replace("_", " ")
+                    parameter.setdefault("description", f"Id of the {noun}: the `id` of its record.")
+                    if name in examples:
+                        parameter.setdefault("example", examples[name])
+            for method, operation in operations.items():
+                if method == "parameters" or not isinstance(operation, dict):
+                    continue
+                operation_id = operation.setdefault("operationId", _operation_id(operation.get("summary") or f"{method} {path}"))
+                if operation_id in seen:
+                    raise ValueError(f"operationId {operation_id!r} of {method.upper()} {path} is already used by {seen[operation_id]}")
+                seen[operation_id] = f"{method.upper()} {path}"
+                parameters = operation.get("parameters", [])
+                if any(isinstance(p, dict) and p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+                    operation.setdefault("responses", {}).setdefault("404", self.spec.components.get_ref("response", "NOT_FOUND"))
+
+    def _path_parameter_examples(self) -> dict[str, str]:
+        """For each path parameter that ends a path, the `id` example of the record the path's GET returns."""
+        schemas = self.spec.to_dict().get("components", {}).get("schemas", {})
+        examples: dict[str, str] = {}
+        for path, operations in self.spec._paths.items():
+            if not path.endswith("}"):
+                continue
+            name = path.rsplit("{", 1)[1].rstrip("}")
+            response = (operations.get("get") or {}).get("responses", {}).get("200") or {}
+            schema = (response.get("content") or {}).get("application/json", {}).get("schema", {}) if isinstance(response, dict) else {}
+            ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
+            example = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}).get("id", {}).get("example")
+            if example is not None:
+                examples.setdefault(name, example)
+        return examples
+
+
+ETAG_HEADER = {
+    "description": "Validator of this response, for conditional GETs with If-None-Match.",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": '"5c0e1b3c2c1a4f7b9c8d"',
+}
+
+
+def _operation_id(summary: str) -> str:
+    """`List a resolution's votes` -> `listResolutionVotes`."""
+    words = [w.removesuffix("'s").removesuffix("\u2019s") for w in summary.split()]
+    words = [w for w in ("".join(c for c in w if c.isalnum()) for w in words if w.lower() not in ("a", "an", "the")) if w]
+    return words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
 def problem(status: int, detail: str, *, errors: dict | None = None, headers: dict | None = None) -> Response:
@@ -127,11 +196,13 @@ PAGINATION_HEADERS = {
     "X-Pagination": {
         "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
         "previous_page and next_page (the last two only when they exist).",
+        "required": True,
         "schema": {"type": "string"},
         "example": '{"total": 43, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}',
     },
     "Link": {
         "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "required": True,
         "schema": {"type": "string"},
         "example": '</api/v1/entities?page=2&page_size=20>; rel="next", </api/v1/entities?page=3&page_size=20>; rel="last"',
     },

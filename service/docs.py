@@ -10,3 +10,9 @@ assets = Blueprint("docs_assets", __name__)
 def swagger_ui_asset(filename: str):
     """Serve a Swagger UI asset (JavaScript, CSS, icons) from the swagger-ui-bundle package."""
     return send_from_directory(str(swagger_ui_path), filename, max_age=3600)
+
+
+@assets.route("/favicon.ico")
+def favicon():
+    """The icon browsers ask for on every page (the docs page included), so that they get no 404."""
+    return send_from_directory(str(swagger_ui_path), "favicon-32x32.png", mimetype="image/png", max_age=86400)

@@ -43,7 +43,7 @@ class Entity(BaseModel):
     name = TextField()
     aliases = TextField(default="[]")  # a JSON list, kept portable across engines
     search_key = TextField()  # names and aliases folded for matching, "|"-separated
-    country = ForeignKeyField("self", null=True, backref="nationals", on_delete="RESTRICT")
+    country = ForeignKeyField("self", null=True, backref="nationals")
     description = TextField()
 
 
@@ -51,27 +51,27 @@ class Role(BaseModel):
     id = CharField(primary_key=True)
     entity = ForeignKeyField(Entity, backref="roles", on_delete="CASCADE")
     title = TextField()
-    organization = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
-    country = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    organization = ForeignKeyField(Entity, null=True, backref="+")
+    country = ForeignKeyField(Entity, null=True, backref="+")
 
 
 class Resolution(BaseModel):
     id = CharField(primary_key=True)
-    body = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    body = ForeignKeyField(Entity, backref="+")
     number = IntegerField(null=True)
     symbol = CharField(null=True)
     adopted_on = DateField(null=True)
     votes_for = IntegerField(null=True)
     votes_against = IntegerField(null=True)
     abstentions = IntegerField(null=True)
-    drafted_by = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    drafted_by = ForeignKeyField(Entity, null=True, backref="+")
     purpose = TextField(null=True)
 
 
 class MemberVote(BaseModel):
     id = CharField(primary_key=True)
     resolution = ForeignKeyField(Resolution, backref="votes", on_delete="CASCADE")
-    member = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    member = ForeignKeyField(Entity, backref="+")
     vote = CharField()
 
     class Meta:
@@ -104,13 +104,13 @@ class Event(BaseModel):
     occurred_on = DateField(null=True, index=True)
     date_precision = CharField()
     date_derivation = TextField(null=True)
-    place = ForeignKeyField(Entity, null=True, backref="+", on_delete="RESTRICT")
+    place = ForeignKeyField(Entity, null=True, backref="+")
     description = TextField()
 
 
 class EventParticipant(BaseModel):
     event = ForeignKeyField(Event, backref="participant_links", on_delete="CASCADE")
-    entity = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    entity = ForeignKeyField(Entity, backref="+")
     position = IntegerField()
 
     class Meta:
@@ -124,7 +124,7 @@ class Topic(BaseModel):
 
 class Statement(BaseModel):
     id = CharField(primary_key=True)
-    speaker = ForeignKeyField(Entity, null=True, backref="statements", on_delete="RESTRICT")
+    speaker = ForeignKeyField(Entity, null=True, backref="statements")
     speaker_as_written = TextField()
     said_on = DateField(null=True, index=True)
     date_precision = CharField()
@@ -134,12 +134,12 @@ class Statement(BaseModel):
     quote = TextField(null=True)
     attribution = CharField(index=True)
     attribution_note = TextField(null=True)
-    event = ForeignKeyField(Event, null=True, backref="statements", on_delete="RESTRICT")
+    event = ForeignKeyField(Event, null=True, backref="statements")
 
 
 class StatementTopic(BaseModel):
     statement = ForeignKeyField(Statement, backref="topic_links", on_delete="CASCADE")
-    topic = ForeignKeyField(Topic, backref="+", on_delete="RESTRICT")
+    topic = ForeignKeyField(Topic, backref="+")
     position = IntegerField()
 
     class Meta:
@@ -148,7 +148,7 @@ class StatementTopic(BaseModel):
 
 class StatementReporter(BaseModel):
     statement = ForeignKeyField(Statement, backref="reporter_links", on_delete="CASCADE")
-    entity = ForeignKeyField(Entity, backref="+", on_delete="RESTRICT")
+    entity = ForeignKeyField(Entity, backref="+")
     position = IntegerField()
 
     class Meta:
@@ -160,7 +160,7 @@ class Citation(BaseModel):
 
     fact_type = CharField()
     fact_id = CharField()
-    source = ForeignKeyField(Source, backref="citations", on_delete="RESTRICT")
+    source = ForeignKeyField(Source, backref="citations")
     quote = TextField(null=True)
     start = IntegerField(null=True)
     end = IntegerField(null=True)

@@ -1,0 +1,153 @@
+"""What the gates (tests marked `gate`) share: finding their tools, and the real service on a loopback port.
+
+A gate whose tool is absent (the `gates` extra, Debian's chromium) is skipped with the reason, so the plain
+`pip install -e ".[test]" && pytest` passes on a machine that has only Python; with KB_GATES=required (as
+scripts/run-gates.sh sets it) a missing tool is a failure instead.
+
+The gate modules share one server per test session: each defines its `live_server` fixture as
+`shared_live_server(request)`, which starts gunicorn on first use and stops it when the session ends.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from service.config import PROJECT_ROOT
+
+INSTALL_HINT = 'install the gates with `scripts/run-gates.sh` (or `pip install -e ".[test,gates]"` and `apt-get install chromium chromium-driver`)'
+
+
+def gates_required() -> bool:
+    return os.environ.get("KB_GATES", "").strip().lower() == "required"
+
+
+def tool_missing(what: str) -> None:
+    """Skip the calling test because `what` is absent, or fail it when KB_GATES=required."""
+    message = f"{what} is not available: {INSTALL_HINT}"
+    if gates_required():
+        pytest.fail(f"KB_GATES=required but {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def optional_import(name: str) -> ModuleType | None:
+    """The module, or None when it is not installed (the test then calls tool_missing)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def require_module(name: str, extra: str = "gates") -> ModuleType:
+    module = optional_import(name)
+    if module is None:
+        tool_missing(f"the Python package {name!r} (extra `{extra}`)")
+    return module
+
+
+def require_executable(path: str, package: str) -> str:
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        tool_missing(f"{path} (Debian package `{package}`)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _console_script(name: str) -> str:
+    """The project's console script installed beside this interpreter (the venv's bin/)."""
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        pytest.fail(f"the `{name}` command is not installed beside {sys.executable}: pip install -e .")
+    return found
+
+
+class LiveServer:
+    """gunicorn serving service.wsgi:app on 127.0.0.1:<free port>, on a fresh SQLite file loaded by `sanctions-kb init`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "gunicorn.log"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{workdir / 'sanctions-kb.sqlite3'}",  # absolute path: sqlite:////tmp/...
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "2",
+            "GUNICORN_CONTROL_SOCKET": "off",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        init = subprocess.run(
+            [_console_script("sanctions-kb"), "init"], cwd=PROJECT_ROOT, env=self.env,
+            capture_output=True, text=True, timeout=300,
+        )
+        if init.returncode != 0:
+            pytest.fail(f"`sanctions-kb init` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf",
+             "--bind", f"127.0.0.1:{self.port}", "service.wsgi:app"],
+            cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"gunicorn did not answer /health within {timeout:.0f} s:\n{self.log()}", pytrace=False)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # graceful: the arbiter stops its workers
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log(self, tail: int = 60) -> str:
+        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines() if self.log_path.exists() else []
+        return "\n".join(lines[-tail:])
+
+
+_server: LiveServer | None = None
+
+
+def shared_live_server(request: pytest.FixtureRequest) -> LiveServer:
+    """The real service, started once per test session for all the gates, and stopped at the session's end."""
+    global _server
+    if _server is None:
+        server = LiveServer(request.config._tmp_path_factory.mktemp("live-server"))
+        request.session.config.add_cleanup(server.stop)
+        server.start()
+        _server = server
+    return _server

@@ -1,0 +1,94 @@
+"""The console commands: check, init, cite."""
+
+import json
+from pathlib import Path
+
+from service import create_app
+from service.cli import check_command, cite_command, init_command
+from tests.conftest import read_fixture, write_fixture
+
+
+def test_check_passes_on_the_curated_fixtures(runner):
+    result = runner.invoke(check_command)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: ")
+
+
+def test_check_fails_naming_the_record_and_touches_no_database(knowledge_copy, tmp_path):
+    path = knowledge_copy / "fixtures" / "statements.json"
+    records = read_fixture(path)
+    citation = next(c for c in records[0]["citations"] if c.get("quote"))
+    citation["quote"] = citation["quote"].upper() + "!"
+    citation["end"] = citation["start"] + len(citation["quote"])
+    write_fixture(path, records)
+    db_file = tmp_path / "never.sqlite3"
+    app = create_app({
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+    })
+    result = app.test_cli_runner().invoke(check_command)
+    assert result.exit_code == 1
+    assert f"record {records[0]['id']!r}" in result.output
+    assert "quote is not in the source" in result.output
+    assert not db_file.exists()
+
+
+def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, tmp_path):
+    db_file = tmp_path / "kb.sqlite3"
+    config = {
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+    }
+    app = create_app(config)
+    first = app.test_cli_runner().invoke(init_command)
+    assert first.exit_code == 0 and first.output.startswith("loaded "), first.output
+    second = app.test_cli_runner().invoke(init_command)
+    assert second.exit_code == 0 and "nothing to do" in second.output
+
+    path = knowledge_copy / "fixtures" / "topics.json"
+    topics = read_fixture(path)
+    topics.append({"id": "test-topic", "description": "Added to see init reload."})
+    write_fixture(path, topics)
+    third = create_app(config).test_cli_runner().invoke(init_command)
+    assert third.exit_code == 0 and third.output.startswith("loaded ")
+    client = create_app(config).test_client()
+    assert client.get("/api/v1/topics/test-topic").status_code == 200
+
+
+def test_failed_init_leaves_the_database_as_it_was(knowledge_copy, tmp_path):
+    db_file = tmp_path / "kb.sqlite3"
+    config = {
+        "DATABASE_URL": f"sqlite:///{db_file}",
+        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+    }
+    assert create_app(config).test_cli_runner().invoke(init_command).exit_code == 0
+    before = create_app(config).test_client().get("/health").get_json()
+
+    path = knowledge_copy / "fixtures" / "entities.json"
+    entities = read_fixture(path)
+    entities[0]["citations"][0]["start"] += 3
+    write_fixture(path, entities)
+    result = create_app(config).test_cli_runner().invoke(init_command)
+    assert result.exit_code == 1
+    assert entities[0]["id"] in result.output
+    assert create_app(config).test_client().get("/health").get_json() == before
+
+
+def test_cite_prints_offsets_that_verify(runner, app):
+    result = runner.invoke(cite_command, ["presstv-manila-talks-2017-08-07", "voted 15-0"])
+    assert result.exit_code == 0, result.output
+    citation = json.loads(result.output)
+    text = (Path(app.config["KB_SEEDS_DIR"]) / "001_538f4130def33c1f.txt").read_text(encoding="utf-8")
+    assert text[citation["start"] : citation["end"]] == "voted 15-0"
+
+
+def test_cite_refuses_ambiguous_and_missing_quotes(runner):
+    repeated = runner.invoke(cite_command, ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests"])
+    assert repeated.exit_code != 0 and "occurs 3 times" in repeated.output
+    chosen = runner.invoke(cite_command, ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests", "--occurrence", "2"])
+    assert chosen.exit_code == 0 and json.loads(chosen.output)["start"] > 0
+    missing = runner.invoke(cite_command, ["presstv-manila-talks-2017-08-07", "voted 14-1"])
+    assert missing.exit_code != 0 and "not in" in missing.output

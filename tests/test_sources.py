@@ -1,0 +1,50 @@
+"""/sources: articles and references, and each article's verbatim text."""
+
+from tests.conftest import SEEDS_DIR
+
+PRESS_TV = "presstv-manila-talks-2017-08-07"
+AGGREGATOR = "china-urges-n-korea-2017-08-12"
+
+
+def test_lists_articles_and_references(client):
+    sources = client.get("/api/v1/sources?page_size=100").get_json()
+    kinds = {s["id"]: s["kind"] for s in sources}
+    assert kinds[PRESS_TV] == "article" and kinds[AGGREGATOR] == "article"
+    assert "reference" in kinds.values()
+    assert [s["id"] for s in sources] == sorted(kinds)
+    references = client.get("/api/v1/sources?kind=reference&page_size=100").get_json()
+    assert references and all(s["kind"] == "reference" and s["url"] and s["sha256"] is None for s in references)
+
+
+def test_article_metadata_uses_the_byline_not_the_page_date(client):
+    source = client.get(f"/api/v1/sources/{AGGREGATOR}").get_json()
+    assert source["published_on"] == "2017-08-12"
+    assert source["author"] == "Melinda Barton"
+    assert "12 August, 2017, 18:31" in source["dateline"]
+    assert "14 December" in source["date_derivation"]
+    press_tv = client.get(f"/api/v1/sources/{PRESS_TV}").get_json()
+    assert press_tv["published_on"] == "2017-08-07"
+    assert press_tv["dateline"] == "Mon Aug 7, 2017 7:19AM"
+    assert len(press_tv["sha256"]) == 64
+
+
+def test_text_is_the_seed_byte_for_byte(client):
+    for source_id, name in ((PRESS_TV, "001_538f4130def33c1f.txt"), (AGGREGATOR, "000_04aad605d0849ab7.txt")):
+        response = client.get(f"/api/v1/sources/{source_id}/text")
+        assert response.status_code == 200
+        assert response.mimetype == "text/plain"
+        assert response.mimetype_params["charset"] == "utf-8"
+        assert response.get_data() == (SEEDS_DIR / name).read_bytes()
+
+
+def test_reference_has_no_text(client):
+    reference = client.get("/api/v1/sources?kind=reference").get_json()[0]
+    response = client.get(f"/api/v1/sources/{reference['id']}/text")
+    assert response.status_code == 404
+    assert "reference to public record" in response.get_json(force=True)["detail"]
+
+
+def test_bad_kind_filter(client):
+    response = client.get("/api/v1/sources?kind=blog")
+    assert response.status_code == 422
+    assert "article, reference" in response.get_json(force=True)["detail"]
