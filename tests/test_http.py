@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from service.config import Config, PROJECT_ROOT
+from service.config import PROJECT_ROOT, Config
 
 LISTS = [
     "/api/v1/sources",

@@ -1,5 +1,6 @@
 """The loader verifies every fixture and citation, and refuses inconsistent knowledge naming what is wrong."""
 
+import hashlib
 import json
 
 import pytest
@@ -23,7 +24,7 @@ def test_curated_knowledge_verifies():
 def test_every_article_citation_is_exact():
     knowledge = read_knowledge(FIXTURES_DIR, SEEDS_DIR)
     checked = 0
-    for file_name, _, fact_type in FIXTURE_FILES:
+    for file_name, _, _ in FIXTURE_FILES:
         for record in knowledge.of(file_name):
             for citation in record.get("citations", []):
                 if citation["quote"] is not None:
@@ -33,11 +34,9 @@ def test_every_article_citation_is_exact():
     assert checked > 100
 
 
-def test_seed_texts_are_the_shared_originals_byte_for_byte():
+def test_seed_texts_match_their_recorded_sha256():
     for meta_path in SEEDS_DIR.glob("*.json"):
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        import hashlib
-
         assert hashlib.sha256((SEEDS_DIR / meta["file"]).read_bytes()).hexdigest() == meta["sha256"]
 
 
