@@ -15,6 +15,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.from_object(Config)
     app.config.update(config or {})
     app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
+    app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
     init_db(app)
 
     from . import (
