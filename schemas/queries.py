@@ -9,7 +9,9 @@ from .vocabulary import ATTRIBUTIONS, ENTITY_KINDS, EVENT_KINDS, MEASURE_KINDS, 
 class PageArgs(ma.Schema):
     """Pagination parameters, shared by every list endpoint."""
 
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={"description": "Page number, from 1.", "example": 1})
+    page = ma.fields.Integer(
+        load_default=1, validate=validate.Range(min=1), metadata={"description": "Page number, from 1.", "example": 1}
+    )
     page_size = ma.fields.Integer(
         load_default=20,
         validate=validate.Range(min=1, max=100),
@@ -20,20 +22,30 @@ class PageArgs(ma.Schema):
 def _choice(choices: tuple[str, ...], description: str, example: str) -> ma.fields.String:
     return ma.fields.String(
         validate=validate.OneOf(choices),
-        metadata={"description": f"{description} One of: {', '.join(choices)}.", "example": example, "enum": list(choices)},
+        metadata={
+            "description": f"{description} One of: {', '.join(choices)}.",
+            "example": example,
+            "enum": list(choices),
+        },
     )
 
 
 def _id(description: str, example: str) -> ma.fields.String:
-    return ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example})
+    return ma.fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example}
+    )
 
 
 def _text(description: str, example: str) -> ma.fields.String:
-    return ma.fields.String(validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example})
+    return ma.fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example}
+    )
 
 
 class DateRangeArgs(PageArgs):
-    from_ = ma.fields.Date(data_key="from", metadata={"description": "Only on or after this date (YYYY-MM-DD).", "example": "2017-08-05"})
+    from_ = ma.fields.Date(
+        data_key="from", metadata={"description": "Only on or after this date (YYYY-MM-DD).", "example": "2017-08-05"}
+    )
     to = ma.fields.Date(metadata={"description": "Only on or before this date (YYYY-MM-DD).", "example": "2017-08-07"})
 
     @ma.validates_schema
@@ -87,7 +99,9 @@ class StatementQueryArgs(DateRangeArgs):
     stance = _choice(STANCES, "Only statements with this stance on their first topic.", "supports")
     source = _id("Only statements cited from this source (its id).", "presstv-manila-talks-2017-08-07")
     attribution = _choice(ATTRIBUTIONS, "Only statements whose attribution is this.", "ambiguous")
-    q = _text("Statements whose quote, summary or speaker as written contains this text (case-insensitive).", "sincerity")
+    q = _text(
+        "Statements whose quote, summary or speaker as written contains this text (case-insensitive).", "sincerity"
+    )
 
 
 class SearchQueryArgs(PageArgs):

@@ -6,12 +6,29 @@ import marshmallow as ma
 class ProblemSchema(ma.Schema):
     """An error, as RFC 9457 problem details (media type application/problem+json)."""
 
-    type = ma.fields.String(metadata={"description": "A URI naming the kind of problem; `about:blank` for plain HTTP errors.", "example": "about:blank"})
+    type = ma.fields.String(
+        metadata={
+            "description": "A URI naming the kind of problem; `about:blank` for plain HTTP errors.",
+            "example": "about:blank",
+        }
+    )
     title = ma.fields.String(metadata={"description": "Short summary of the HTTP status.", "example": "Not Found"})
     status = ma.fields.Integer(metadata={"description": "The HTTP status code.", "example": 404})
-    detail = ma.fields.String(metadata={"description": "What went wrong with this request, in words.", "example": "no entity with id 'kim-jong-il'"})
-    instance = ma.fields.String(metadata={"description": "The path of the request that failed.", "example": "/api/v1/entities/kim-jong-il"})
-    errors = ma.fields.Dict(metadata={"description": "For invalid input: messages by location and parameter name.", "example": {"query": {"kind": ["Must be one of: person, country, organization, place."]}}})
+    detail = ma.fields.String(
+        metadata={
+            "description": "What went wrong with this request, in words.",
+            "example": "no entity with id 'kim-jong-il'",
+        }
+    )
+    instance = ma.fields.String(
+        metadata={"description": "The path of the request that failed.", "example": "/api/v1/entities/kim-jong-il"}
+    )
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "For invalid input: messages by location and parameter name.",
+            "example": {"query": {"kind": ["Must be one of: person, country, organization, place."]}},
+        }
+    )
 
 
 class HealthSchema(ma.Schema):
@@ -21,15 +38,42 @@ class HealthSchema(ma.Schema):
     database = ma.fields.String(metadata={"description": "`reachable` when a query succeeded.", "example": "reachable"})
     engine = ma.fields.String(metadata={"description": "The database engine in use.", "example": "sqlite"})
     facts = ma.fields.Integer(metadata={"description": "Number of facts loaded (all kinds).", "example": 180})
-    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), metadata={"description": "Number of records of each kind.", "example": {"entities": 40, "statements": 30}})
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Number of records of each kind.", "example": {"entities": 40, "statements": 30}},
+    )
 
 
 class SearchHitSchema(ma.Schema):
     """One full-text search hit."""
 
-    type = ma.fields.String(metadata={"description": "Kind of record: statement, entity, measure or event.", "example": "statement", "enum": ["statement", "entity", "measure", "event"]})
-    id = ma.fields.String(metadata={"description": "Id of the record; fetch it at `url`.", "example": "lavrov-six-party-talks-commitment"})
-    label = ma.fields.String(metadata={"description": "A human label for the record.", "example": "Lavrov: strong commitment to resume six-party talks"})
-    snippet = ma.fields.String(metadata={"description": "Matching text with matches wrapped in [brackets].", "example": "There is a strong commitment to resume [six]-[party] [talks]"})
-    url = ma.fields.String(metadata={"description": "API path of the record.", "example": "/api/v1/statements/lavrov-six-party-talks-commitment"})
+    type = ma.fields.String(
+        metadata={
+            "description": "Kind of record: statement, entity, measure or event.",
+            "example": "statement",
+            "enum": ["statement", "entity", "measure", "event"],
+        }
+    )
+    id = ma.fields.String(
+        metadata={"description": "Id of the record; fetch it at `url`.", "example": "lavrov-six-party-talks-commitment"}
+    )
+    label = ma.fields.String(
+        metadata={
+            "description": "A human label for the record.",
+            "example": "Lavrov: strong commitment to resume six-party talks",
+        }
+    )
+    snippet = ma.fields.String(
+        metadata={
+            "description": "Matching text with matches wrapped in [brackets].",
+            "example": "There is a strong commitment to resume [six]-[party] [talks]",
+        }
+    )
+    url = ma.fields.String(
+        metadata={
+            "description": "API path of the record.",
+            "example": "/api/v1/statements/lavrov-six-party-talks-commitment",
+        }
+    )
     score = ma.fields.Float(metadata={"description": "Relevance; higher is better.", "example": 4.2})

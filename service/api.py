@@ -70,22 +70,27 @@ class Api(BaseApi):
                 continue
             parameters = operation.setdefault("parameters", [])
             if not any(p.get("name") == "If-None-Match" for p in parameters if isinstance(p, dict)):
-                parameters.append({
-                    "name": "If-None-Match",
-                    "in": "header",
-                    "required": False,
-                    "description": "An ETag from an earlier response; the service answers 304 if it still matches.",
-                    "schema": {"type": "string"},
-                    "example": '"5c0e1b3c2c1a4f7b9c8d"',
-                })
+                parameters.append(
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "An ETag from an earlier response; the service answers 304 if it still matches.",
+                        "schema": {"type": "string"},
+                        "example": '"5c0e1b3c2c1a4f7b9c8d"',
+                    }
+                )
             responses = operation.setdefault("responses", {})
             for status, response in responses.items():
                 if str(status) == "200" and isinstance(response, dict):
                     response.setdefault("headers", {})["ETag"] = dict(ETAG_HEADER)
-            responses.setdefault("304", {
-                "description": "Not Modified: the If-None-Match ETag still matches.",
-                "headers": {"ETag": dict(ETAG_HEADER)},
-            })
+            responses.setdefault(
+                "304",
+                {
+                    "description": "Not Modified: the If-None-Match ETag still matches.",
+                    "headers": {"ETag": dict(ETAG_HEADER)},
+                },
+            )
 
     def document_operations(self) -> None:
         """Complete every operation's documentation, generically, once all blueprints are registered.
@@ -109,13 +114,19 @@ class Api(BaseApi):
             for method, operation in operations.items():
                 if method == "parameters" or not isinstance(operation, dict):
                     continue
-                operation_id = operation.setdefault("operationId", _operation_id(operation.get("summary") or f"{method} {path}"))
+                operation_id = operation.setdefault(
+                    "operationId", _operation_id(operation.get("summary") or f"{method} {path}")
+                )
                 if operation_id in seen:
-                    raise ValueError(f"operationId {operation_id!r} of {method.upper()} {path} is already used by {seen[operation_id]}")
+                    raise ValueError(
+                        f"operationId {operation_id!r} of {method.upper()} {path} is already used by {seen[operation_id]}"
+                    )
                 seen[operation_id] = f"{method.upper()} {path}"
                 parameters = operation.get("parameters", [])
                 if any(isinstance(p, dict) and p.get("in") == "query" and p.get("name") == "page" for p in parameters):
-                    operation.setdefault("responses", {}).setdefault("404", self.spec.components.get_ref("response", "NOT_FOUND"))
+                    operation.setdefault("responses", {}).setdefault(
+                        "404", self.spec.components.get_ref("response", "NOT_FOUND")
+                    )
 
     def _path_parameter_examples(self) -> dict[str, str]:
         """For each path parameter that ends a path, the `id` example of the record the path's GET returns."""
@@ -126,7 +137,11 @@ class Api(BaseApi):
                 continue
             name = path.rsplit("{", 1)[1].rstrip("}")
             response = (operations.get("get") or {}).get("responses", {}).get("200") or {}
-            schema = (response.get("content") or {}).get("application/json", {}).get("schema", {}) if isinstance(response, dict) else {}
+            schema = (
+                (response.get("content") or {}).get("application/json", {}).get("schema", {})
+                if isinstance(response, dict)
+                else {}
+            )
             ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
             example = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}).get("id", {}).get("example")
             if example is not None:
@@ -145,7 +160,9 @@ ETAG_HEADER = {
 def _operation_id(summary: str) -> str:
     """`List a resolution's votes` -> `listResolutionVotes`."""
     words = [w.removesuffix("'s").removesuffix("\u2019s") for w in summary.split()]
-    words = [w for w in ("".join(c for c in w if c.isalnum()) for w in words if w.lower() not in ("a", "an", "the")) if w]
+    words = [
+        w for w in ("".join(c for c in w if c.isalnum()) for w in words if w.lower() not in ("a", "an", "the")) if w
+    ]
     return words[0].lower() + "".join(w[:1].upper() + w[1:] for w in words[1:])
 
 
@@ -215,7 +232,9 @@ def paginate(query, args: dict, dump: Callable[[list], list] | None = None):
     total = query.count()
     total_pages = max(1, math.ceil(total / page_size))
     if page > total_pages:
-        raise NotFound(f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)")
+        raise NotFound(
+            f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)"
+        )
     items = list(query.paginate(page, page_size))
     if dump is not None:
         items = dump(items)

@@ -42,7 +42,9 @@ def init_command(force: bool) -> None:
     except KnowledgeError as error:
         _fail(error)
     where = current_app.config["DATABASE_URL"]
-    click.echo(f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do")
+    click.echo(
+        f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do"
+    )
 
 
 @click.command("check")
@@ -68,7 +70,9 @@ def _fail(error: KnowledgeError) -> None:
 @click.command("cite")
 @click.argument("source_id")
 @click.argument("quote")
-@click.option("--occurrence", type=int, default=None, help="Which occurrence (1-based) when the quote appears more than once.")
+@click.option(
+    "--occurrence", type=int, default=None, help="Which occurrence (1-based) when the quote appears more than once."
+)
 @with_appcontext
 def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
     """Print the citation JSON (with offsets) for QUOTE in the article SOURCE_ID."""
@@ -89,7 +93,9 @@ def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
     if len(starts) > 1 and occurrence is None:
         raise click.ClickException(f"the quote occurs {len(starts)} times, at {starts}; choose one with --occurrence")
     start = starts[(occurrence or 1) - 1]
-    click.echo(json.dumps({"source": source_id, "quote": quote, "start": start, "end": start + len(quote)}, ensure_ascii=False))
+    click.echo(
+        json.dumps({"source": source_id, "quote": quote, "start": start, "end": start + len(quote)}, ensure_ascii=False)
+    )
 
 
 @click.command("serve")

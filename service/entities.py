@@ -11,7 +11,12 @@ from .api import PAGINATION_HEADERS, paginate
 from .facts import entity_records, get_or_404, require_known
 from .knowledge import fold_name
 
-blp = Blueprint("entities", __name__, url_prefix="/api/v1/entities", description="People, countries, organisations and places, with their roles.")
+blp = Blueprint(
+    "entities",
+    __name__,
+    url_prefix="/api/v1/entities",
+    description="People, countries, organisations and places, with their roles.",
+)
 
 
 @blp.route("")

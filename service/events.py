@@ -10,7 +10,12 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import event_records, get_or_404, require_known
 
-blp = Blueprint("events", __name__, url_prefix="/api/v1/events", description="Meetings, encounters, calls, missile tests, tweets and votes, with participants, place and date.")
+blp = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/api/v1/events",
+    description="Meetings, encounters, calls, missile tests, tweets and votes, with participants, place and date.",
+)
 
 
 @blp.route("")
@@ -28,7 +33,13 @@ class Events(MethodView):
             query = query.where(m.Event.kind == args["kind"])
         if "participant" in args:
             require_known("participant", args["participant"], m.Entity, "entity")
-            query = query.where(m.Event.id.in_(m.EventParticipant.select(m.EventParticipant.event).where(m.EventParticipant.entity == args["participant"])))
+            query = query.where(
+                m.Event.id.in_(
+                    m.EventParticipant.select(m.EventParticipant.event).where(
+                        m.EventParticipant.entity == args["participant"]
+                    )
+                )
+            )
         if "place" in args:
             require_known("place", args["place"], m.Entity, "place", ("place", "country"))
             query = query.where(m.Event.place == args["place"])

@@ -42,7 +42,12 @@ def links_of(model: type[Model], owner: str, target: str, ids: Iterable[str]) ->
     if not ids:
         return found
     owner_field, target_field = getattr(model, owner), getattr(model, target)
-    for row in model.select(owner_field, target_field).where(owner_field.in_(ids)).order_by(owner_field, model.position).tuples():
+    for row in (
+        model.select(owner_field, target_field)
+        .where(owner_field.in_(ids))
+        .order_by(owner_field, model.position)
+        .tuples()
+    ):
         found[row[0]].append(row[1])
     return found
 
@@ -61,8 +66,11 @@ def require_known(param: str, value: str, model: type[Model], noun: str, kinds: 
     if kinds:
         query = query.where(model.kind.in_(kinds))
     if not query.exists():
-        abort(422, message=f"Invalid request: query parameter '{param}': no {noun} with id {value!r}",
-              errors={"query": {param: [f"no {noun} with id {value!r}"]}})
+        abort(
+            422,
+            message=f"Invalid request: query parameter '{param}': no {noun} with id {value!r}",
+            errors={"query": {param: [f"no {noun} with id {value!r}"]}},
+        )
 
 
 def entity_records(rows: Iterable[m.Entity]) -> list[dict]:
@@ -81,7 +89,13 @@ def entity_records(rows: Iterable[m.Entity]) -> list[dict]:
     roles_by_entity: dict[str, list[dict]] = defaultdict(list)
     role_rows = m.Role.select().where(m.Role.entity.in_([e.id for e in rows])).order_by(m.Role.entity, m.Role.id)
     roles = [
-        {"id": r.id, "entity": r.entity_id, "title": r.title, "organization": r.organization_id, "country": r.country_id}
+        {
+            "id": r.id,
+            "entity": r.entity_id,
+            "title": r.title,
+            "organization": r.organization_id,
+            "country": r.country_id,
+        }
         for r in role_rows
     ]
     for role in with_citations("role", roles):
@@ -115,8 +129,18 @@ def event_records(rows: Iterable[m.Event]) -> list[dict]:
 
 
 STATEMENT_FIELDS = (
-    "id", "speaker", "speaker_as_written", "said_on", "date_precision", "date_derivation", "stance",
-    "summary", "quote", "attribution", "attribution_note", "event",
+    "id",
+    "speaker",
+    "speaker_as_written",
+    "said_on",
+    "date_precision",
+    "date_derivation",
+    "stance",
+    "summary",
+    "quote",
+    "attribution",
+    "attribution_note",
+    "event",
 )
 
 

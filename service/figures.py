@@ -10,7 +10,12 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, row_records
 
-blp = Blueprint("figures", __name__, url_prefix="/api/v1/figures", description="Numbers stated in the sources: revenue, the targeted cut, sanction rounds, tests, votes.")
+blp = Blueprint(
+    "figures",
+    __name__,
+    url_prefix="/api/v1/figures",
+    description="Numbers stated in the sources: revenue, the targeted cut, sanction rounds, tests, votes.",
+)
 
 FIGURE_FIELDS = ("id", "subject", "metric", "value", "unit", "as_stated", "approximate", "description")
 
@@ -32,15 +37,24 @@ class Figures(MethodView):
         query = m.Figure.select().order_by(m.Figure.subject, m.Figure.metric, m.Figure.id)
         if "subject" in args:
             subject = args["subject"]
-            if not (m.Entity.select().where(m.Entity.id == subject).exists() or m.Resolution.select().where(m.Resolution.id == subject).exists()):
-                abort(422, message=f"Invalid request: query parameter 'subject': no entity or resolution with id {subject!r}",
-                      errors={"query": {"subject": [f"no entity or resolution with id {subject!r}"]}})
+            if not (
+                m.Entity.select().where(m.Entity.id == subject).exists()
+                or m.Resolution.select().where(m.Resolution.id == subject).exists()
+            ):
+                abort(
+                    422,
+                    message=f"Invalid request: query parameter 'subject': no entity or resolution with id {subject!r}",
+                    errors={"query": {"subject": [f"no entity or resolution with id {subject!r}"]}},
+                )
             query = query.where(m.Figure.subject == subject)
         if "metric" in args:
             known = sorted({x for (x,) in m.Figure.select(m.Figure.metric).tuples()})
             if args["metric"] not in known:
-                abort(422, message=f"Invalid request: query parameter 'metric': unknown metric {args['metric']!r}; known metrics: {', '.join(known)}",
-                      errors={"query": {"metric": [f"unknown metric; one of: {', '.join(known)}"]}})
+                abort(
+                    422,
+                    message=f"Invalid request: query parameter 'metric': unknown metric {args['metric']!r}; known metrics: {', '.join(known)}",
+                    errors={"query": {"metric": [f"unknown metric; one of: {', '.join(known)}"]}},
+                )
             query = query.where(m.Figure.metric == args["metric"])
         return paginate(query, args, _records)
 

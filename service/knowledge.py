@@ -270,7 +270,9 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
         for model in reversed(m.MODELS):
             model.delete().execute()
         _insert(k)
-        m.Dataset.create(fingerprint=k.fingerprint, facts=k.fact_count, loaded_at=datetime.now(UTC).replace(tzinfo=None))
+        m.Dataset.create(
+            fingerprint=k.fingerprint, facts=k.fact_count, loaded_at=datetime.now(UTC).replace(tzinfo=None)
+        )
     from .search import rebuild_search_index
 
     rebuild_search_index()
@@ -295,7 +297,13 @@ def _insert(k: Knowledge) -> None:
         for start in range(0, len(data), 200):
             model.insert_many(data[start : start + 200]).execute()
 
-    bulk(m.Source, [{**{key: v for key, v in s.items() if key != "file"}, "text": k.texts.get(s["id"])} for s in k.sources.values()])
+    bulk(
+        m.Source,
+        [
+            {**{key: v for key, v in s.items() if key != "file"}, "text": k.texts.get(s["id"])}
+            for s in k.sources.values()
+        ],
+    )
     bulk(m.Topic, list(k.of("topics.json")))
     entities = rows("entities.json", "entity")
     for entity in entities:
@@ -310,14 +318,29 @@ def _insert(k: Knowledge) -> None:
     bulk(m.Measure, rows("measures.json", "measure"))
     bulk(m.Figure, rows("figures.json", "figure"))
     bulk(m.Event, rows("events.json", "event", drop=("participants",)))
-    bulk(m.EventParticipant, [
-        {"event": e["id"], "entity": p, "position": i} for e in k.of("events.json") for i, p in enumerate(e["participants"])
-    ])
+    bulk(
+        m.EventParticipant,
+        [
+            {"event": e["id"], "entity": p, "position": i}
+            for e in k.of("events.json")
+            for i, p in enumerate(e["participants"])
+        ],
+    )
     bulk(m.Statement, rows("statements.json", "statement", drop=("topics", "reported_via")))
-    bulk(m.StatementTopic, [
-        {"statement": s["id"], "topic": t, "position": i} for s in k.of("statements.json") for i, t in enumerate(s["topics"])
-    ])
-    bulk(m.StatementReporter, [
-        {"statement": s["id"], "entity": r, "position": i} for s in k.of("statements.json") for i, r in enumerate(s["reported_via"])
-    ])
+    bulk(
+        m.StatementTopic,
+        [
+            {"statement": s["id"], "topic": t, "position": i}
+            for s in k.of("statements.json")
+            for i, t in enumerate(s["topics"])
+        ],
+    )
+    bulk(
+        m.StatementReporter,
+        [
+            {"statement": s["id"], "entity": r, "position": i}
+            for s in k.of("statements.json")
+            for i, r in enumerate(s["reported_via"])
+        ],
+    )
     bulk(m.Citation, citations)

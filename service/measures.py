@@ -11,7 +11,12 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, require_known, row_records
 
-blp = Blueprint("measures", __name__, url_prefix="/api/v1/measures", description="What the resolutions ban or limit: one record per banned commodity or restriction.")
+blp = Blueprint(
+    "measures",
+    __name__,
+    url_prefix="/api/v1/measures",
+    description="What the resolutions ban or limit: one record per banned commodity or restriction.",
+)
 
 MEASURE_FIELDS = ("id", "resolution", "kind", "commodity", "description")
 
@@ -37,11 +42,16 @@ class Measures(MethodView):
         if "kind" in args:
             query = query.where(m.Measure.kind == args["kind"])
         if "commodity" in args:
-            known = sorted({c for (c,) in m.Measure.select(m.Measure.commodity).where(m.Measure.commodity.is_null(False)).tuples()})
+            known = sorted(
+                {c for (c,) in m.Measure.select(m.Measure.commodity).where(m.Measure.commodity.is_null(False)).tuples()}
+            )
             wanted = args["commodity"].strip().casefold()
             if wanted not in {c.casefold() for c in known}:
-                abort(422, message=f"Invalid request: query parameter 'commodity': no measure concerns {args['commodity']!r}; known commodities: {', '.join(known)}",
-                      errors={"query": {"commodity": [f"unknown commodity; one of: {', '.join(known)}"]}})
+                abort(
+                    422,
+                    message=f"Invalid request: query parameter 'commodity': no measure concerns {args['commodity']!r}; known commodities: {', '.join(known)}",
+                    errors={"query": {"commodity": [f"unknown commodity; one of: {', '.join(known)}"]}},
+                )
             query = query.where(fn.LOWER(m.Measure.commodity) == wanted)
         return paginate(query, args, _records)
 

@@ -10,9 +10,25 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, row_records
 
-blp = Blueprint("resolutions", __name__, url_prefix="/api/v1/resolutions", description="Resolutions, their vote counts and each member's vote.")
+blp = Blueprint(
+    "resolutions",
+    __name__,
+    url_prefix="/api/v1/resolutions",
+    description="Resolutions, their vote counts and each member's vote.",
+)
 
-RESOLUTION_FIELDS = ("id", "body", "number", "symbol", "adopted_on", "votes_for", "votes_against", "abstentions", "drafted_by", "purpose")
+RESOLUTION_FIELDS = (
+    "id",
+    "body",
+    "number",
+    "symbol",
+    "adopted_on",
+    "votes_for",
+    "votes_against",
+    "abstentions",
+    "drafted_by",
+    "purpose",
+)
 VOTE_FIELDS = ("id", "resolution", "member", "vote")
 
 
@@ -56,7 +72,11 @@ class ResolutionVotes(MethodView):
         How each Council member voted, ordered by member id.
         """
         get_or_404(m.Resolution, resolution_id, "resolution")
-        query = m.MemberVote.select().where(m.MemberVote.resolution == resolution_id).order_by(m.MemberVote.member, m.MemberVote.id)
+        query = (
+            m.MemberVote.select()
+            .where(m.MemberVote.resolution == resolution_id)
+            .order_by(m.MemberVote.member, m.MemberVote.id)
+        )
         if "vote" in args:
             query = query.where(m.MemberVote.vote == args["vote"])
         return paginate(query, args, lambda rows: row_records("vote", rows, VOTE_FIELDS))

@@ -14,7 +14,12 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .db import db
 
-blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Ranked full-text search across statements, entities, measures and events.")
+blp = Blueprint(
+    "search",
+    __name__,
+    url_prefix="/api/v1/search",
+    description="Ranked full-text search across statements, entities, measures and events.",
+)
 
 
 class SearchDocument(FTS5Model):
@@ -40,13 +45,32 @@ def search_documents() -> list[dict]:
     names = {e.id: e.name for e in m.Entity.select(m.Entity.id, m.Entity.name)}
     for s in m.Statement.select():
         speaker = names.get(s.speaker_id, s.speaker_as_written)
-        docs.append({"kind": "statement", "record_id": s.id, "label": f"{speaker}: {s.summary}",
-                     "body": " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note]))})
+        docs.append(
+            {
+                "kind": "statement",
+                "record_id": s.id,
+                "label": f"{speaker}: {s.summary}",
+                "body": " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note])),
+            }
+        )
     for e in m.Entity.select():
-        docs.append({"kind": "entity", "record_id": e.id, "label": e.name,
-                     "body": " ".join([*json.loads(e.aliases), e.description])})
+        docs.append(
+            {
+                "kind": "entity",
+                "record_id": e.id,
+                "label": e.name,
+                "body": " ".join([*json.loads(e.aliases), e.description]),
+            }
+        )
     for x in m.Measure.select():
-        docs.append({"kind": "measure", "record_id": x.id, "label": f"{x.kind.replace('_', ' ')}: {x.commodity or x.description}", "body": x.description})
+        docs.append(
+            {
+                "kind": "measure",
+                "record_id": x.id,
+                "label": f"{x.kind.replace('_', ' ')}: {x.commodity or x.description}",
+                "body": x.description,
+            }
+        )
     for ev in m.Event.select():
         docs.append({"kind": "event", "record_id": ev.id, "label": ev.title, "body": ev.description})
     return docs
@@ -88,12 +112,21 @@ class Search(MethodView):
             abort(501, message="full-text search is implemented for SQLite only in this version")
         expression = SearchDocument.web_query(args["q"])
         if expression.strip('" ') == "":
-            abort(422, message="Invalid request: query parameter 'q': it has no words to search for",
-                  errors={"query": {"q": ["no searchable words"]}})
+            abort(
+                422,
+                message="Invalid request: query parameter 'q': it has no words to search for",
+                errors={"query": {"q": ["no searchable words"]}},
+            )
         D = SearchDocument
         rank = fn.bm25(D._meta.entity, 0.0, 0.0, 4.0, 1.0)
         query = (
-            D.select(D.kind, D.record_id, D.label, fn.snippet(D._meta.entity, -1, "[", "]", "…", 16).alias("snippet"), rank.alias("rank"))
+            D.select(
+                D.kind,
+                D.record_id,
+                D.label,
+                fn.snippet(D._meta.entity, -1, "[", "]", "…", 16).alias("snippet"),
+                rank.alias("rank"),
+            )
             .where(D.match(expression))
             .order_by(rank, D.kind, D.record_id)
         )
@@ -102,8 +135,14 @@ class Search(MethodView):
 
         def hits(rows):
             return [
-                {"type": r.kind, "id": r.record_id, "label": r.label, "snippet": r.snippet,
-                 "url": f"/api/v1/{URL_PREFIX[r.kind]}/{r.record_id}", "score": round(-r.rank, 6)}
+                {
+                    "type": r.kind,
+                    "id": r.record_id,
+                    "label": r.label,
+                    "snippet": r.snippet,
+                    "url": f"/api/v1/{URL_PREFIX[r.kind]}/{r.record_id}",
+                    "score": round(-r.rank, 6),
+                }
                 for r in rows
             ]
 

@@ -11,9 +11,27 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, row_records
 
-blp = Blueprint("sources", __name__, url_prefix="/api/v1/sources", description="The articles the facts are quoted from, and the public-record references.")
+blp = Blueprint(
+    "sources",
+    __name__,
+    url_prefix="/api/v1/sources",
+    description="The articles the facts are quoted from, and the public-record references.",
+)
 
-SOURCE_FIELDS = ("id", "kind", "title", "publisher", "author", "published_on", "date_precision", "date_derivation", "dateline", "url", "sha256", "note")
+SOURCE_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "publisher",
+    "author",
+    "published_on",
+    "date_precision",
+    "date_derivation",
+    "dateline",
+    "url",
+    "sha256",
+    "note",
+)
 
 
 def _records(rows):
@@ -51,7 +69,15 @@ class SourceItem(MethodView):
 
 @blp.route("/<string:source_id>/text")
 class SourceText(MethodView):
-    @blp.response(200, {"type": "string", "example": "Thursday, 14 December, 2017\n\nChina urges N. Korea to stop missile tests, resume talks"}, content_type="text/plain", description="The article's text, verbatim (UTF-8).")
+    @blp.response(
+        200,
+        {
+            "type": "string",
+            "example": "Thursday, 14 December, 2017\n\nChina urges N. Korea to stop missile tests, resume talks",
+        },
+        content_type="text/plain",
+        description="The article's text, verbatim (UTF-8).",
+    )
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, source_id):
         """Get an article's text

@@ -10,7 +10,12 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, require_known, statement_records
 
-blp = Blueprint("statements", __name__, url_prefix="/api/v1/statements", description="Stated positions: speaker, topics, stance, the verbatim quote and how surely it is attributed.")
+blp = Blueprint(
+    "statements",
+    __name__,
+    url_prefix="/api/v1/statements",
+    description="Stated positions: speaker, topics, stance, the verbatim quote and how surely it is attributed.",
+)
 
 
 @blp.route("")
@@ -31,12 +36,18 @@ class Statements(MethodView):
             query = query.where(S.speaker == args["speaker"])
         if "topic" in args:
             require_known("topic", args["topic"], m.Topic, "topic")
-            query = query.where(S.id.in_(m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == args["topic"])))
+            query = query.where(
+                S.id.in_(
+                    m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == args["topic"])
+                )
+            )
         if "stance" in args:
             query = query.where(S.stance == args["stance"])
         if "source" in args:
             require_known("source", args["source"], m.Source, "source")
-            cited = m.Citation.select(m.Citation.fact_id).where((m.Citation.fact_type == "statement") & (m.Citation.source == args["source"]))
+            cited = m.Citation.select(m.Citation.fact_id).where(
+                (m.Citation.fact_type == "statement") & (m.Citation.source == args["source"])
+            )
             query = query.where(S.id.in_(cited))
         if "attribution" in args:
             query = query.where(S.attribution == args["attribution"])

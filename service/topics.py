@@ -10,7 +10,9 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .facts import get_or_404, row_records
 
-blp = Blueprint("topics", __name__, url_prefix="/api/v1/topics", description="The controlled vocabulary of statement topics.")
+blp = Blueprint(
+    "topics", __name__, url_prefix="/api/v1/topics", description="The controlled vocabulary of statement topics."
+)
 
 
 @blp.route("")
@@ -22,7 +24,9 @@ class Topics(MethodView):
 
         Every topic a statement can be filed under, with what it covers. Ordered by id.
         """
-        return paginate(m.Topic.select().order_by(m.Topic.id), args, lambda rows: row_records(None, rows, ("id", "description")))
+        return paginate(
+            m.Topic.select().order_by(m.Topic.id), args, lambda rows: row_records(None, rows, ("id", "description"))
+        )
 
 
 @blp.route("/<string:topic_id>")

@@ -98,16 +98,31 @@ class LiveServer:
 
     def start(self, timeout: float = 60.0) -> None:
         init = subprocess.run(
-            [_console_script("sanctions-kb"), "init"], cwd=PROJECT_ROOT, env=self.env,
-            capture_output=True, text=True, timeout=300,
+            [_console_script("sanctions-kb"), "init"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if init.returncode != 0:
             pytest.fail(f"`sanctions-kb init` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf",
-             "--bind", f"127.0.0.1:{self.port}", "service.wsgi:app"],
-            cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:service.gunicorn_conf",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "service.wsgi:app",
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -135,7 +150,9 @@ class LiveServer:
             self.process.wait(timeout=10)
 
     def log(self, tail: int = 60) -> str:
-        lines = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines() if self.log_path.exists() else []
+        lines = (
+            self.log_path.read_text(encoding="utf-8", errors="replace").splitlines() if self.log_path.exists() else []
+        )
         return "\n".join(lines[-tail:])
 
 

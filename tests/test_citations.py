@@ -2,7 +2,15 @@
 
 import pytest
 
-FACT_LISTS = ["entities", "resolutions", "measures", "figures", "events", "statements", "resolutions/unsc-resolution-2371/votes"]
+FACT_LISTS = [
+    "entities",
+    "resolutions",
+    "measures",
+    "figures",
+    "events",
+    "statements",
+    "resolutions/unsc-resolution-2371/votes",
+]
 
 
 @pytest.fixture(scope="module")

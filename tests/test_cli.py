@@ -22,11 +22,13 @@ def test_check_fails_naming_the_record_and_touches_no_database(knowledge_copy, t
     citation["end"] = citation["start"] + len(citation["quote"])
     write_fixture(path, records)
     db_file = tmp_path / "never.sqlite3"
-    app = create_app({
-        "DATABASE_URL": f"sqlite:///{db_file}",
-        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
-        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
-    })
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{db_file}",
+            "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+            "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+        }
+    )
     result = app.test_cli_runner().invoke(check_command)
     assert result.exit_code == 1
     assert f"record {records[0]['id']!r}" in result.output
@@ -86,9 +88,14 @@ def test_cite_prints_offsets_that_verify(runner, app):
 
 
 def test_cite_refuses_ambiguous_and_missing_quotes(runner):
-    repeated = runner.invoke(cite_command, ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests"])
+    repeated = runner.invoke(
+        cite_command, ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests"]
+    )
     assert repeated.exit_code != 0 and "occurs 3 times" in repeated.output
-    chosen = runner.invoke(cite_command, ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests", "--occurrence", "2"])
+    chosen = runner.invoke(
+        cite_command,
+        ["china-urges-n-korea-2017-08-12", "China urges N. Korea to stop missile tests", "--occurrence", "2"],
+    )
     assert chosen.exit_code == 0 and json.loads(chosen.output)["start"] > 0
     missing = runner.invoke(cite_command, ["presstv-manila-talks-2017-08-07", "voted 14-1"])
     assert missing.exit_code != 0 and "not in" in missing.output

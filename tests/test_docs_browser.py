@@ -40,14 +40,24 @@ def browser(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = require_executable(CHROMIUM, "chromium")
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1400,2400", f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,2400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, read with get_log("browser")
     # An explicit chromedriver: Selenium Manager (which would download one) is never run.
-    driver = webdriver.Chrome(service=Service(executable_path=require_executable(CHROMEDRIVER, "chromium-driver")), options=options)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=require_executable(CHROMEDRIVER, "chromium-driver")), options=options
+    )
     driver.set_page_load_timeout(WAIT)
     try:
         yield driver
@@ -112,13 +122,19 @@ def test_try_it_out_lists_entities(docs, live_server, tmp_path):
     block.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
     WebDriverWait(docs, WAIT).until(lambda _: block.find_elements(By.CSS_SELECTOR, ".execute"))
     block.find_element(By.CSS_SELECTOR, ".execute").click()
-    WebDriverWait(docs, WAIT).until(lambda _: block.find_elements(By.CSS_SELECTOR, ".live-responses-table tbody .response-col_status"))
+    WebDriverWait(docs, WAIT).until(
+        lambda _: block.find_elements(By.CSS_SELECTOR, ".live-responses-table tbody .response-col_status")
+    )
     docs.save_screenshot(str(tmp_path / "try-it-out.png"))
 
     status = block.find_element(By.CSS_SELECTOR, ".live-responses-table tbody .response-col_status").text.strip()
     request_url = block.find_element(By.CSS_SELECTOR, ".request-url pre").text.strip()
-    body_text = block.find_element(By.CSS_SELECTOR, ".live-responses-table .response-col_description .highlight-code pre").text
-    assert status == "200", f"Execute on {request_url} showed {status} (screenshot: {tmp_path / 'try-it-out.png'}):\n{body_text[:2000]}"
+    body_text = block.find_element(
+        By.CSS_SELECTOR, ".live-responses-table .response-col_description .highlight-code pre"
+    ).text
+    assert status == "200", (
+        f"Execute on {request_url} showed {status} (screenshot: {tmp_path / 'try-it-out.png'}):\n{body_text[:2000]}"
+    )
     assert request_url.startswith(f"{live_server.url}/api/v1/entities"), request_url
 
     shown = json.loads(body_text)

@@ -44,12 +44,15 @@ def test_item_embeds_roles_with_citations(client):
     assert all(role["citations"] for role in kang["roles"])
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("kind=spy", "kind"),
-    ("country=atlantis", "country"),
-    ("country=ri-yong-ho", "country"),
-    ("q=", "q"),
-])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("kind=spy", "kind"),
+        ("country=atlantis", "country"),
+        ("country=ri-yong-ho", "country"),
+        ("q=", "q"),
+    ],
+)
 def test_bad_filters_are_422(client, query, parameter):
     response = client.get(f"/api/v1/entities?{query}")
     assert response.status_code == 422

@@ -64,13 +64,16 @@ def test_lists_are_paginated_with_headers_and_links(client, url):
 
 
 @pytest.mark.parametrize("url", LISTS)
-@pytest.mark.parametrize("params, fragment", [
-    ("page=0", "'page'"),
-    ("page=abc", "'page'"),
-    ("page_size=101", "'page_size'"),
-    ("page_size=0", "'page_size'"),
-    ("colour=red", "'colour'"),
-])
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ("page=0", "'page'"),
+        ("page=abc", "'page'"),
+        ("page_size=101", "'page_size'"),
+        ("page_size=0", "'page_size'"),
+        ("colour=red", "'colour'"),
+    ],
+)
 def test_lists_reject_bad_paging_and_unknown_parameters(client, url, params, fragment):
     assert_problem(client.get(with_params(url, params)), 422, fragment)
 
@@ -91,7 +94,17 @@ def test_unknown_path_and_method_are_problems(client):
     assert_problem(client.delete("/api/v1/statements/anything"), 405)
 
 
-@pytest.mark.parametrize("url", [*LISTS, "/api/v1/entities/ri-yong-ho", "/api/v1/sources/presstv-manila-talks-2017-08-07/text", "/health", "/openapi.json", "/docs"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        *LISTS,
+        "/api/v1/entities/ri-yong-ho",
+        "/api/v1/sources/presstv-manila-talks-2017-08-07/text",
+        "/health",
+        "/openapi.json",
+        "/docs",
+    ],
+)
 def test_conditional_get_answers_304(client, url):
     first = client.get(url)
     assert first.status_code == 200

@@ -50,7 +50,8 @@ def test_refuses_quote_not_in_source(knowledge_copy):
     write_fixture(path, records)
     problems = problems_of(knowledge_copy)
     assert any(
-        f"fixtures/statements.json: record {victim['id']!r}" in p and "quote is not in the source" in p for p in problems
+        f"fixtures/statements.json: record {victim['id']!r}" in p and "quote is not in the source" in p
+        for p in problems
     ), problems
 
 

@@ -65,13 +65,17 @@ def test_every_operation_has_summary_description_tag_and_unique_operation_id(spe
     for path, method, operation in operations(spec):
         where = f"{method.upper()} {path}"
         assert operation.get("summary", "").strip(), f"{where} has no summary (the first line of the view's docstring)"
-        assert operation.get("description", "").strip(), f"{where} has no description (the docstring after its first line)"
+        assert operation.get("description", "").strip(), (
+            f"{where} has no description (the docstring after its first line)"
+        )
         assert operation.get("tags"), f"{where} has no tag"
         for tag in operation["tags"]:
             assert tag in declared_tags, f"{where}: tag {tag!r} is not declared in the spec's tags"
             used_tags.add(tag)
         operation_id = operation.get("operationId", "")
-        assert re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)+", operation_id), f"{where}: operationId {operation_id!r} is not lowerCamelCase"
+        assert re.fullmatch(r"[a-z]+(?:[A-Z0-9][a-z0-9]*)+", operation_id), (
+            f"{where}: operationId {operation_id!r} is not lowerCamelCase"
+        )
         assert operation_id not in seen, f"{where} and {seen[operation_id]} share operationId {operation_id!r}"
         seen[operation_id] = where
     for name, tag in declared_tags.items():
@@ -124,8 +128,12 @@ def test_every_error_response_is_problem_json(spec):
             assert response.get("description", "").strip(), f"{where} has no description"
             if status == "default" or int(status) >= 400:
                 content = response.get("content", {})
-                assert list(content) == [PROBLEM_JSON], f"{where}: errors are {PROBLEM_JSON}, documented {list(content)}"
-                assert content[PROBLEM_JSON]["schema"] == {"$ref": PROBLEM_REF}, f"{where} does not use the Problem schema"
+                assert list(content) == [PROBLEM_JSON], (
+                    f"{where}: errors are {PROBLEM_JSON}, documented {list(content)}"
+                )
+                assert content[PROBLEM_JSON]["schema"] == {"$ref": PROBLEM_REF}, (
+                    f"{where} does not use the Problem schema"
+                )
 
 
 def test_lists_document_pagination_rejection_and_page_past_the_end(spec):

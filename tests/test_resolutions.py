@@ -1,8 +1,21 @@
 """/resolutions and their member votes."""
 
 COUNCIL_2017 = {
-    "china", "france", "russia", "united-kingdom", "united-states",
-    "bolivia", "egypt", "ethiopia", "italy", "japan", "kazakhstan", "senegal", "sweden", "ukraine", "uruguay",
+    "china",
+    "france",
+    "russia",
+    "united-kingdom",
+    "united-states",
+    "bolivia",
+    "egypt",
+    "ethiopia",
+    "italy",
+    "japan",
+    "kazakhstan",
+    "senegal",
+    "sweden",
+    "ukraine",
+    "uruguay",
 }
 
 
@@ -30,7 +43,9 @@ def test_every_member_voted_yes(client):
 
 
 def test_china_and_russia_votes_cite_the_article(client):
-    votes = {v["member"]: v for v in client.get("/api/v1/resolutions/unsc-resolution-2371/votes?page_size=100").get_json()}
+    votes = {
+        v["member"]: v for v in client.get("/api/v1/resolutions/unsc-resolution-2371/votes?page_size=100").get_json()
+    }
     for member in ("china", "russia"):
         assert any(c["quote"] and "Beijing and Moscow" in c["quote"] for c in votes[member]["citations"]), member
 

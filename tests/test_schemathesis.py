@@ -47,7 +47,14 @@ MAX_EXAMPLES = 60
 # than an empty list, as the API description says. No JSON Schema can say "an id that exists", so for these
 # operations only, positive_data_acceptance also accepts 422; every other check still applies to that 422 in
 # full (it must be documented, be application/problem+json, and match the Problem schema).
-SEMANTIC_FILTER_OPERATIONS = ["listEntities", "listEvents", "listFigures", "listMeasures", "listStatements", "searchEverything"]
+SEMANTIC_FILTER_OPERATIONS = [
+    "listEntities",
+    "listEvents",
+    "listFigures",
+    "listMeasures",
+    "listStatements",
+    "searchEverything",
+]
 
 SCHEMATHESIS_TOML = f"""\
 seed = {SEED}
@@ -127,7 +134,9 @@ class Run:
     output: str = field(repr=False)
     output_path: str
     report: dict = field(repr=False)
-    results: dict[str, str | None] = field(default_factory=dict, repr=False)  # label -> None if it passed, else the failures
+    results: dict[str, str | None] = field(
+        default_factory=dict, repr=False
+    )  # label -> None if it passed, else the failures
 
 
 @pytest.fixture(scope="session")
@@ -145,16 +154,30 @@ def schemathesis_run(request, tmp_path_factory) -> Run:
     config.write_text(SCHEMATHESIS_TOML, encoding="utf-8")
     reports = workdir / "reports"
     command = [
-        sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config),
-        "run", f"{live_server.url}/openapi.json",
-        "--report", "junit,json", "--report-junit-path", str(reports / "junit.xml"), "--report-json-path", str(reports / "run.json"),
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--no-color",
+        "--config-file",
+        str(config),
+        "run",
+        f"{live_server.url}/openapi.json",
+        "--report",
+        "junit,json",
+        "--report-junit-path",
+        str(reports / "junit.xml"),
+        "--report-json-path",
+        str(reports / "run.json"),
     ]
     done = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=1800)
     output = done.stdout + done.stderr
     (workdir / "output.txt").write_text(output, encoding="utf-8")
     print(output)  # shown by pytest for a failing test (-rA shows it always)
     if not (reports / "junit.xml").exists():
-        pytest.fail(f"schemathesis did not run ({done.returncode}):\n{output[-5000:]}\nserver log:\n{live_server.log()}", pytrace=False)
+        pytest.fail(
+            f"schemathesis did not run ({done.returncode}):\n{output[-5000:]}\nserver log:\n{live_server.log()}",
+            pytrace=False,
+        )
     results: dict[str, str | None] = {}
     for case in ET.parse(reports / "junit.xml").getroot().iter("testcase"):
         problems = [f"{p.get('message') or ''}\n{p.text or ''}".strip() for p in case if p.tag in ("failure", "error")]
@@ -168,7 +191,9 @@ def test_operation_conforms(schemathesis_run: Run, operation_id: str):
     """Every response schemathesis got for this operation passed every enabled check."""
     label = OPERATIONS.get(operation_id)
     assert label is not None, f"{SNAPSHOT} names no operations: regenerate it (see test_openapi.py)"
-    assert label in schemathesis_run.results, f"schemathesis did not test {label}; its output is in {schemathesis_run.output_path}"
+    assert label in schemathesis_run.results, (
+        f"schemathesis did not test {label}; its output is in {schemathesis_run.output_path}"
+    )
     failure = schemathesis_run.results[label]
     assert failure is None, (
         f"{label} ({operation_id}) breaks its contract; reproduce each case with the curl command shown.\n\n{failure}\n\n"
@@ -180,9 +205,13 @@ def test_run_covered_every_served_operation(schemathesis_run: Run, live_server):
     """The run loaded the served spec, tested all of its operations, and passed (exit code 0)."""
     with urllib.request.urlopen(f"{live_server.url}/openapi.json", timeout=10) as response:
         served = _labels(json.load(response))
-    assert served == OPERATIONS, "the served operations differ from schemas/openapi.json: regenerate the snapshot (see test_openapi.py)"
+    assert served == OPERATIONS, (
+        "the served operations differ from schemas/openapi.json: regenerate the snapshot (see test_openapi.py)"
+    )
     assert set(schemathesis_run.results) == set(served.values())
     counts = schemathesis_run.report["operations"]
     assert counts["tested"] == counts["total"] == len(served), counts
     assert schemathesis_run.report["seed"] == SEED
-    assert schemathesis_run.returncode == 0, f"schemathesis exited with {schemathesis_run.returncode}:\n{schemathesis_run.output[-8000:]}"
+    assert schemathesis_run.returncode == 0, (
+        f"schemathesis exited with {schemathesis_run.returncode}:\n{schemathesis_run.output[-8000:]}"
+    )

@@ -42,7 +42,9 @@ def test_ambiguous_attributions_carry_a_reason(client):
 
 def test_source_and_stance_filters(client):
     press_tv = statements(client, "source=presstv-manila-talks-2017-08-07")
-    assert press_tv and all(any(c["source"] == "presstv-manila-talks-2017-08-07" for c in s["citations"]) for s in press_tv)
+    assert press_tv and all(
+        any(c["source"] == "presstv-manila-talks-2017-08-07" for c in s["citations"]) for s in press_tv
+    )
     opposing = statements(client, "stance=opposes")
     assert opposing and all(s["stance"] == "opposes" for s in opposing)
 
@@ -56,14 +58,17 @@ def test_date_range_and_text(client):
     assert keys == sorted(keys)
 
 
-@pytest.mark.parametrize("query, parameter", [
-    ("speaker=kim-jong-il", "speaker"),
-    ("topic=weather", "topic"),
-    ("stance=angry", "stance"),
-    ("source=daily-planet", "source"),
-    ("attribution=rumour", "attribution"),
-    ("from=07/08/2017", "from"),
-])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("speaker=kim-jong-il", "speaker"),
+        ("topic=weather", "topic"),
+        ("stance=angry", "stance"),
+        ("source=daily-planet", "source"),
+        ("attribution=rumour", "attribution"),
+        ("from=07/08/2017", "from"),
+    ],
+)
 def test_bad_statement_filters(client, query, parameter):
     response = client.get(f"/api/v1/statements?{query}")
     assert response.status_code == 422

@@ -5,7 +5,14 @@ import pytest
 from service.knowledge import read_knowledge
 from tests.conftest import FIXTURES_DIR, SEEDS_DIR
 
-REQUIRED_TOPICS = {"dialogue", "sanctions", "sanctions-enforcement", "six-party-talks", "inter-korean-relations", "missile-program"}
+REQUIRED_TOPICS = {
+    "dialogue",
+    "sanctions",
+    "sanctions-enforcement",
+    "six-party-talks",
+    "inter-korean-relations",
+    "missile-program",
+}
 
 
 def test_topics_vocabulary(client):
@@ -26,14 +33,24 @@ def test_search_ranks_the_quote_first(client):
 
 
 def test_search_finds_each_type(client):
-    assert any(h["type"] == "entity" and h["id"] == "ri-yong-ho" for h in client.get("/api/v1/search?q=ri%20yong%20ho").get_json())
-    assert any(h["type"] == "measure" and h["id"] == "unsc-2371-export-ban-coal" for h in client.get("/api/v1/search?q=coal&type=measure").get_json())
+    assert any(
+        h["type"] == "entity" and h["id"] == "ri-yong-ho"
+        for h in client.get("/api/v1/search?q=ri%20yong%20ho").get_json()
+    )
+    assert any(
+        h["type"] == "measure" and h["id"] == "unsc-2371-export-ban-coal"
+        for h in client.get("/api/v1/search?q=coal&type=measure").get_json()
+    )
     events = client.get("/api/v1/search?q=handshake&type=event").get_json()
     assert events and all(h["type"] == "event" for h in events)
-    assert [h["id"] for h in client.get("/api/v1/search?q=sincerity&type=statement").get_json()] == ["ri-seoul-proposals-lacked-sincerity"]
+    assert [h["id"] for h in client.get("/api/v1/search?q=sincerity&type=statement").get_json()] == [
+        "ri-seoul-proposals-lacked-sincerity"
+    ]
 
 
-@pytest.mark.parametrize("q", ["o'brien", '"unbalanced', "six-party", "NOT", "a OR", "(((", "*", "col:umn", "-", "'; DROP TABLE entity; --"])
+@pytest.mark.parametrize(
+    "q", ["o'brien", '"unbalanced', "six-party", "NOT", "a OR", "(((", "*", "col:umn", "-", "'; DROP TABLE entity; --"]
+)
 def test_search_takes_any_text_safely(client, q):
     response = client.get("/api/v1/search", query_string={"q": q})
     assert response.status_code in (200, 422), response.get_data(as_text=True)
