@@ -55,10 +55,23 @@ class Api(BaseApi):
         return problem(error.code or 500, detail, errors=messages, headers=headers)
 
     def handle_unexpected_exception(self, error: Exception) -> Response:
-        if isinstance(error, HTTPException):
-            return self.handle_http_exception(error)
         from flask import current_app
 
+        from .db import UNAVAILABLE_ERRORS, db
+
+        if isinstance(error, HTTPException):
+            return self.handle_http_exception(error)
+        if isinstance(error, UNAVAILABLE_ERRORS):
+            # The database is down or the connection broke (a restart): say so and let the client retry.
+            current_app.logger.warning("database unavailable on %s: %s", request.path, error)
+            if not db.is_closed():
+                try:
+                    db.close()
+                except UNAVAILABLE_ERRORS:
+                    pass
+            return problem(
+                503, "the database is unavailable at the moment; retry shortly", headers={"Retry-After": "1"}
+            )
         current_app.logger.exception("unhandled error on %s", request.path)
         return self.handle_http_exception(InternalServerError())
 

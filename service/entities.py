@@ -8,6 +8,7 @@ from schemas.queries import EntityQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import entity_records, get_or_404, require_known
 from .knowledge import fold_name
 
@@ -29,7 +30,7 @@ class Entities(MethodView):
         Filter by kind, by country, or by name: `q` matches names and aliases ignoring case, hyphens
         and accents, so `ri yong ho` finds Ri Yong-ho. Ordered by id.
         """
-        query = m.Entity.select().order_by(m.Entity.id)
+        query = m.Entity.select().order_by(order_key(m.Entity.id))
         if "kind" in args:
             query = query.where(m.Entity.kind == args["kind"])
         if "country" in args:

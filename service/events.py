@@ -8,6 +8,7 @@ from schemas.queries import EventQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import event_records, get_or_404, require_known
 
 blp = Blueprint(
@@ -28,7 +29,7 @@ class Events(MethodView):
         Filter by kind, participant, place and date range (`from`/`to`, inclusive; events of unknown
         date are left out when a range is given). Ordered by date (unknown dates last), then id.
         """
-        query = m.Event.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), m.Event.id)
+        query = m.Event.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), order_key(m.Event.id))
         if "kind" in args:
             query = query.where(m.Event.kind == args["kind"])
         if "participant" in args:

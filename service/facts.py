@@ -10,6 +10,7 @@ from flask_smorest import abort
 from peewee import Model
 
 from . import models as m
+from .db import order_key
 
 
 def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
@@ -87,7 +88,9 @@ def entity_records(rows: Iterable[m.Entity]) -> list[dict]:
         for e in rows
     ]
     roles_by_entity: dict[str, list[dict]] = defaultdict(list)
-    role_rows = m.Role.select().where(m.Role.entity.in_([e.id for e in rows])).order_by(m.Role.entity, m.Role.id)
+    role_rows = (
+        m.Role.select().where(m.Role.entity.in_([e.id for e in rows])).order_by(m.Role.entity, order_key(m.Role.id))
+    )
     roles = [
         {
             "id": r.id,

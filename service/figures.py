@@ -8,6 +8,7 @@ from schemas.queries import FigureQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, row_records
 
 blp = Blueprint(
@@ -34,7 +35,9 @@ class Figures(MethodView):
         Each figure as a number with its unit and exactly as printed. Filter by subject (an entity or
         resolution id) and metric. Ordered by subject, metric and id.
         """
-        query = m.Figure.select().order_by(m.Figure.subject, m.Figure.metric, m.Figure.id)
+        query = m.Figure.select().order_by(
+            order_key(m.Figure.subject), order_key(m.Figure.metric), order_key(m.Figure.id)
+        )
         if "subject" in args:
             subject = args["subject"]
             if not (

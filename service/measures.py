@@ -9,6 +9,7 @@ from schemas.queries import MeasureQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, require_known, row_records
 
 blp = Blueprint(
@@ -35,7 +36,9 @@ class Measures(MethodView):
         Every banned commodity is its own record (kind `export_ban`), beside the limits on workers
         abroad, joint ventures and investment. Ordered by resolution, kind and id.
         """
-        query = m.Measure.select().order_by(m.Measure.resolution, m.Measure.kind, m.Measure.id)
+        query = m.Measure.select().order_by(
+            order_key(m.Measure.resolution), order_key(m.Measure.kind), order_key(m.Measure.id)
+        )
         if "resolution" in args:
             require_known("resolution", args["resolution"], m.Resolution, "resolution")
             query = query.where(m.Measure.resolution == args["resolution"])

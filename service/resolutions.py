@@ -8,6 +8,7 @@ from schemas.queries import ResolutionQueryArgs, VoteQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, row_records
 
 blp = Blueprint(
@@ -45,7 +46,7 @@ class Resolutions(MethodView):
 
         Each with its number, symbol, adoption date, vote counts and drafter. Ordered by adoption date, then id.
         """
-        query = m.Resolution.select().order_by(m.Resolution.adopted_on, m.Resolution.id)
+        query = m.Resolution.select().order_by(m.Resolution.adopted_on, order_key(m.Resolution.id))
         return paginate(query, args, _resolutions)
 
 
@@ -75,7 +76,7 @@ class ResolutionVotes(MethodView):
         query = (
             m.MemberVote.select()
             .where(m.MemberVote.resolution == resolution_id)
-            .order_by(m.MemberVote.member, m.MemberVote.id)
+            .order_by(order_key(m.MemberVote.member), order_key(m.MemberVote.id))
         )
         if "vote" in args:
             query = query.where(m.MemberVote.vote == args["vote"])

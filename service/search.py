@@ -1,10 +1,11 @@
-"""Full-text search over statements, quotes, entities, measures and events (SQLite FTS5)."""
+"""Full-text search over statements, quotes, entities, measures and events: SQLite FTS5, or PostgreSQL tsvector."""
 
 import json
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from peewee import SqliteDatabase, fn
+from peewee import CharField, Model, TextField, fn
+from playhouse.postgres_ext import TSVectorField
 from playhouse.sqlite_ext import FTS5Model, SearchField
 
 from schemas import SearchHitSchema
@@ -12,7 +13,7 @@ from schemas.queries import SearchQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
-from .db import db
+from .db import db, order_key, uses_sqlite
 
 blp = Blueprint(
     "search",
@@ -34,6 +35,20 @@ class SearchDocument(FTS5Model):
         database = db
         table_name = "search_document"
         options = {"tokenize": "porter unicode61 remove_diacritics 2"}
+
+
+class PgSearchDocument(Model):
+    """PostgreSQL's search table: the same documents, with a weighted tsvector (label A, body B) under a GIN index."""
+
+    kind = CharField()
+    record_id = CharField()
+    label = TextField()
+    body = TextField()
+    document = TSVectorField()
+
+    class Meta:
+        database = db
+        table_name = "search_document_pg"
 
 
 URL_PREFIX = {"statement": "statements", "entity": "entities", "measure": "measures", "event": "events"}
@@ -76,24 +91,29 @@ def search_documents() -> list[dict]:
     return docs
 
 
-def uses_sqlite() -> bool:
-    return isinstance(db.obj, SqliteDatabase)
-
-
 def create_search_index() -> None:
     if uses_sqlite():
         SearchDocument.create_table(safe=True)
+    else:
+        PgSearchDocument.create_table(safe=True)  # TSVectorField brings its GIN index
 
 
 def rebuild_search_index() -> None:
     """Replace the index with the current records."""
-    if not uses_sqlite():
-        return
+    docs = search_documents()
     with db.atomic():
-        SearchDocument.delete().execute()
-        docs = search_documents()
+        if uses_sqlite():
+            SearchDocument.delete().execute()
+            for start in range(0, len(docs), 200):
+                SearchDocument.insert_many(docs[start : start + 200]).execute()
+            return
+        PgSearchDocument.delete().execute()
+        for doc in docs:
+            doc["document"] = fn.setweight(fn.to_tsvector("english", doc["label"]), "A").concat(
+                fn.setweight(fn.to_tsvector("english", doc["body"]), "B")
+            )
         for start in range(0, len(docs), 200):
-            SearchDocument.insert_many(docs[start : start + 200]).execute()
+            PgSearchDocument.insert_many(docs[start : start + 200]).execute()
 
 
 @blp.route("")
@@ -103,13 +123,11 @@ class Search(MethodView):
     def get(self, args):
         """Search everything
 
-        Ranked (BM25) full-text search over statements and their quotes, entities, measures and events.
-        Words are stemmed and accents ignored; quoted phrases, OR and -word work; any other text,
+        Ranked full-text search (BM25 on SQLite, ts_rank on PostgreSQL) over statements and their quotes,
+        entities, measures and events. Words are stemmed (on SQLite accents are also ignored); quoted phrases, OR and -word work; any other text,
         quotes and apostrophes included, is searched literally. Each hit gives its type, id, a label
         and a snippet with the matches in [brackets].
         """
-        if not uses_sqlite():
-            abort(501, message="full-text search is implemented for SQLite only in this version")
         expression = SearchDocument.web_query(args["q"])
         if expression.strip('" ') == "":
             abort(
@@ -117,6 +135,8 @@ class Search(MethodView):
                 message="Invalid request: query parameter 'q': it has no words to search for",
                 errors={"query": {"q": ["no searchable words"]}},
             )
+        if not uses_sqlite():
+            return paginate(_postgres_hits(args), args, _hits)
         D = SearchDocument
         rank = fn.bm25(D._meta.entity, 0.0, 0.0, 4.0, 1.0)
         query = (
@@ -133,17 +153,36 @@ class Search(MethodView):
         if "type" in args:
             query = query.where(D.kind == args["type"])
 
-        def hits(rows):
-            return [
-                {
-                    "type": r.kind,
-                    "id": r.record_id,
-                    "label": r.label,
-                    "snippet": r.snippet,
-                    "url": f"/api/v1/{URL_PREFIX[r.kind]}/{r.record_id}",
-                    "score": round(-r.rank, 6),
-                }
-                for r in rows
-            ]
+        return paginate(query, args, _hits)
 
-        return paginate(query, args, hits)
+
+def _hits(rows) -> list[dict]:
+    return [
+        {
+            "type": r.kind,
+            "id": r.record_id,
+            "label": r.label,
+            "snippet": r.snippet,
+            "url": f"/api/v1/{URL_PREFIX[r.kind]}/{r.record_id}",
+            "score": round(-r.rank, 6),
+        }
+        for r in rows
+    ]
+
+
+def _postgres_hits(args: dict):
+    """The PostgreSQL query: websearch_to_tsquery (safe for any text), ts_rank, ts_headline with [marks]."""
+    D = PgSearchDocument
+    query = fn.websearch_to_tsquery("english", args["q"])
+    rank = fn.ts_rank(D.document, query) * -1  # ascending, as FTS5 bm25: best first
+    headline = fn.ts_headline(
+        "english", D.label.concat(" ").concat(D.body), query, "StartSel=[, StopSel=], MaxWords=16, MinWords=6"
+    )
+    selected = (
+        D.select(D.kind, D.record_id, D.label, headline.alias("snippet"), rank.alias("rank"))
+        .where(D.document.match(args["q"], language="english", websearch=True))
+        .order_by(rank, order_key(D.kind), order_key(D.record_id))
+    )
+    if "type" in args:
+        selected = selected.where(D.kind == args["type"])
+    return selected

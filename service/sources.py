@@ -9,6 +9,7 @@ from schemas.queries import SourceQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, row_records
 
 blp = Blueprint(
@@ -48,7 +49,7 @@ class Sources(MethodView):
         Articles (kind `article`, their text held here and quoted by citations) and references
         (kind `reference`, public record cited without quotes), ordered by id.
         """
-        query = m.Source.select(*[getattr(m.Source, f) for f in SOURCE_FIELDS]).order_by(m.Source.id)
+        query = m.Source.select(*[getattr(m.Source, f) for f in SOURCE_FIELDS]).order_by(order_key(m.Source.id))
         if "kind" in args:
             query = query.where(m.Source.kind == args["kind"])
         return paginate(query, args, _records)

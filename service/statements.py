@@ -8,6 +8,7 @@ from schemas.queries import StatementQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, require_known, statement_records
 
 blp = Blueprint(
@@ -30,7 +31,7 @@ class Statements(MethodView):
         date (unknown dates last), then id.
         """
         S = m.Statement
-        query = S.select().order_by(S.said_on.asc(nulls="LAST"), S.id)
+        query = S.select().order_by(S.said_on.asc(nulls="LAST"), order_key(S.id))
         if "speaker" in args:
             require_known("speaker", args["speaker"], m.Entity, "entity")
             query = query.where(S.speaker == args["speaker"])

@@ -8,6 +8,7 @@ from schemas.queries import TopicQueryArgs
 
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
+from .db import order_key
 from .facts import get_or_404, row_records
 
 blp = Blueprint(
@@ -25,7 +26,9 @@ class Topics(MethodView):
         Every topic a statement can be filed under, with what it covers. Ordered by id.
         """
         return paginate(
-            m.Topic.select().order_by(m.Topic.id), args, lambda rows: row_records(None, rows, ("id", "description"))
+            m.Topic.select().order_by(order_key(m.Topic.id)),
+            args,
+            lambda rows: row_records(None, rows, ("id", "description")),
         )
 
 

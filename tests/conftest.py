@@ -1,7 +1,9 @@
 """Shared fixtures: an app on a temporary SQLite file loaded with the curated knowledge, its client and CLI runner."""
 
 import json
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,50 @@ FIXTURES_DIR = PROJECT_ROOT / "fixtures"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
 
+# KB_TEST_DATABASE=postgresql runs the whole suite on the PostgreSQL server at KB_TEST_POSTGRES_URL (each
+# database the tests use is created for them and dropped after); anything else, or unset, runs it on SQLite files.
+ENGINE = os.environ.get("KB_TEST_DATABASE", "sqlite")
+POSTGRES_SERVER = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _postgres_admin(statement: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
+
+
 @pytest.fixture(scope="session")
-def loaded_database(tmp_path_factory) -> str:
-    """One database file per test session, loaded once with the real fixtures (tests only read it)."""
-    path = tmp_path_factory.mktemp("db") / "sanctions-kb.sqlite3"
-    url = f"sqlite:///{path}"
+def new_database_url(tmp_path_factory):
+    """A factory of empty databases of the engine under test; PostgreSQL ones are dropped at the end."""
+    created: list[str] = []
+
+    def make() -> str:
+        if ENGINE != "postgresql":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sanctions-kb.sqlite3'}"
+        name = f"sanctions_kb_test_{uuid.uuid4().hex[:12]}"
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return f"{POSTGRES_SERVER}/{name}"
+
+    yield make
+    from service.db import db
+
+    if not db.is_closed():
+        db.close()
+    for name in created:
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def loaded_database(new_database_url) -> str:
+    """One database per test session, loaded once with the real fixtures (tests only read it)."""
+    url = new_database_url()
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     with app.app_context():
         initialise_database()

@@ -36,10 +36,9 @@ def test_check_fails_naming_the_record_and_touches_no_database(knowledge_copy, t
     assert not db_file.exists()
 
 
-def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, tmp_path):
-    db_file = tmp_path / "kb.sqlite3"
+def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, new_database_url):
     config = {
-        "DATABASE_URL": f"sqlite:///{db_file}",
+        "DATABASE_URL": new_database_url(),
         "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
         "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
     }
@@ -59,10 +58,9 @@ def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, tmp
     assert client.get("/api/v1/topics/test-topic").status_code == 200
 
 
-def test_failed_init_leaves_the_database_as_it_was(knowledge_copy, tmp_path):
-    db_file = tmp_path / "kb.sqlite3"
+def test_failed_init_leaves_the_database_as_it_was(knowledge_copy, new_database_url):
     config = {
-        "DATABASE_URL": f"sqlite:///{db_file}",
+        "DATABASE_URL": new_database_url(),
         "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
         "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
     }
