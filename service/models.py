@@ -5,7 +5,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -90,7 +90,7 @@ class Figure(BaseModel):
     id = CharField(primary_key=True)
     subject = CharField(index=True)  # an entity or resolution id, checked by the loader
     metric = CharField(index=True)
-    value = FloatField()
+    value = DoubleField()  # double precision on PostgreSQL too (FloatField is a 4-byte real there)
     unit = CharField()
     as_stated = TextField()
     approximate = BooleanField(default=False)

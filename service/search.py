@@ -174,14 +174,15 @@ def _postgres_hits(args: dict):
     """The PostgreSQL query: websearch_to_tsquery (safe for any text), ts_rank, ts_headline with [marks]."""
     D = PgSearchDocument
     query = fn.websearch_to_tsquery("english", args["q"])
-    rank = fn.ts_rank(D.document, query) * -1  # ascending, as FTS5 bm25: best first
+    # Negated to sort like bm25 (best first); equal ranks go to the shorter document, as BM25 would have it.
+    rank = fn.ts_rank(D.document, query) * -1
     headline = fn.ts_headline(
         "english", D.label.concat(" ").concat(D.body), query, "StartSel=[, StopSel=], MaxWords=16, MinWords=6"
     )
     selected = (
         D.select(D.kind, D.record_id, D.label, headline.alias("snippet"), rank.alias("rank"))
         .where(D.document.match(args["q"], language="english", websearch=True))
-        .order_by(rank, order_key(D.kind), order_key(D.record_id))
+        .order_by(rank, fn.length(D.document), order_key(D.kind), order_key(D.record_id))
     )
     if "type" in args:
         selected = selected.where(D.kind == args["type"])

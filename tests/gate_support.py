@@ -80,14 +80,15 @@ def _console_script(name: str) -> str:
 class LiveServer:
     """gunicorn serving service.wsgi:app on 127.0.0.1:<free port>, on a fresh SQLite file loaded by `sanctions-kb init`."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, database_url: str | None = None) -> None:
         self.workdir = workdir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "gunicorn.log"
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{workdir / 'sanctions-kb.sqlite3'}",  # absolute path: sqlite:////tmp/...
+            # absolute path: sqlite:////tmp/...
+            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'sanctions-kb.sqlite3'}",
             "WEB_CONCURRENCY": "2",
             "GUNICORN_THREADS": "2",
             "GUNICORN_CONTROL_SOCKET": "off",
