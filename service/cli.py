@@ -20,15 +20,35 @@ def _knowledge():
     return read_knowledge(current_app.config["KB_FIXTURES_DIR"], current_app.config["KB_SEEDS_DIR"])
 
 
+# Any constant shared by every replica: the key of the PostgreSQL advisory lock that serialises `init`.
+INIT_LOCK_KEY = 2371_2017
+
+
 def initialise_database(force: bool = False) -> tuple[bool, int]:
-    """Create missing tables and load the fixtures unless the same ones are loaded; return (loaded, facts)."""
+    """Create missing tables and load the fixtures unless the same ones are loaded; return (loaded, facts).
+
+    Safe when several replicas start at once: the whole step runs under a lock (a PostgreSQL advisory lock, or
+    SQLite's BEGIN IMMEDIATE), so one replica loads and the others then find the same facts in place.
+    """
+    from .db import uses_sqlite
     from .search import create_search_index
 
     knowledge = _knowledge()
     with db.connection_context():
-        db.create_tables(m.MODELS, safe=True)
-        create_search_index()
-        loaded = load_knowledge(knowledge, force=force)
+        if uses_sqlite():
+            with db.atomic(lock_type="IMMEDIATE"):
+                db.create_tables(m.MODELS, safe=True)
+                create_search_index()
+                loaded = load_knowledge(knowledge, force=force)
+            return loaded, knowledge.fact_count
+        db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
+        try:
+            with db.atomic():
+                db.create_tables(m.MODELS, safe=True)
+                create_search_index()
+            loaded = load_knowledge(knowledge, force=force)
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
     return loaded, knowledge.fact_count
 
 

@@ -1,6 +1,9 @@
 """The console commands: check, init, cite."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from service import create_app
@@ -97,3 +100,20 @@ def test_cite_refuses_ambiguous_and_missing_quotes(runner):
     assert chosen.exit_code == 0 and json.loads(chosen.output)["start"] > 0
     missing = runner.invoke(cite_command, ["presstv-manila-talks-2017-08-07", "voted 14-1"])
     assert missing.exit_code != 0 and "not in" in missing.output
+
+
+def test_concurrent_inits_load_once_and_all_succeed(new_database_url):
+    """Several replicas starting at the same moment: one loads, the others find the facts in place."""
+    url = new_database_url()
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [str(Path(sys.executable).with_name("sanctions-kb")), "init"]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
+    assert sum(out.startswith("loaded ") for out in outputs) == 1, outputs
+    assert sum("nothing to do" in out for out in outputs) == 3, outputs
+    health = create_app({"DATABASE_URL": url}).test_client().get("/health").get_json()
+    assert health["facts"] > 100
