@@ -11,7 +11,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import models as m
 from .db import db
 from .knowledge import KnowledgeError, load_knowledge, read_knowledge
 
@@ -25,27 +24,24 @@ INIT_LOCK_KEY = 2371_2017
 
 
 def initialise_database(force: bool = False) -> tuple[bool, int]:
-    """Create missing tables and load the fixtures unless the same ones are loaded; return (loaded, facts).
+    """Migrate the schema to the latest version and load the fixtures unless the same ones are loaded; return (loaded, facts).
 
     Safe when several replicas start at once: the whole step runs under a lock (a PostgreSQL advisory lock, or
     SQLite's BEGIN IMMEDIATE), so one replica loads and the others then find the same facts in place.
     """
     from .db import uses_sqlite
-    from .search import create_search_index
+    from .migrations import migrate
 
     knowledge = _knowledge()
     with db.connection_context():
         if uses_sqlite():
             with db.atomic(lock_type="IMMEDIATE"):
-                db.create_tables(m.MODELS, safe=True)
-                create_search_index()
+                migrate()
                 loaded = load_knowledge(knowledge, force=force)
             return loaded, knowledge.fact_count
         db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
         try:
-            with db.atomic():
-                db.create_tables(m.MODELS, safe=True)
-                create_search_index()
+            migrate()
             loaded = load_knowledge(knowledge, force=force)
         finally:
             db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
@@ -57,10 +53,14 @@ def initialise_database(force: bool = False) -> tuple[bool, int]:
 @with_appcontext
 def init_command(force: bool) -> None:
     """Create the tables and load the fixtures (idempotent)."""
+    from .migrations import SchemaTooNew
+
     try:
         loaded, facts = initialise_database(force=force)
     except KnowledgeError as error:
         _fail(error)
+    except SchemaTooNew as error:
+        raise click.ClickException(str(error)) from error
     where = current_app.config["DATABASE_URL"]
     click.echo(
         f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do"
@@ -125,10 +125,14 @@ def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Initialise the database if needed, then serve the API with gunicorn."""
+    from .migrations import SchemaTooNew
+
     try:
         loaded, facts = initialise_database()
     except KnowledgeError as error:
         _fail(error)
+    except SchemaTooNew as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {current_app.config['DATABASE_URL']}")
     args = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}"]
     if workers:

@@ -117,3 +117,40 @@ def test_concurrent_inits_load_once_and_all_succeed(new_database_url):
     assert sum("nothing to do" in out for out in outputs) == 3, outputs
     health = create_app({"DATABASE_URL": url}).test_client().get("/health").get_json()
     assert health["facts"] > 100
+
+
+def test_init_upgrades_an_older_schema_in_place(new_database_url):
+    """A database at schema version 1 (before the citation index) is migrated by init, its knowledge kept."""
+    from service.db import db
+    from service.migrations import LATEST, SchemaVersion, migrate, schema_version
+
+    app = create_app({"DATABASE_URL": new_database_url()})
+    assert app.test_cli_runner().invoke(init_command).exit_code == 0
+    with app.app_context(), db.connection_context():
+        assert schema_version() == LATEST == 2
+        # Take the database back to version 1, as a replica built before migration 2 left it.
+        db.execute_sql('DROP INDEX "citation_source_fact_type"')
+        SchemaVersion.delete().where(SchemaVersion.version == 2).execute()
+        assert schema_version() == 1
+        assert "citation_source_fact_type" not in {i.name for i in db.get_indexes("citation")}
+
+    result = app.test_cli_runner().invoke(init_command)
+    assert result.exit_code == 0 and "nothing to do" in result.output, result.output
+    with app.app_context(), db.connection_context():
+        assert schema_version() == 2
+        assert "citation_source_fact_type" in {i.name for i in db.get_indexes("citation")}
+        assert migrate() == [], "a second run applies nothing"
+    assert app.test_client().get("/health").get_json()["facts"] > 100
+
+
+def test_init_refuses_a_schema_newer_than_the_code(new_database_url):
+    from service.db import db
+    from service.migrations import LATEST, SchemaVersion
+
+    app = create_app({"DATABASE_URL": new_database_url()})
+    assert app.test_cli_runner().invoke(init_command).exit_code == 0
+    with app.app_context(), db.connection_context():
+        SchemaVersion.create(version=LATEST + 1, description="from a future release")
+    result = app.test_cli_runner().invoke(init_command)
+    assert result.exit_code != 0
+    assert f"schema version {LATEST + 1}, newer than this code's {LATEST}" in result.output

@@ -1,0 +1,67 @@
+"""Schema migrations: numbered steps, and the schema version recorded in the database."""
+
+from collections.abc import Callable
+
+from peewee import IntegerField, TextField
+
+from . import models as m
+from .db import db
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer release than this one."""
+
+
+class SchemaVersion(m.BaseModel):
+    """One row per migration applied (not a fact table: loading fixtures never touches it)."""
+
+    version = IntegerField(primary_key=True)
+    description = TextField()
+
+
+def _create_tables() -> None:
+    from .search import create_search_index
+
+    db.create_tables(m.MODELS, safe=True)
+    create_search_index()
+
+
+def _index_citations_by_source() -> None:
+    # The `source` filter of /statements looks citations up by source and fact type.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "citation_source_fact_type" ON "citation" ("source_id", "fact_type")')
+
+
+# Append only: a released step never changes. Step 1 creates the current model's tables; a database made by it
+# already has what later steps add, so each later step must be a no-op there (IF NOT EXISTS and the like).
+MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
+    (1, "create the tables and the search index", _create_tables),
+    (2, "index citations by source and fact type", _index_citations_by_source),
+)
+LATEST = MIGRATIONS[-1][0]
+
+
+def schema_version() -> int:
+    """The highest migration applied; 0 for an empty database (and 1 for one made before versions were kept)."""
+    if SchemaVersion.table_exists():
+        return SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).scalar() or 0
+    return 1 if m.Entity.table_exists() else 0
+
+
+def migrate(target: int = LATEST) -> list[int]:
+    """Apply every migration above the recorded version up to `target`, each in its own transaction."""
+    current = schema_version()
+    if current > LATEST:
+        raise SchemaTooNew(
+            f"the database is at schema version {current}, newer than this code's {LATEST}: upgrade the code"
+        )
+    db.create_tables([SchemaVersion], safe=True)
+    if current and not SchemaVersion.select().exists():
+        SchemaVersion.create(version=current, description="recorded on first upgrade")
+    applied = []
+    for version, description, step in MIGRATIONS:
+        if current < version <= target:
+            with db.atomic():
+                step()
+                SchemaVersion.create(version=version, description=description)
+            applied.append(version)
+    return applied
