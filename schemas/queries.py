@@ -100,7 +100,8 @@ class StatementQueryArgs(DateRangeArgs):
     source = _id("Only statements cited from this source (its id).", "presstv-manila-talks-2017-08-07")
     attribution = _choice(ATTRIBUTIONS, "Only statements whose attribution is this.", "ambiguous")
     q = _text(
-        "Statements whose quote, summary or speaker as written contains this text (case-insensitive).", "sincerity"
+        "Statements whose quote, summary or speaker as written contains this text, ignoring case, accents and punctuation.",
+        "sincerity",
     )
 
 

@@ -36,13 +36,13 @@ def initialise_database(force: bool = False) -> tuple[bool, int]:
     with db.connection_context():
         if uses_sqlite():
             with db.atomic(lock_type="IMMEDIATE"):
-                migrate()
-                loaded = load_knowledge(knowledge, force=force)
+                migrated = migrate()
+                loaded = load_knowledge(knowledge, force=force or bool(migrated))
             return loaded, knowledge.fact_count
         db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
         try:
-            migrate()
-            loaded = load_knowledge(knowledge, force=force)
+            migrated = migrate()
+            loaded = load_knowledge(knowledge, force=force or bool(migrated))
         finally:
             db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
     return loaded, knowledge.fact_count

@@ -326,7 +326,13 @@ def _insert(k: Knowledge) -> None:
             for i, p in enumerate(e["participants"])
         ],
     )
-    bulk(m.Statement, rows("statements.json", "statement", drop=("topics", "reported_via")))
+    statements = rows("statements.json", "statement", drop=("topics", "reported_via"))
+    for statement in statements:
+        statement["search_text"] = "|".join(
+            fold_name(text)
+            for text in (statement["quote"] or "", statement["summary"], statement["speaker_as_written"])
+        )
+    bulk(m.Statement, statements)
     bulk(
         m.StatementTopic,
         [

@@ -3,6 +3,8 @@
 from collections.abc import Callable
 
 from peewee import IntegerField, TextField
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_migrations
 
 from . import models as m
 from .db import db
@@ -31,11 +33,20 @@ def _index_citations_by_source() -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "citation_source_fact_type" ON "citation" ("source_id", "fact_type")')
 
 
+def _fold_statement_text() -> None:
+    # /statements?q= matches folded text (case, accents, punctuation) alike on every engine; init reloads the
+    # knowledge after a migration, which fills the column.
+    if "search_text" not in {c.name for c in db.get_columns("statement")}:
+        migrator = SchemaMigrator.from_database(db.obj)
+        run_migrations(migrator.add_column("statement", "search_text", TextField(default="")))
+
+
 # Append only: a released step never changes. Step 1 creates the current model's tables; a database made by it
 # already has what later steps add, so each later step must be a no-op there (IF NOT EXISTS and the like).
 MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (1, "create the tables and the search index", _create_tables),
     (2, "index citations by source and fact type", _index_citations_by_source),
+    (3, "fold statement text for case- and accent-insensitive q", _fold_statement_text),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -135,6 +135,7 @@ class Statement(BaseModel):
     attribution = CharField(index=True)
     attribution_note = TextField(null=True)
     event = ForeignKeyField(Event, null=True, backref="statements")
+    search_text = TextField(default="")  # quote, summary and speaker as written, folded like Entity.search_key
 
 
 class StatementTopic(BaseModel):

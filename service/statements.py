@@ -10,6 +10,7 @@ from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .db import order_key
 from .facts import get_or_404, require_known, statement_records
+from .knowledge import fold_name
 
 blp = Blueprint(
     "statements",
@@ -57,8 +58,9 @@ class Statements(MethodView):
         if "to" in args:
             query = query.where(S.said_on <= args["to"])
         if "q" in args:
-            text = args["q"]
-            query = query.where(S.quote.contains(text) | S.summary.contains(text) | S.speaker_as_written.contains(text))
+            # Folded in Python (case, accents, punctuation) so that SQLite and PostgreSQL match alike.
+            folded = fold_name(args["q"])
+            query = query.where(S.search_text.contains(folded)) if folded else query.where(False)
         return paginate(query, args, statement_records)
 
 

@@ -120,27 +120,29 @@ def test_concurrent_inits_load_once_and_all_succeed(new_database_url):
 
 
 def test_init_upgrades_an_older_schema_in_place(new_database_url):
-    """A database at schema version 1 (before the citation index) is migrated by init, its knowledge kept."""
+    """A database at schema version 1 is migrated by init in place, and its knowledge reloaded to fill new columns."""
     from service.db import db
     from service.migrations import LATEST, SchemaVersion, migrate, schema_version
 
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 2
-        # Take the database back to version 1, as a replica built before migration 2 left it.
+        assert schema_version() == LATEST == 3
+        # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
-        SchemaVersion.delete().where(SchemaVersion.version == 2).execute()
+        db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')
+        SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
         assert schema_version() == 1
-        assert "citation_source_fact_type" not in {i.name for i in db.get_indexes("citation")}
 
     result = app.test_cli_runner().invoke(init_command)
-    assert result.exit_code == 0 and "nothing to do" in result.output, result.output
+    assert result.exit_code == 0 and result.output.startswith("loaded "), result.output
     with app.app_context(), db.connection_context():
-        assert schema_version() == 2
+        assert schema_version() == 3
         assert "citation_source_fact_type" in {i.name for i in db.get_indexes("citation")}
         assert migrate() == [], "a second run applies nothing"
-    assert app.test_client().get("/health").get_json()["facts"] > 100
+    client = app.test_client()
+    assert [s["speaker"] for s in client.get("/api/v1/statements?q=Sincerity").get_json()] == ["ri-yong-ho"]
+    assert "nothing to do" in app.test_cli_runner().invoke(init_command).output
 
 
 def test_init_refuses_a_schema_newer_than_the_code(new_database_url):

@@ -53,6 +53,10 @@ def test_date_range_and_text(client):
     in_manila = statements(client, "from=2017-08-06&to=2017-08-07")
     assert in_manila and all("2017-08-06" <= s["said_on"] <= "2017-08-07" for s in in_manila)
     assert [s["speaker"] for s in statements(client, "q=SINCERITY")] == ["ri-yong-ho"]
+    # Folded alike on every engine: accents and punctuation do not matter, non-ASCII case neither.
+    assert [s["speaker"] for s in statements(client, "q=L%C3%80CKED%20SINCERITY")] == ["ri-yong-ho"]
+    moon = statements(client, "q=jae%20in")
+    assert moon and {s["speaker"] for s in moon} == {"moon-jae-in"}
     everything = statements(client, "")
     keys = [(s["said_on"] is None, s["said_on"] or "", s["id"]) for s in everything]
     assert keys == sorted(keys)
