@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .db import db
 from .knowledge import KnowledgeError, load_knowledge, read_knowledge
+
+
+def _redacted(url: str) -> str:
+    """The database URL with any password hidden, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def _knowledge():
@@ -61,7 +67,7 @@ def init_command(force: bool) -> None:
         _fail(error)
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
-    where = current_app.config["DATABASE_URL"]
+    where = _redacted(current_app.config["DATABASE_URL"])
     click.echo(
         f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do"
     )
@@ -133,7 +139,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
         _fail(error)
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {current_app.config['DATABASE_URL']}")
+    click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {_redacted(current_app.config['DATABASE_URL'])}")
     args = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}"]
     if workers:
         args += ["--workers", str(workers)]

@@ -156,3 +156,11 @@ def test_init_refuses_a_schema_newer_than_the_code(new_database_url):
     result = app.test_cli_runner().invoke(init_command)
     assert result.exit_code != 0
     assert f"schema version {LATEST + 1}, newer than this code's {LATEST}" in result.output
+
+
+def test_messages_hide_the_database_password():
+    from service.cli import _redacted
+
+    assert _redacted("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
+    assert _redacted("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
+    assert _redacted("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
