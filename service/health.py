@@ -2,12 +2,11 @@
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from peewee import SqliteDatabase
 
 from schemas import HealthSchema
 
 from . import models as m
-from .db import db
+from .db import uses_sqlite
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness of the service.")
 
@@ -42,7 +41,7 @@ class Health(MethodView):
         return {
             "status": "ok",
             "database": "reachable",
-            "engine": "sqlite" if isinstance(db.obj, SqliteDatabase) else "postgresql",
+            "engine": "sqlite" if uses_sqlite() else "postgresql",
             "facts": sum(counts[k] for k in FACT_KINDS),
             "counts": counts,
         }

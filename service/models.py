@@ -196,15 +196,3 @@ MODELS = (
     Citation,
     Dataset,
 )
-
-# Which model each citation's fact_type names.
-FACT_MODELS = {
-    "entity": Entity,
-    "role": Role,
-    "resolution": Resolution,
-    "vote": MemberVote,
-    "measure": Measure,
-    "figure": Figure,
-    "event": Event,
-    "statement": Statement,
-}
