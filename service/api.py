@@ -8,12 +8,14 @@ import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_smorest import Api as BaseApi
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from schemas import ProblemSchema
+
+from .db import UNAVAILABLE_ERRORS
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -55,20 +57,12 @@ class Api(BaseApi):
         return problem(error.code or 500, detail, errors=messages, headers=headers)
 
     def handle_unexpected_exception(self, error: Exception) -> Response:
-        from flask import current_app
-
-        from .db import UNAVAILABLE_ERRORS, db
-
         if isinstance(error, HTTPException):
             return self.handle_http_exception(error)
         if isinstance(error, UNAVAILABLE_ERRORS):
-            # The database is down or the connection broke (a restart): say so and let the client retry.
+            # The database is down or the connection broke (a restart): say so and let the client retry. The
+            # teardown hook in db.py discards the broken connection.
             current_app.logger.warning("database unavailable on %s: %s", request.path, error)
-            if not db.is_closed():
-                try:
-                    db.close()
-                except UNAVAILABLE_ERRORS:
-                    pass
             return problem(
                 503, "the database is unavailable at the moment; retry shortly", headers={"Retry-After": "1"}
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import NoReturn
 
 from flask_smorest import abort
 from peewee import Model
@@ -61,17 +62,22 @@ def get_or_404(model: type[Model], record_id: str, noun: str) -> Model:
     return row
 
 
+def reject_filter(param: str, reason: str, explanation: str | None = None) -> NoReturn:
+    """Answer 422 for a query parameter the schema accepted but the data cannot (in the webargs error shape)."""
+    abort(
+        422,
+        message=f"Invalid request: query parameter '{param}': {explanation or reason}",
+        errors={"query": {param: [reason]}},
+    )
+
+
 def require_known(param: str, value: str, model: type[Model], noun: str, kinds: tuple[str, ...] | None = None) -> None:
     """Answer 422 when a filter names an id that does not exist (rather than silently returning nothing)."""
     query = model.select().where(model.id == value)
     if kinds:
         query = query.where(model.kind.in_(kinds))
     if not query.exists():
-        abort(
-            422,
-            message=f"Invalid request: query parameter '{param}': no {noun} with id {value!r}",
-            errors={"query": {param: [f"no {noun} with id {value!r}"]}},
-        )
+        reject_filter(param, f"no {noun} with id {value!r}")
 
 
 def entity_records(rows: Iterable[m.Entity]) -> list[dict]:

@@ -1,7 +1,7 @@
 """Figures: the numbers the sources state."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from schemas import FigureSchema
 from schemas.queries import FigureQueryArgs
@@ -9,7 +9,7 @@ from schemas.queries import FigureQueryArgs
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .db import order_key
-from .facts import get_or_404, row_records
+from .facts import get_or_404, reject_filter, row_records
 
 blp = Blueprint(
     "figures",
@@ -44,19 +44,15 @@ class Figures(MethodView):
                 m.Entity.select().where(m.Entity.id == subject).exists()
                 or m.Resolution.select().where(m.Resolution.id == subject).exists()
             ):
-                abort(
-                    422,
-                    message=f"Invalid request: query parameter 'subject': no entity or resolution with id {subject!r}",
-                    errors={"query": {"subject": [f"no entity or resolution with id {subject!r}"]}},
-                )
+                reject_filter("subject", f"no entity or resolution with id {subject!r}")
             query = query.where(m.Figure.subject == subject)
         if "metric" in args:
             known = sorted({x for (x,) in m.Figure.select(m.Figure.metric).tuples()})
             if args["metric"] not in known:
-                abort(
-                    422,
-                    message=f"Invalid request: query parameter 'metric': unknown metric {args['metric']!r}; known metrics: {', '.join(known)}",
-                    errors={"query": {"metric": [f"unknown metric; one of: {', '.join(known)}"]}},
+                reject_filter(
+                    "metric",
+                    f"unknown metric; one of: {', '.join(known)}",
+                    f"unknown metric {args['metric']!r}; known metrics: {', '.join(known)}",
                 )
             query = query.where(m.Figure.metric == args["metric"])
         return paginate(query, args, _records)

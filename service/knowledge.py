@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,8 +255,6 @@ def _check_statement_quote(k: Knowledge, where: str, record: dict, problems: lis
 
 def fold_name(value: str) -> str:
     """Fold a name for matching: no accents, no case, hyphens and punctuation as spaces."""
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", value)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join("".join(c if c.isalnum() else " " for c in plain).split())

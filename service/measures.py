@@ -1,7 +1,7 @@
 """Measures: what each resolution bans or limits."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from peewee import fn
 
 from schemas import MeasureSchema
@@ -10,7 +10,7 @@ from schemas.queries import MeasureQueryArgs
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .db import order_key
-from .facts import get_or_404, require_known, row_records
+from .facts import get_or_404, reject_filter, require_known, row_records
 
 blp = Blueprint(
     "measures",
@@ -50,10 +50,10 @@ class Measures(MethodView):
             )
             wanted = args["commodity"].strip().casefold()
             if wanted not in {c.casefold() for c in known}:
-                abort(
-                    422,
-                    message=f"Invalid request: query parameter 'commodity': no measure concerns {args['commodity']!r}; known commodities: {', '.join(known)}",
-                    errors={"query": {"commodity": [f"unknown commodity; one of: {', '.join(known)}"]}},
+                reject_filter(
+                    "commodity",
+                    f"unknown commodity; one of: {', '.join(known)}",
+                    f"no measure concerns {args['commodity']!r}; known commodities: {', '.join(known)}",
                 )
             query = query.where(fn.LOWER(m.Measure.commodity) == wanted)
         return paginate(query, args, _records)

@@ -3,7 +3,7 @@
 import json
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from peewee import CharField, Model, TextField, fn
 from playhouse.postgres_ext import TSVectorField
 from playhouse.sqlite_ext import FTS5Model, SearchField
@@ -14,6 +14,7 @@ from schemas.queries import SearchQueryArgs
 from . import models as m
 from .api import PAGINATION_HEADERS, paginate
 from .db import db, order_key, uses_sqlite
+from .facts import reject_filter
 
 blp = Blueprint(
     "search",
@@ -130,11 +131,7 @@ class Search(MethodView):
         """
         expression = SearchDocument.web_query(args["q"])
         if expression.strip('" ') == "":
-            abort(
-                422,
-                message="Invalid request: query parameter 'q': it has no words to search for",
-                errors={"query": {"q": ["no searchable words"]}},
-            )
+            reject_filter("q", "no searchable words", "it has no words to search for")
         if not uses_sqlite():
             return paginate(_postgres_hits(args), args, _hits)
         D = SearchDocument
