@@ -1,7 +1,5 @@
 """Shared fixtures: an app on a temporary SQLite file loaded with the curated knowledge, its client and CLI runner."""
 
-import json
-import os
 import shutil
 import uuid
 from pathlib import Path
@@ -10,16 +8,7 @@ import pytest
 
 from service import create_app
 from service.cli import initialise_database
-from service.config import PROJECT_ROOT
-
-FIXTURES_DIR = PROJECT_ROOT / "fixtures"
-SEEDS_DIR = PROJECT_ROOT / "seeds"
-
-
-# KB_TEST_DATABASE=postgresql runs the whole suite on the PostgreSQL server at KB_TEST_POSTGRES_URL (each
-# database the tests use is created for them and dropped after); anything else, or unset, runs it on SQLite files.
-ENGINE = os.environ.get("KB_TEST_DATABASE", "sqlite")
-POSTGRES_SERVER = os.environ.get("KB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR
 
 
 def _postgres_admin(statement: str) -> None:
@@ -87,11 +76,3 @@ def knowledge_copy(tmp_path) -> Path:
     shutil.copytree(FIXTURES_DIR, tmp_path / "fixtures")
     shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
     return tmp_path
-
-
-def read_fixture(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def write_fixture(path: Path, records) -> None:
-    path.write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from service import create_app
 from service.cli import check_command, cite_command, init_command
-from tests.conftest import read_fixture, write_fixture
+from tests.helpers import read_fixture, write_fixture
 
 
 def test_check_passes_on_the_curated_fixtures(runner):

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from service.config import PROJECT_ROOT, Config
+from tests.helpers import assert_problem, with_params
 
 LISTS = [
     "/api/v1/sources",
@@ -20,23 +21,6 @@ LISTS = [
     "/api/v1/search?q=sanctions",
 ]
 ITEMS = ["sources", "entities", "resolutions", "measures", "figures", "events", "statements", "topics"]
-
-
-def with_params(url: str, params: str) -> str:
-    return url + ("&" if "?" in url else "?") + params
-
-
-def assert_problem(response, status: int, *fragments: str) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert body["status"] == status
-    assert body["type"] == "about:blank"
-    assert body["title"]
-    assert body["instance"] == response.request.path
-    for fragment in fragments:
-        assert fragment in body["detail"], body["detail"]
-    return body
 
 
 @pytest.mark.parametrize("url", LISTS)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from service.knowledge import FIXTURE_FILES, KnowledgeError, read_knowledge, verify_quote
-from tests.conftest import FIXTURES_DIR, SEEDS_DIR, read_fixture, write_fixture
+from tests.helpers import FIXTURES_DIR, SEEDS_DIR, read_fixture, write_fixture
 
 
 def problems_of(root) -> list[str]:

@@ -13,8 +13,8 @@ import pytest
 
 from service import create_app
 from service.cli import initialise_database
-from tests.conftest import ENGINE
 from tests.gate_support import LiveServer
+from tests.helpers import ENGINE
 
 
 def needs_postgres(test):

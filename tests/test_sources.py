@@ -1,6 +1,6 @@
 """/sources: articles and references, and each article's verbatim text."""
 
-from tests.conftest import SEEDS_DIR
+from tests.helpers import SEEDS_DIR
 
 PRESS_TV = "presstv-manila-talks-2017-08-07"
 AGGREGATOR = "china-urges-n-korea-2017-08-12"

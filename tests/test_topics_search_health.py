@@ -3,7 +3,7 @@
 import pytest
 
 from service.knowledge import read_knowledge
-from tests.conftest import FIXTURES_DIR, SEEDS_DIR
+from tests.helpers import FIXTURES_DIR, SEEDS_DIR
 
 REQUIRED_TOPICS = {
     "dialogue",
