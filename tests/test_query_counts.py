@@ -1,0 +1,59 @@
+"""Each endpoint answers in a fixed number of SQL queries, however many records it returns (no N+1).
+
+The numbers are the contract of the record builder: a list embeds citations, roles, participants and topics
+with one query per kind of link, not one per record. A change that adds a query per record fails here.
+"""
+
+import pytest
+from playhouse.test_utils import count_queries
+
+from tests.helpers import with_params
+
+# URL -> queries. Lists include their count(*) query; filters naming an id check it exists first.
+QUERIES = [
+    ("/api/v1/sources?page_size=100", 2),
+    ("/api/v1/sources/presstv-manila-talks-2017-08-07", 1),
+    ("/api/v1/sources/presstv-manila-talks-2017-08-07/text", 1),
+    ("/api/v1/entities?page_size=100", 5),
+    ("/api/v1/entities/ri-yong-ho", 4),
+    ("/api/v1/entities?country=north-korea", 6),
+    ("/api/v1/resolutions", 3),
+    ("/api/v1/resolutions/unsc-resolution-2371", 2),
+    ("/api/v1/resolutions/unsc-resolution-2371/votes?page_size=100", 4),
+    ("/api/v1/measures?page_size=100", 3),
+    ("/api/v1/measures/unsc-2371-export-ban-coal", 2),
+    ("/api/v1/measures?commodity=coal", 4),
+    ("/api/v1/figures?page_size=100", 3),
+    ("/api/v1/figures/north-korea-foreign-revenue", 2),
+    ("/api/v1/figures?metric=foreign-revenue&subject=north-korea", 5),
+    ("/api/v1/events?page_size=100", 4),
+    ("/api/v1/events/kang-ri-handshake-2017-08-06", 3),
+    ("/api/v1/events?participant=rex-tillerson&place=manila", 6),
+    ("/api/v1/statements?page_size=100", 5),
+    ("/api/v1/statements/ri-seoul-proposals-lacked-sincerity", 4),
+    ("/api/v1/statements?speaker=wang-yi&topic=dialogue&source=presstv-manila-talks-2017-08-07", 8),
+    ("/api/v1/topics?page_size=100", 2),
+    ("/api/v1/topics/dialogue", 1),
+    ("/api/v1/search?q=sanctions&page_size=100", 2),
+    ("/health", 11),
+]
+
+
+@pytest.mark.parametrize("url, expected", QUERIES)
+def test_each_endpoint_runs_a_fixed_number_of_queries(client, url, expected):
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert counter.count == expected, f"{url} ran {counter.count} queries, expected {expected}"
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/entities?kind=person", "/api/v1/events", "/api/v1/statements", "/api/v1/measures"]
+)
+def test_a_longer_page_costs_no_more_queries(client, url):
+    counts = []
+    for page_size in (2, 100):
+        with count_queries() as counter:
+            assert client.get(with_params(url, f"page_size={page_size}")).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], f"{url}: {counts[0]} queries for 2 records, {counts[1]} for 100"
