@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import http
+import inspect
 import json
 import math
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api as BaseApi
 from flask_smorest.utils import prepare_response
@@ -26,6 +28,7 @@ class Api(BaseApi):
     ERROR_SCHEMA = ProblemSchema
 
     def init_app(self, app: Flask, *, spec_kwargs: dict | None = None) -> None:
+        spec_kwargs = {**(spec_kwargs or {}), "extra_plugins": [SchemaDocsPlugin()]}
         super().init_app(app, spec_kwargs=spec_kwargs)
         # Anything that escapes a view, not only HTTPException, still answers as problem+json.
         app.register_error_handler(Exception, self.handle_unexpected_exception)
@@ -154,6 +157,15 @@ class Api(BaseApi):
             if example is not None:
                 examples.setdefault(name, example)
         return examples
+
+
+class SchemaDocsPlugin(BasePlugin):
+    """Describe each schema component with its class docstring, so the docs page says what a record is."""
+
+    def schema_helper(self, name, definition, **kwargs) -> dict | None:
+        schema = kwargs.get("schema")
+        doc = inspect.getdoc(schema if isinstance(schema, type) else type(schema)) if schema is not None else None
+        return {"description": doc} if doc else None
 
 
 ETAG_HEADER = {
