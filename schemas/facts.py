@@ -292,7 +292,7 @@ class FigureSchema(ma.Schema):
 class EventSchema(ma.Schema):
     """Something that happened: a meeting, a vote, a call, a test."""
 
-    id = Slug("Stable id of the event.", "kang-ri-handshake-manila", required=True)
+    id = Slug("Stable id of the event.", "kang-ri-handshake-2017-08-06", required=True)
     kind = Choice(EVENT_KINDS, "What sort of event.", "encounter", required=True)
     title = Text("Short title.", "Kang Kyung-wha and Ri Yong-ho shake hands in Manila", required=True)
     occurred_on = DateOf("When it happened (see date_precision).", "2017-08-06", load_default=None)
@@ -314,7 +314,7 @@ class EventSchema(ma.Schema):
 class StatementSchema(ma.Schema):
     """A stated position: who said what, on which topic, with what stance."""
 
-    id = Slug("Stable id of the statement.", "lavrov-six-party-talks-commitment", required=True)
+    id = Slug("Stable id of the statement.", "lavrov-strong-commitment-resume-six-party-talks", required=True)
     speaker = Slug(
         "The speaker's entity id; null when the source does not identify one.",
         "sergei-lavrov",

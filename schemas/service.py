@@ -56,7 +56,7 @@ class SearchHitSchema(ma.Schema):
         }
     )
     id = ma.fields.String(
-        metadata={"description": "Id of the record; fetch it at `url`.", "example": "lavrov-six-party-talks-commitment"}
+        metadata={"description": "Id of the record; fetch it at `url`.", "example": "lavrov-strong-commitment-resume-six-party-talks"}
     )
     label = ma.fields.String(
         metadata={
@@ -73,7 +73,7 @@ class SearchHitSchema(ma.Schema):
     url = ma.fields.String(
         metadata={
             "description": "API path of the record.",
-            "example": "/api/v1/statements/lavrov-six-party-talks-commitment",
+            "example": "/api/v1/statements/lavrov-strong-commitment-resume-six-party-talks",
         }
     )
     score = ma.fields.Float(metadata={"description": "Relevance; higher is better.", "example": 4.2})

@@ -41,3 +41,49 @@ def assert_problem(response, status: int, *fragments: str) -> dict:
     for fragment in fragments:
         assert fragment in body["detail"], body["detail"]
     return body
+
+
+# Values for path parameters of the routes outside the API (the docs page's assets).
+NON_API_SAMPLES = {"filename": "swagger-ui.css"}
+
+
+def route_catalogue() -> list[dict]:
+    """Every route of the app, from its URL map, with a URL that answers 200 (path and required query
+    parameters filled with the spec's examples), its methods, and whether it is a paginated list."""
+    import re
+
+    from service import create_app
+
+    # Building the app opens no connection: the URL map and the spec are all that is read here.
+    app = create_app({"DATABASE_URL": "sqlite:///never-opened.sqlite3"})
+    spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    samples = dict(NON_API_SAMPLES)
+    operations = {}
+    for path, item in spec["paths"].items():
+        for parameter in item.get("parameters", []):
+            if parameter["in"] == "path":
+                samples.setdefault(parameter["name"], parameter["example"])
+        operations[re.sub(r"\{(\w+)\}", r"<\1>", path)] = item.get("get", {})
+    catalogue = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        plain = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        missing = [name for name in rule.arguments if name not in samples]
+        assert not missing, f"{rule.rule}: no example for {missing}; document it in the spec or in NON_API_SAMPLES"
+        url = re.sub(r"<(\w+)>", lambda m: str(samples[m.group(1)]), plain)
+        query = [p for p in operations.get(plain, {}).get("parameters", []) if p["in"] == "query"]
+        required = "&".join(
+            f"{p['name']}={p.get('example', p['schema'].get('example'))}" for p in query if p.get("required")
+        )
+        catalogue.append(
+            {
+                "rule": rule.rule,
+                "url": f"{url}?{required}" if required else url,
+                "template": plain,
+                "arguments": sorted(rule.arguments),
+                "methods": sorted(rule.methods),
+                "is_list": any(p["name"] == "page" for p in query),
+            }
+        )
+    return catalogue

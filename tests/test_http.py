@@ -6,21 +6,18 @@ import re
 import pytest
 
 from service.config import PROJECT_ROOT, Config
-from tests.helpers import assert_problem, with_params
+from tests.helpers import assert_problem, route_catalogue, with_params
 
-LISTS = [
-    "/api/v1/sources",
-    "/api/v1/entities",
-    "/api/v1/resolutions",
-    "/api/v1/resolutions/unsc-resolution-2371/votes",
-    "/api/v1/measures",
-    "/api/v1/figures",
-    "/api/v1/events",
-    "/api/v1/statements",
-    "/api/v1/topics",
-    "/api/v1/search?q=sanctions",
-]
-ITEMS = ["sources", "entities", "resolutions", "measures", "figures", "events", "statements", "topics"]
+ROUTES = route_catalogue()
+LISTS = [route["url"] for route in ROUTES if route["is_list"]]
+GETS = [route["url"] for route in ROUTES if "GET" in route["methods"]]
+WITH_IDS = [route for route in ROUTES if route["arguments"]]
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def test_the_catalogue_covers_every_endpoint():
+    assert len(LISTS) >= 10 and "/api/v1/search?q=six-party talks" in LISTS
+    assert {"/health", "/openapi.json", "/docs", "/docs/assets/swagger-ui.css", "/favicon.ico"} <= set(GETS)
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -67,36 +64,38 @@ def test_page_past_the_end_is_404(client, url):
     assert_problem(client.get(with_params(url, "page=9999")), 404, "page 9999 is out of range")
 
 
-@pytest.mark.parametrize("kind", ITEMS)
-def test_unknown_ids_are_404_problems(client, kind):
-    assert_problem(client.get(f"/api/v1/{kind}/no-such-thing"), 404, "'no-such-thing'")
+@pytest.mark.parametrize("route", WITH_IDS, ids=lambda route: route["rule"])
+def test_unknown_ids_are_404_problems(client, route):
+    url = route["template"]
+    for name in route["arguments"]:
+        url = url.replace(f"<{name}>", "no-such-thing")
+    assert_problem(client.get(url), 404)
 
 
-def test_unknown_path_and_method_are_problems(client):
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route["rule"])
+def test_methods_a_route_does_not_take_are_405_problems_naming_the_allowed_ones(client, route):
+    for method in WRITE_METHODS:
+        if method in route["methods"]:
+            continue
+        with client.open(route["url"], method=method) as response:
+            assert_problem(response, 405)
+            assert set(response.headers["Allow"].replace(" ", "").split(",")) == set(route["methods"])
+
+
+def test_an_unknown_path_is_a_404_problem(client):
     assert_problem(client.get("/api/v2/entities"), 404)
-    assert_problem(client.post("/api/v1/entities"), 405)
-    assert_problem(client.delete("/api/v1/statements/anything"), 405)
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        *LISTS,
-        "/api/v1/entities/ri-yong-ho",
-        "/api/v1/sources/presstv-manila-talks-2017-08-07/text",
-        "/health",
-        "/openapi.json",
-        "/docs",
-    ],
-)
+@pytest.mark.parametrize("url", GETS)
 def test_conditional_get_answers_304(client, url):
-    first = client.get(url)
-    assert first.status_code == 200
-    etag = first.headers["ETag"]
-    again = client.get(url, headers={"If-None-Match": etag})
-    assert again.status_code == 304
-    assert again.get_data() == b""
-    assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 200
+    with client.get(url) as first:
+        assert first.status_code == 200, first.get_data(as_text=True)
+        etag = first.headers["ETag"]
+    with client.get(url, headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+        assert again.get_data() == b""
+    with client.get(url, headers={"If-None-Match": '"stale"'}) as changed:
+        assert changed.status_code == 200
 
 
 def test_etag_changes_with_the_page(client):
@@ -105,11 +104,31 @@ def test_etag_changes_with_the_page(client):
     assert one != two
 
 
+# Every way Python code reads the environment: os.environ.get("X"), os.environ["X"], os.getenv("X"),
+# environ.get / environ[...] after `from os import environ`, and os.environ.setdefault("X").
+ENVIRONMENT_READ = re.compile(
+    r"""(?:os\.)?(?:environ\s*(?:\.get|\.setdefault|\.pop)?\s*[\(\[]|getenv\s*\()\s*['"]([A-Z][A-Z0-9_]*)['"]"""
+)
+
+
+def settings_read_by(root) -> set[str]:
+    return {name for module in root.rglob("*.py") for name in ENVIRONMENT_READ.findall(module.read_text("utf-8"))}
+
+
+def test_the_settings_scan_sees_every_way_of_reading_the_environment(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "deep.py").write_text(
+        'import os\nfrom os import environ\na = os.environ.get("ONE")\nb = os.getenv( "TWO", "x")\n'
+        'c = os.environ[\'THREE\']\nd = environ.get("FOUR")\ne = os.environ.setdefault("FIVE", "")\n',
+        encoding="utf-8",
+    )
+    assert settings_read_by(tmp_path) == {"ONE", "TWO", "THREE", "FOUR", "FIVE"}
+
+
 def test_every_environment_variable_is_documented_in_the_readme():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    read_by_code = set()
-    for module in (PROJECT_ROOT / "service").glob("*.py"):
-        read_by_code |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', module.read_text(encoding="utf-8")))
+    read_by_code = settings_read_by(PROJECT_ROOT / "service")
+    assert {"DATABASE_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS"} <= read_by_code
     settings = {name for name in vars(Config) if name.isupper() and not name.startswith(("API_", "OPENAPI_"))}
     assert {"DATABASE_URL", "KB_FIXTURES_DIR", "KB_SEEDS_DIR"} <= settings
     for name in sorted(read_by_code | settings):
