@@ -56,7 +56,10 @@ class SearchHitSchema(ma.Schema):
         }
     )
     id = ma.fields.String(
-        metadata={"description": "Id of the record; fetch it at `url`.", "example": "lavrov-strong-commitment-resume-six-party-talks"}
+        metadata={
+            "description": "Id of the record; fetch it at `url`.",
+            "example": "lavrov-strong-commitment-resume-six-party-talks",
+        }
     )
     label = ma.fields.String(
         metadata={

@@ -4,9 +4,9 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from .api import Api
 from .config import Config
-from .db import init_db
+from .store.db import init_db
+from .web.api import Api
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -18,7 +18,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
     init_db(app)
 
-    from . import (
+    from .cli import register_commands
+    from .resources import (
         entities,
         events,
         figures,
@@ -30,8 +31,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         statements,
         topics,
     )
-    from .cli import register_commands
-    from .docs import assets
+    from .web.assets import assets
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     for module in (sources, entities, resolutions, measures, figures, events, statements, topics, search, health):

@@ -12,8 +12,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from .db import db
-from .knowledge import KnowledgeError, load_knowledge, read_knowledge
+from .knowledge.lifecycle import initialise_database, read_configured_knowledge
+from .knowledge.read import KnowledgeError
 
 
 def _redacted(url: str) -> str:
@@ -21,45 +21,12 @@ def _redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
-def _knowledge():
-    return read_knowledge(current_app.config["KB_FIXTURES_DIR"], current_app.config["KB_SEEDS_DIR"])
-
-
-# Any constant shared by every replica: the key of the PostgreSQL advisory lock that serialises `init`.
-INIT_LOCK_KEY = 2371_2017
-
-
-def initialise_database(force: bool = False) -> tuple[bool, int]:
-    """Migrate the schema to the latest version and load the fixtures unless the same ones are loaded; return (loaded, facts).
-
-    Safe when several replicas start at once: the whole step runs under a lock (a PostgreSQL advisory lock, or
-    SQLite's BEGIN IMMEDIATE), so one replica loads and the others then find the same facts in place.
-    """
-    from .db import uses_sqlite
-    from .migrations import migrate
-
-    knowledge = _knowledge()
-    with db.connection_context():
-        if uses_sqlite():
-            with db.atomic(lock_type="IMMEDIATE"):
-                migrated = migrate()
-                loaded = load_knowledge(knowledge, force=force or bool(migrated))
-            return loaded, knowledge.fact_count
-        db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
-        try:
-            migrated = migrate()
-            loaded = load_knowledge(knowledge, force=force or bool(migrated))
-        finally:
-            db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
-    return loaded, knowledge.fact_count
-
-
 @click.command("init")
 @click.option("--force", is_flag=True, help="Reload the fixtures even if the same ones are already loaded.")
 @with_appcontext
 def init_command(force: bool) -> None:
     """Create the tables and load the fixtures (idempotent)."""
-    from .migrations import SchemaTooNew
+    from .store.migrations import SchemaTooNew
 
     try:
         loaded, facts = initialise_database(force=force)
@@ -78,7 +45,7 @@ def init_command(force: bool) -> None:
 def check_command() -> None:
     """Verify every fixture and citation against the seeds, without touching a database."""
     try:
-        knowledge = _knowledge()
+        knowledge = read_configured_knowledge()
     except KnowledgeError as error:
         _fail(error)
     sources = len(knowledge.sources)
@@ -131,7 +98,7 @@ def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Initialise the database if needed, then serve the API with gunicorn."""
-    from .migrations import SchemaTooNew
+    from .store.migrations import SchemaTooNew
 
     try:
         loaded, facts = initialise_database()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service import create_app
-from service.cli import initialise_database
+from service.knowledge.lifecycle import initialise_database
 from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR
 
 
@@ -37,7 +37,7 @@ def new_database_url(tmp_path_factory):
         return f"{POSTGRES_SERVER}/{name}"
 
     yield make
-    from service.db import db
+    from service.store.db import db
 
     if not db.is_closed():
         db.close()

@@ -121,8 +121,8 @@ def test_concurrent_inits_load_once_and_all_succeed(new_database_url):
 
 def test_init_upgrades_an_older_schema_in_place(new_database_url):
     """A database at schema version 1 is migrated by init in place, and its knowledge reloaded to fill new columns."""
-    from service.db import db
-    from service.migrations import LATEST, SchemaVersion, migrate, schema_version
+    from service.store.db import db
+    from service.store.migrations import LATEST, SchemaVersion, migrate, schema_version
 
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
@@ -146,8 +146,8 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
 
 
 def test_init_refuses_a_schema_newer_than_the_code(new_database_url):
-    from service.db import db
-    from service.migrations import LATEST, SchemaVersion
+    from service.store.db import db
+    from service.store.migrations import LATEST, SchemaVersion
 
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from service.knowledge import FIXTURE_FILES, KnowledgeError, read_knowledge, verify_quote
+from service.knowledge.read import FIXTURE_FILES, KnowledgeError, read_knowledge
+from service.knowledge.text import verify_quote
 from tests.helpers import FIXTURES_DIR, SEEDS_DIR, read_fixture, write_fixture
 
 

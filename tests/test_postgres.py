@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from service import create_app
-from service.cli import initialise_database
+from service.knowledge.lifecycle import initialise_database
 from tests.gate_support import LiveServer
 from tests.helpers import ENGINE
 

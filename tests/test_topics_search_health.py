@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.knowledge import read_knowledge
+from service.knowledge.read import read_knowledge
 from tests.helpers import FIXTURES_DIR, SEEDS_DIR, assert_problem
 
 REQUIRED_TOPICS = {

@@ -6,10 +6,11 @@ from flask_smorest import Blueprint
 from schemas import EventSchema
 from schemas.queries import EventQueryArgs
 
-from . import models as m
-from .api import PAGINATION_HEADERS, paginate
-from .db import order_key
-from .facts import event_records, get_or_404, require_known
+from ..knowledge.records import event_records
+from ..store import models as m
+from ..store.db import order_key
+from ..web.lookup import get_or_404, require_known
+from ..web.pagination import PAGINATION_HEADERS, paginate
 
 blp = Blueprint(
     "events",

@@ -6,10 +6,11 @@ from flask_smorest import Blueprint
 from schemas import TopicSchema
 from schemas.queries import TopicQueryArgs
 
-from . import models as m
-from .api import PAGINATION_HEADERS, paginate
-from .db import order_key
-from .facts import get_or_404, row_records
+from ..knowledge.records import row_records
+from ..store import models as m
+from ..store.db import order_key
+from ..web.lookup import get_or_404
+from ..web.pagination import PAGINATION_HEADERS, paginate
 
 blp = Blueprint(
     "topics", __name__, url_prefix="/api/v1/topics", description="The controlled vocabulary of statement topics."

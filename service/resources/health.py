@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 
 from schemas import HealthSchema
 
-from . import models as m
-from .db import uses_sqlite
+from ..store import models as m
+from ..store.db import uses_sqlite
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness of the service.")
 

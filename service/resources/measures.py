@@ -7,10 +7,11 @@ from peewee import fn
 from schemas import MeasureSchema
 from schemas.queries import MeasureQueryArgs
 
-from . import models as m
-from .api import PAGINATION_HEADERS, paginate
-from .db import order_key
-from .facts import get_or_404, reject_filter, require_known, row_records
+from ..knowledge.records import row_records
+from ..store import models as m
+from ..store.db import order_key
+from ..web.lookup import get_or_404, reject_filter, require_known
+from ..web.pagination import PAGINATION_HEADERS, paginate
 
 blp = Blueprint(
     "measures",

@@ -7,10 +7,11 @@ from flask_smorest import Blueprint, abort
 from schemas import SourceSchema
 from schemas.queries import SourceQueryArgs
 
-from . import models as m
-from .api import PAGINATION_HEADERS, paginate
-from .db import order_key
-from .facts import get_or_404, row_records
+from ..knowledge.records import row_records
+from ..store import models as m
+from ..store.db import order_key
+from ..web.lookup import get_or_404
+from ..web.pagination import PAGINATION_HEADERS, paginate
 
 blp = Blueprint(
     "sources",

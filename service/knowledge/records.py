@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NoReturn
 
-from flask_smorest import abort
 from peewee import Model
 
-from . import models as m
-from .db import order_key
+from ..store import models as m
+from ..store.db import order_key
 
 
 def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
@@ -52,32 +50,6 @@ def links_of(model: type[Model], owner: str, target: str, ids: Iterable[str]) ->
     ):
         found[row[0]].append(row[1])
     return found
-
-
-def get_or_404(model: type[Model], record_id: str, noun: str) -> Model:
-    """Fetch one row by id or answer 404 naming what was not found."""
-    row = model.get_or_none(model.id == record_id)
-    if row is None:
-        abort(404, message=f"no {noun} with id {record_id!r}")
-    return row
-
-
-def reject_filter(param: str, reason: str, explanation: str | None = None) -> NoReturn:
-    """Answer 422 for a query parameter the schema accepted but the data cannot (in the webargs error shape)."""
-    abort(
-        422,
-        message=f"Invalid request: query parameter '{param}': {explanation or reason}",
-        errors={"query": {param: [reason]}},
-    )
-
-
-def require_known(param: str, value: str, model: type[Model], noun: str, kinds: tuple[str, ...] | None = None) -> None:
-    """Answer 422 when a filter names an id that does not exist (rather than silently returning nothing)."""
-    query = model.select().where(model.id == value)
-    if kinds:
-        query = query.where(model.kind.in_(kinds))
-    if not query.exists():
-        reject_filter(param, f"no {noun} with id {value!r}")
 
 
 def entity_records(rows: Iterable[m.Entity]) -> list[dict]:

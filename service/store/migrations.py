@@ -8,6 +8,7 @@ from playhouse.migrate import migrate as run_migrations
 
 from . import models as m
 from .db import db
+from .search_index import create_search_index
 
 
 class SchemaTooNew(Exception):
@@ -22,8 +23,6 @@ class SchemaVersion(m.BaseModel):
 
 
 def _create_tables() -> None:
-    from .search import create_search_index
-
     db.create_tables(m.MODELS, safe=True)
     create_search_index()
 

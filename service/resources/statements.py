@@ -6,11 +6,12 @@ from flask_smorest import Blueprint
 from schemas import StatementSchema
 from schemas.queries import StatementQueryArgs
 
-from . import models as m
-from .api import PAGINATION_HEADERS, paginate
-from .db import order_key
-from .facts import get_or_404, require_known, statement_records
-from .knowledge import fold_name
+from ..knowledge.records import statement_records
+from ..knowledge.text import fold_name
+from ..store import models as m
+from ..store.db import order_key
+from ..web.lookup import get_or_404, require_known
+from ..web.pagination import PAGINATION_HEADERS, paginate
 
 blp = Blueprint(
     "statements",

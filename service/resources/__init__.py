@@ -1,0 +1,1 @@
+"""The REST resources: one flask-smorest Blueprint per resource, holding its filters and docstrings."""

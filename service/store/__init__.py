@@ -1,0 +1,1 @@
+"""Storage: the database connection, the relational model, migrations and the search index."""
