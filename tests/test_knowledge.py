@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from service.knowledge.read import FIXTURE_FILES, KnowledgeError, read_knowledge
+from service.knowledge.kinds import KINDS
+from service.knowledge.read import KnowledgeError, read_knowledge
 from service.knowledge.text import verify_quote
 from tests.helpers import FIXTURES_DIR, SEEDS_DIR, read_fixture, write_fixture
 
@@ -25,8 +26,8 @@ def test_curated_knowledge_verifies():
 def test_every_article_citation_is_exact():
     knowledge = read_knowledge(FIXTURES_DIR, SEEDS_DIR)
     checked = 0
-    for file_name, _, _ in FIXTURE_FILES:
-        for record in knowledge.of(file_name):
+    for kind in KINDS:
+        for record in knowledge.of(kind.name):
             for citation in record.get("citations", []):
                 if citation["quote"] is not None:
                     text = knowledge.texts[citation["source"]]

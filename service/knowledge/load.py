@@ -1,19 +1,25 @@
-"""Load verified knowledge into the database: replace every fact in one transaction."""
+"""Load verified knowledge into the database: every record, link, citation and the search index, in one
+transaction."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from ..store import models as m
 from ..store.db import db
 from ..store.search_index import rebuild_search_index
+from .kinds import KINDS, SEARCHED
 from .read import Knowledge
-from .text import fold_name
+
+BATCH = 200
 
 
 def load_knowledge(k: Knowledge, force: bool = False) -> bool:
-    """Replace the database's knowledge with `k` in one transaction; return False if it was already loaded."""
+    """Replace the database's knowledge with `k`; return False if it was already loaded.
+
+    One transaction on every engine, search index included: if any step fails, the previous knowledge and its
+    fingerprint stay in place, so the next `init` tries again.
+    """
     with db.atomic():
         current = m.Dataset.select().first()
         if current is not None and current.fingerprint == k.fingerprint and not force:
@@ -21,81 +27,60 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
         for model in reversed(m.MODELS):
             model.delete().execute()
         _insert(k)
+        rebuild_search_index(search_documents())
         m.Dataset.create(
             fingerprint=k.fingerprint, facts=k.fact_count, loaded_at=datetime.now(UTC).replace(tzinfo=None)
         )
-    rebuild_search_index()
     return True
 
 
 def _insert(k: Knowledge) -> None:
+    """Each kind's rows in registry order, then the link tables and the citations (which point at them)."""
+    links: list[tuple[type, list[dict]]] = []
     citations: list[dict] = []
+    for kind in KINDS:
+        records = k.of(kind.name)
+        if kind.insert_order:
+            records = sorted(records, key=kind.insert_order)
+        columns = set(kind.model._meta.fields)
+        rows = []
+        for record in records:
+            row = {name: value for name, value in record.items() if name in columns}
+            if kind.derived:
+                row.update(kind.derived(record))
+            if kind.name == "source":
+                row["text"] = k.texts.get(record["id"])
+            rows.append(row)
+            for position, citation in enumerate(record.get("citations", []) if kind.cited else []):
+                citations.append({"fact_type": kind.name, "fact_id": record["id"], "position": position, **citation})
+        _bulk(kind.model, rows)
+        for link in kind.links:
+            links.append(
+                (
+                    link.model,
+                    [
+                        {link.owner: record["id"], link.target: target, "position": position}
+                        for record in records
+                        for position, target in enumerate(record[link.field])
+                    ],
+                )
+            )
+    for model, rows in links:
+        _bulk(model, rows)
+    _bulk(m.Citation, citations)
 
-    def cite(fact_type: str, record: dict) -> None:
-        for position, c in enumerate(record["citations"]):
-            citations.append({"fact_type": fact_type, "fact_id": record["id"], "position": position, **c})
 
-    def rows(file_name: str, fact_type: str, drop: tuple[str, ...] = ()) -> list[dict]:
-        out = []
-        for record in k.of(file_name):
-            cite(fact_type, record)
-            out.append({key: v for key, v in record.items() if key not in ("citations", *drop)})
-        return out
+def _bulk(model, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        model.insert_many(rows[start : start + BATCH]).execute()
 
-    def bulk(model, data: list[dict]) -> None:
-        for start in range(0, len(data), 200):
-            model.insert_many(data[start : start + 200]).execute()
 
-    bulk(
-        m.Source,
-        [
-            {**{key: v for key, v in s.items() if key != "file"}, "text": k.texts.get(s["id"])}
-            for s in k.sources.values()
-        ],
-    )
-    bulk(m.Topic, list(k.of("topics.json")))
-    entities = rows("entities.json", "entity")
-    for entity in entities:
-        entity["search_key"] = "|".join(fold_name(n) for n in [entity["name"], *entity["aliases"]])
-        entity["aliases"] = json.dumps(entity["aliases"], ensure_ascii=False)
-    # Countries first: other entities point at them.
-    entities.sort(key=lambda e: (e["kind"] != "country", e["id"]))
-    bulk(m.Entity, entities)
-    bulk(m.Role, rows("roles.json", "role"))
-    bulk(m.Resolution, rows("resolutions.json", "resolution"))
-    bulk(m.MemberVote, rows("votes.json", "vote"))
-    bulk(m.Measure, rows("measures.json", "measure"))
-    bulk(m.Figure, rows("figures.json", "figure"))
-    bulk(m.Event, rows("events.json", "event", drop=("participants",)))
-    bulk(
-        m.EventParticipant,
-        [
-            {"event": e["id"], "entity": p, "position": i}
-            for e in k.of("events.json")
-            for i, p in enumerate(e["participants"])
-        ],
-    )
-    statements = rows("statements.json", "statement", drop=("topics", "reported_via"))
-    for statement in statements:
-        statement["search_text"] = "|".join(
-            fold_name(text)
-            for text in (statement["quote"] or "", statement["summary"], statement["speaker_as_written"])
-        )
-    bulk(m.Statement, statements)
-    bulk(
-        m.StatementTopic,
-        [
-            {"statement": s["id"], "topic": t, "position": i}
-            for s in k.of("statements.json")
-            for i, t in enumerate(s["topics"])
-        ],
-    )
-    bulk(
-        m.StatementReporter,
-        [
-            {"statement": s["id"], "entity": r, "position": i}
-            for s in k.of("statements.json")
-            for i, r in enumerate(s["reported_via"])
-        ],
-    )
-    bulk(m.Citation, citations)
+def search_documents() -> list[dict]:
+    """The text of every searchable record, read back from the database as loaded."""
+    names = {e.id: e.name for e in m.Entity.select(m.Entity.id, m.Entity.name)}
+    docs = []
+    for kind in SEARCHED:
+        for row in kind.model.select():
+            label, body = kind.search_document(row, names)
+            docs.append({"kind": kind.name, "record_id": row.id, "label": label, "body": body})
+    return docs

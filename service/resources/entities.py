@@ -1,19 +1,19 @@
 """Entities: people, countries, organisations and places."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from schemas import EntitySchema
 from schemas.queries import EntityQueryArgs
 
-from ..knowledge.records import entity_records
+from ..knowledge.kinds import kind_named
 from ..knowledge.text import fold_name
 from ..store import models as m
 from ..store.db import order_key
-from ..web.lookup import get_or_404, require_known
-from ..web.pagination import PAGINATION_HEADERS, paginate
+from ..web.blueprint import ResourceBlueprint
+from ..web.lookup import require_known
 
-blp = Blueprint(
+ENTITY = kind_named("entity")
+
+blp = ResourceBlueprint(
     "entities",
     __name__,
     url_prefix="/api/v1/entities",
@@ -23,15 +23,14 @@ blp = Blueprint(
 
 @blp.route("")
 class Entities(MethodView):
-    @blp.arguments(EntityQueryArgs, location="query", unknown="raise")
-    @blp.response(200, EntitySchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.list_of(ENTITY, EntityQueryArgs)
     def get(self, args):
         """List entities
 
         Filter by kind, by country, or by name: `q` matches names and aliases ignoring case, hyphens
         and accents, so `ri yong ho` finds Ri Yong-ho. Ordered by id.
         """
-        query = m.Entity.select().order_by(order_key(m.Entity.id))
+        query = ENTITY.select().order_by(order_key(m.Entity.id))
         if "kind" in args:
             query = query.where(m.Entity.kind == args["kind"])
         if "country" in args:
@@ -40,16 +39,15 @@ class Entities(MethodView):
         if "q" in args:
             folded = fold_name(args["q"])
             query = query.where(m.Entity.search_key.contains(folded)) if folded else query.where(False)
-        return paginate(query, args, entity_records)
+        return query
 
 
 @blp.route("/<string:entity_id>")
 class EntityItem(MethodView):
-    @blp.response(200, EntitySchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.item_of(ENTITY)
     def get(self, entity_id):
         """Get an entity
 
         The entity with its aliases, country, roles and citations.
         """
-        return entity_records([get_or_404(m.Entity, entity_id, "entity")])[0]
+        return ENTITY.select().where(m.Entity.id == entity_id)

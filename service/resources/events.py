@@ -1,18 +1,18 @@
 """Events: meetings, encounters, calls, tests and votes."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from schemas import EventSchema
 from schemas.queries import EventQueryArgs
 
-from ..knowledge.records import event_records
+from ..knowledge.kinds import kind_named
 from ..store import models as m
 from ..store.db import order_key
-from ..web.lookup import get_or_404, require_known
-from ..web.pagination import PAGINATION_HEADERS, paginate
+from ..web.blueprint import ResourceBlueprint
+from ..web.lookup import require_known
 
-blp = Blueprint(
+EVENT = kind_named("event")
+
+blp = ResourceBlueprint(
     "events",
     __name__,
     url_prefix="/api/v1/events",
@@ -22,15 +22,14 @@ blp = Blueprint(
 
 @blp.route("")
 class Events(MethodView):
-    @blp.arguments(EventQueryArgs, location="query", unknown="raise")
-    @blp.response(200, EventSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.list_of(EVENT, EventQueryArgs)
     def get(self, args):
         """List events
 
         Filter by kind, participant, place and date range (`from`/`to`, inclusive; events of unknown
         date are left out when a range is given). Ordered by date (unknown dates last), then id.
         """
-        query = m.Event.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), order_key(m.Event.id))
+        query = EVENT.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), order_key(m.Event.id))
         if "kind" in args:
             query = query.where(m.Event.kind == args["kind"])
         if "participant" in args:
@@ -49,16 +48,15 @@ class Events(MethodView):
             query = query.where(m.Event.occurred_on >= args["from_"])
         if "to" in args:
             query = query.where(m.Event.occurred_on <= args["to"])
-        return paginate(query, args, event_records)
+        return query
 
 
 @blp.route("/<string:event_id>")
 class EventItem(MethodView):
-    @blp.response(200, EventSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.item_of(EVENT)
     def get(self, event_id):
         """Get an event
 
         One event with its participants, place, date, how the date was derived, and citations.
         """
-        return event_records([get_or_404(m.Event, event_id, "event")])[0]
+        return EVENT.select().where(m.Event.id == event_id)

@@ -1,42 +1,35 @@
 """Figures: the numbers the sources state."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from schemas import FigureSchema
 from schemas.queries import FigureQueryArgs
 
-from ..knowledge.records import row_records
+from ..knowledge.kinds import kind_named
 from ..store import models as m
 from ..store.db import order_key
-from ..web.lookup import get_or_404, reject_filter
-from ..web.pagination import PAGINATION_HEADERS, paginate
+from ..web.blueprint import ResourceBlueprint
+from ..web.lookup import reject_filter
 
-blp = Blueprint(
+FIGURE = kind_named("figure")
+
+blp = ResourceBlueprint(
     "figures",
     __name__,
     url_prefix="/api/v1/figures",
     description="Numbers stated in the sources: revenue, the targeted cut, sanction rounds, tests, votes.",
 )
 
-FIGURE_FIELDS = ("id", "subject", "metric", "value", "unit", "as_stated", "approximate", "description")
-
-
-def _records(rows):
-    return row_records("figure", rows, FIGURE_FIELDS)
-
 
 @blp.route("")
 class Figures(MethodView):
-    @blp.arguments(FigureQueryArgs, location="query", unknown="raise")
-    @blp.response(200, FigureSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.list_of(FIGURE, FigureQueryArgs)
     def get(self, args):
         """List figures
 
         Each figure as a number with its unit and exactly as printed. Filter by subject (an entity or
         resolution id) and metric. Ordered by subject, metric and id.
         """
-        query = m.Figure.select().order_by(
+        query = FIGURE.select().order_by(
             order_key(m.Figure.subject), order_key(m.Figure.metric), order_key(m.Figure.id)
         )
         if "subject" in args:
@@ -56,16 +49,15 @@ class Figures(MethodView):
                     f"unknown metric {args['metric']!r}; known metrics: {', '.join(known)}",
                 )
             query = query.where(m.Figure.metric == args["metric"])
-        return paginate(query, args, _records)
+        return query
 
 
 @blp.route("/<string:figure_id>")
 class FigureItem(MethodView):
-    @blp.response(200, FigureSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.item_of(FIGURE)
     def get(self, figure_id):
         """Get a figure
 
         One figure with its value, unit, wording as printed and citations.
         """
-        return _records([get_or_404(m.Figure, figure_id, "figure")])[0]
+        return FIGURE.select().where(m.Figure.id == figure_id)

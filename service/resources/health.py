@@ -5,25 +5,11 @@ from flask_smorest import Blueprint
 
 from schemas import HealthSchema
 
+from ..knowledge.kinds import KINDS
 from ..store import models as m
 from ..store.db import uses_sqlite
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness of the service.")
-
-COUNTED = {
-    "sources": m.Source,
-    "entities": m.Entity,
-    "roles": m.Role,
-    "resolutions": m.Resolution,
-    "votes": m.MemberVote,
-    "measures": m.Measure,
-    "figures": m.Figure,
-    "events": m.Event,
-    "statements": m.Statement,
-    "topics": m.Topic,
-    "citations": m.Citation,
-}
-FACT_KINDS = ("entities", "roles", "resolutions", "votes", "measures", "figures", "events", "statements")
 
 
 @blp.route("")
@@ -37,11 +23,11 @@ class Health(MethodView):
         (entities, roles, resolutions, votes, measures, figures, events, statements) and the
         count of every kind of record.
         """
-        counts = {name: model.select().count() for name, model in COUNTED.items()}
+        counts = {kind.plural: kind.model.select().count() for kind in KINDS}
         return {
             "status": "ok",
             "database": "reachable",
             "engine": "sqlite" if uses_sqlite() else "postgresql",
-            "facts": sum(counts[k] for k in FACT_KINDS),
-            "counts": counts,
+            "facts": sum(counts[kind.plural] for kind in KINDS if kind.cited),
+            "counts": {**counts, "citations": m.Citation.select().count()},
         }

@@ -1,18 +1,18 @@
 """Full-text search over statements, quotes, entities, measures and events: SQLite FTS5, or PostgreSQL tsvector."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from peewee import fn
 
 from schemas import SearchHitSchema
 from schemas.queries import SearchQueryArgs
 
+from ..knowledge.kinds import kind_named
 from ..store.db import order_key, uses_sqlite
 from ..store.search_index import PgSearchDocument, SearchDocument
+from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import reject_filter
-from ..web.pagination import PAGINATION_HEADERS, paginate
 
-blp = Blueprint(
+blp = ResourceBlueprint(
     "search",
     __name__,
     url_prefix="/api/v1/search",
@@ -20,13 +20,23 @@ blp = Blueprint(
 )
 
 
-URL_PREFIX = {"statement": "statements", "entity": "entities", "measure": "measures", "event": "events"}
+def _hits(rows) -> list[dict]:
+    return [
+        {
+            "type": r.kind,
+            "id": r.record_id,
+            "label": r.label,
+            "snippet": r.snippet,
+            "url": kind_named(r.kind).url.format(id=r.record_id),
+            "score": round(-r.rank, 6),
+        }
+        for r in rows
+    ]
 
 
 @blp.route("")
-class Search(MethodView):
-    @blp.arguments(SearchQueryArgs, location="query", unknown="raise")
-    @blp.response(200, SearchHitSchema(many=True), headers=PAGINATION_HEADERS)
+class SearchHits(MethodView):
+    @blp.list_of(SearchHitSchema, SearchQueryArgs, records=_hits)
     def get(self, args):
         """Search everything
 
@@ -39,7 +49,7 @@ class Search(MethodView):
         if expression.strip('" ') == "":
             reject_filter("q", "no searchable words", "it has no words to search for")
         if not uses_sqlite():
-            return paginate(_postgres_hits(args), args, _hits)
+            return _postgres_hits(args)
         D = SearchDocument
         rank = fn.bm25(D._meta.entity, 0.0, 0.0, 4.0, 1.0)
         query = (
@@ -55,22 +65,7 @@ class Search(MethodView):
         )
         if "type" in args:
             query = query.where(D.kind == args["type"])
-
-        return paginate(query, args, _hits)
-
-
-def _hits(rows) -> list[dict]:
-    return [
-        {
-            "type": r.kind,
-            "id": r.record_id,
-            "label": r.label,
-            "snippet": r.snippet,
-            "url": f"/api/v1/{URL_PREFIX[r.kind]}/{r.record_id}",
-            "score": round(-r.rank, 6),
-        }
-        for r in rows
-    ]
+        return query
 
 
 def _postgres_hits(args: dict):

@@ -1,19 +1,19 @@
 """Statements: who said what, on which topic, with what stance."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from schemas import StatementSchema
 from schemas.queries import StatementQueryArgs
 
-from ..knowledge.records import statement_records
+from ..knowledge.kinds import kind_named
 from ..knowledge.text import fold_name
 from ..store import models as m
 from ..store.db import order_key
-from ..web.lookup import get_or_404, require_known
-from ..web.pagination import PAGINATION_HEADERS, paginate
+from ..web.blueprint import ResourceBlueprint
+from ..web.lookup import require_known
 
-blp = Blueprint(
+STATEMENT = kind_named("statement")
+
+blp = ResourceBlueprint(
     "statements",
     __name__,
     url_prefix="/api/v1/statements",
@@ -23,8 +23,7 @@ blp = Blueprint(
 
 @blp.route("")
 class Statements(MethodView):
-    @blp.arguments(StatementQueryArgs, location="query", unknown="raise")
-    @blp.response(200, StatementSchema(many=True), headers=PAGINATION_HEADERS)
+    @blp.list_of(STATEMENT, StatementQueryArgs)
     def get(self, args):
         """List statements
 
@@ -33,7 +32,7 @@ class Statements(MethodView):
         date (unknown dates last), then id.
         """
         S = m.Statement
-        query = S.select().order_by(S.said_on.asc(nulls="LAST"), order_key(S.id))
+        query = STATEMENT.select().order_by(S.said_on.asc(nulls="LAST"), order_key(S.id))
         if "speaker" in args:
             require_known("speaker", args["speaker"], m.Entity, "entity")
             query = query.where(S.speaker == args["speaker"])
@@ -62,17 +61,16 @@ class Statements(MethodView):
             # Folded in Python (case, accents, punctuation) so that SQLite and PostgreSQL match alike.
             folded = fold_name(args["q"])
             query = query.where(S.search_text.contains(folded)) if folded else query.where(False)
-        return paginate(query, args, statement_records)
+        return query
 
 
 @blp.route("/<string:statement_id>")
 class StatementItem(MethodView):
-    @blp.response(200, StatementSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.item_of(STATEMENT)
     def get(self, statement_id):
         """Get a statement
 
         One statement with its speaker, topics, stance, quote, attribution, the entities it was
         reported through, its event and citations.
         """
-        return statement_records([get_or_404(m.Statement, statement_id, "statement")])[0]
+        return STATEMENT.select().where(m.Statement.id == statement_id)

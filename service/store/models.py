@@ -1,5 +1,7 @@
 """The relational model of the knowledge base."""
 
+import json
+
 from peewee import (
     BooleanField,
     CharField,
@@ -13,6 +15,16 @@ from peewee import (
 )
 
 from .db import db
+
+
+class JSONListField(TextField):
+    """A list kept as JSON text (characters as printed), the same on every engine."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
 
 
 class BaseModel(Model):
@@ -41,7 +53,7 @@ class Entity(BaseModel):
     id = CharField(primary_key=True)
     kind = CharField(index=True)
     name = TextField()
-    aliases = TextField(default="[]")  # a JSON list, kept portable across engines
+    aliases = JSONListField(default=list)
     search_key = TextField()  # names and aliases folded for matching, "|"-separated
     country = ForeignKeyField("self", null=True, backref="nationals")
     description = TextField()

@@ -1,12 +1,9 @@
 """The full-text search index: SQLite FTS5, or a PostgreSQL tsvector table; built from the loaded records."""
 
-import json
-
 from peewee import CharField, Model, TextField, fn
 from playhouse.postgres_ext import TSVectorField
 from playhouse.sqlite_ext import FTS5Model, SearchField
 
-from . import models as m
 from .db import db, uses_sqlite
 
 
@@ -38,43 +35,6 @@ class PgSearchDocument(Model):
         table_name = "search_document_pg"
 
 
-def search_documents() -> list[dict]:
-    """The text of every searchable record."""
-    docs = []
-    names = {e.id: e.name for e in m.Entity.select(m.Entity.id, m.Entity.name)}
-    for s in m.Statement.select():
-        speaker = names.get(s.speaker_id, s.speaker_as_written)
-        docs.append(
-            {
-                "kind": "statement",
-                "record_id": s.id,
-                "label": f"{speaker}: {s.summary}",
-                "body": " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note])),
-            }
-        )
-    for e in m.Entity.select():
-        docs.append(
-            {
-                "kind": "entity",
-                "record_id": e.id,
-                "label": e.name,
-                "body": " ".join([*json.loads(e.aliases), e.description]),
-            }
-        )
-    for x in m.Measure.select():
-        docs.append(
-            {
-                "kind": "measure",
-                "record_id": x.id,
-                "label": f"{x.kind.replace('_', ' ')}: {x.commodity or x.description}",
-                "body": x.description,
-            }
-        )
-    for ev in m.Event.select():
-        docs.append({"kind": "event", "record_id": ev.id, "label": ev.title, "body": ev.description})
-    return docs
-
-
 def create_search_index() -> None:
     if uses_sqlite():
         SearchDocument.create_table(safe=True)
@@ -82,9 +42,8 @@ def create_search_index() -> None:
         PgSearchDocument.create_table(safe=True)  # TSVectorField brings its GIN index
 
 
-def rebuild_search_index() -> None:
-    """Replace the index with the current records."""
-    docs = search_documents()
+def rebuild_search_index(docs: list[dict]) -> None:
+    """Replace the index with these documents (kind, record_id, label, body)."""
     with db.atomic():
         if uses_sqlite():
             SearchDocument.delete().execute()

@@ -1,0 +1,252 @@
+"""The registry of record kinds: each kind of source and fact declared once, for reading, verifying, loading,
+serving, searching and counting.
+
+Adding a fact kind: a model in store/models.py, a schema in schemas/facts.py, an entry in KINDS below, and a
+resource module with its filters (docs/architecture.md walks through it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import marshmallow as ma
+from peewee import Field, Model
+
+from schemas import (
+    EntitySchema,
+    EventSchema,
+    FigureSchema,
+    MeasureSchema,
+    MemberVoteSchema,
+    ResolutionSchema,
+    RoleSchema,
+    SourceSchema,
+    StatementSchema,
+    TopicSchema,
+)
+
+from ..store import models as m
+from .text import fold_name
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field that names other records: it must name a record of one of `targets` (kind names); when the target
+    is an entity, `entity_kinds` (if given) are the entity kinds it may be."""
+
+    field: str
+    targets: tuple[str, ...]
+    entity_kinds: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A list field kept in a link table, in curated order: `record[field] == [target ids]`."""
+
+    field: str
+    model: type[Model]
+    owner: str  # the link table's column naming the record
+    target: str  # the link table's column naming each listed record
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Records of another kind served inside this one (an entity's roles), ordered by id."""
+
+    field: str
+    kind: str
+    owner: str  # the embedded kind's field naming this record
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record and everything that varies with it."""
+
+    name: str  # singular; also the citation's fact_type
+    plural: str  # the URL segment, the health count, the fixture file's stem
+    model: type[Model]
+    schema: type[ma.Schema]
+    fixture: str | None  # file in fixtures/; sources also come from seeds/
+    cited: bool = True  # a fact: at least one citation
+    url: str | None = None  # where one record is served, with {id}
+    references: tuple[Reference, ...] = ()
+    links: tuple[Link, ...] = ()
+    embedded: tuple[Embedded, ...] = ()
+    date_field: str | None = None  # a date whose precision 'unknown' must go with null
+    # Columns computed at load time from the record (folded text for matching).
+    derived: Callable[[dict], dict] | None = None
+    # Order rows are inserted in, when records of the kind refer to each other.
+    insert_order: Callable[[dict], tuple] | None = None
+    # Text of the kind's search document: (label, body), given the row and entity names by id.
+    search_document: Callable[[Model, dict[str, str]], tuple[str, str]] | None = None
+    extra_checks: tuple[Callable[[str, dict], str | None], ...] = field(default=())
+
+    @cached_property
+    def columns(self) -> tuple[Field, ...]:
+        """The model's columns that the API serves: the schema's fields stored in this kind's own table."""
+        served = {
+            name
+            for name, f in self.schema._declared_fields.items()
+            if not f.load_only and not f.dump_only and name != "citations"
+        }
+        return tuple(f for name, f in self.model._meta.fields.items() if name in served)
+
+    @cached_property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.columns)
+
+    def select(self):
+        """A query of this kind's served columns (not load-time columns such as a source's text)."""
+        return self.model.select(*self.columns)
+
+
+def _statement_quote_within_passages(where: str, record: dict) -> str | None:
+    if record["quote"] is None:
+        return None
+    if any(c["quote"] and record["quote"] in c["quote"] for c in record["citations"]):
+        return None
+    return f"{where}: the statement's quote is not inside any of its cited passages: {record['quote']!r}"
+
+
+def _entity_columns(record: dict) -> dict:
+    return {"search_key": "|".join(fold_name(n) for n in [record["name"], *record["aliases"]])}
+
+
+def _statement_columns(record: dict) -> dict:
+    texts = (record["quote"] or "", record["summary"], record["speaker_as_written"])
+    return {"search_text": "|".join(fold_name(text) for text in texts)}
+
+
+def _entity_document(e: m.Entity, names: dict[str, str]) -> tuple[str, str]:
+    return e.name, " ".join([*e.aliases, e.description])
+
+
+def _measure_document(x: m.Measure, names: dict[str, str]) -> tuple[str, str]:
+    return f"{x.kind.replace('_', ' ')}: {x.commodity or x.description}", x.description
+
+
+def _event_document(ev: m.Event, names: dict[str, str]) -> tuple[str, str]:
+    return ev.title, ev.description
+
+
+def _statement_document(s: m.Statement, names: dict[str, str]) -> tuple[str, str]:
+    speaker = names.get(s.speaker_id, s.speaker_as_written)
+    body = " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note]))
+    return f"{speaker}: {s.summary}", body
+
+
+def _entity(field_name: str, *kinds: str) -> Reference:
+    return Reference(field_name, ("entity",), kinds or None)
+
+
+# In this order: health counts them so, and rows are inserted so (a kind only points at kinds before it; link
+# tables are filled once every kind's rows are in).
+KINDS: tuple[Kind, ...] = (
+    Kind("source", "sources", m.Source, SourceSchema, "references.json", cited=False, url="/api/v1/sources/{id}"),
+    Kind(
+        "entity",
+        "entities",
+        m.Entity,
+        EntitySchema,
+        "entities.json",
+        url="/api/v1/entities/{id}",
+        references=(_entity("country", "country"),),
+        embedded=(Embedded("roles", "role", "entity"),),
+        derived=_entity_columns,
+        insert_order=lambda e: (e["kind"] != "country", e["id"]),  # countries first: others point at them
+        search_document=_entity_document,
+    ),
+    Kind(
+        "role",
+        "roles",
+        m.Role,
+        RoleSchema,
+        "roles.json",
+        references=(
+            _entity("entity", "person"),
+            _entity("organization", "organization"),
+            _entity("country", "country"),
+        ),
+    ),
+    Kind(
+        "resolution",
+        "resolutions",
+        m.Resolution,
+        ResolutionSchema,
+        "resolutions.json",
+        url="/api/v1/resolutions/{id}",
+        references=(_entity("body", "organization"), _entity("drafted_by")),
+    ),
+    Kind(
+        "vote",
+        "votes",
+        m.MemberVote,
+        MemberVoteSchema,
+        "votes.json",
+        references=(Reference("resolution", ("resolution",)), _entity("member", "country")),
+    ),
+    Kind(
+        "measure",
+        "measures",
+        m.Measure,
+        MeasureSchema,
+        "measures.json",
+        url="/api/v1/measures/{id}",
+        references=(Reference("resolution", ("resolution",)),),
+        search_document=_measure_document,
+    ),
+    Kind(
+        "figure",
+        "figures",
+        m.Figure,
+        FigureSchema,
+        "figures.json",
+        url="/api/v1/figures/{id}",
+        references=(Reference("subject", ("entity", "resolution")),),
+    ),
+    Kind(
+        "event",
+        "events",
+        m.Event,
+        EventSchema,
+        "events.json",
+        url="/api/v1/events/{id}",
+        references=(_entity("place", "place", "country"), _entity("participants")),
+        links=(Link("participants", m.EventParticipant, "event", "entity"),),
+        date_field="occurred_on",
+        search_document=_event_document,
+    ),
+    Kind(
+        "statement",
+        "statements",
+        m.Statement,
+        StatementSchema,
+        "statements.json",
+        url="/api/v1/statements/{id}",
+        references=(
+            _entity("speaker"),
+            Reference("topics", ("topic",)),
+            _entity("reported_via"),
+            Reference("event", ("event",)),
+        ),
+        links=(
+            Link("topics", m.StatementTopic, "statement", "topic"),
+            Link("reported_via", m.StatementReporter, "statement", "entity"),
+        ),
+        date_field="said_on",
+        derived=_statement_columns,
+        search_document=_statement_document,
+        extra_checks=(_statement_quote_within_passages,),
+    ),
+    Kind("topic", "topics", m.Topic, TopicSchema, "topics.json", cited=False, url="/api/v1/topics/{id}"),
+)
+
+BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+FACT_KINDS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.cited)
+SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_document)
+
+
+def kind_named(name: str) -> Kind:
+    return BY_NAME[name]
