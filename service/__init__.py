@@ -36,8 +36,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     for module in (sources, entities, resolutions, measures, figures, events, statements, topics, search, health):
         api.register_blueprint(module.blp)
-    api.document_conditional_gets()
-    api.document_operations()
     app.register_blueprint(assets)
     register_commands(app)
     return app

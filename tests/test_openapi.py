@@ -77,14 +77,29 @@ def test_every_operation_has_summary_description_tag_and_unique_operation_id(spe
     assert used_tags == set(declared_tags), f"tags without operations: {set(declared_tags) - used_tags}"
 
 
-def test_operation_ids_are_derived_from_summaries(spec):
+def test_operation_ids_are_derived_from_endpoint_names(spec):
     ids = {f"{method.upper()} {path}": operation["operationId"] for path, method, operation in operations(spec)}
     assert ids["GET /api/v1/entities"] == "listEntities"
     assert ids["GET /api/v1/entities/{entity_id}"] == "getEntity"
     assert ids["GET /api/v1/resolutions/{resolution_id}/votes"] == "listResolutionVotes"
-    assert ids["GET /api/v1/sources/{source_id}/text"] == "getArticleText"
-    assert ids["GET /api/v1/search"] == "searchEverything"
-    assert ids["GET /health"] == "checkHealth"
+    assert ids["GET /api/v1/sources/{source_id}/text"] == "getSourceText"
+    assert ids["GET /api/v1/search"] == "listSearchHits"
+    assert ids["GET /health"] == "getHealth"
+
+
+def test_every_operation_id_comes_from_its_endpoint_not_its_prose(app, spec):
+    """A docstring edit changes the summary, never the operationId a generated client calls."""
+    from service.web.docs_plugin import operation_id
+
+    endpoints = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        endpoints[path] = rule.endpoint
+    for path, method, operation in operations(spec):
+        is_list = any(p["name"] == "page" for p in operation.get("parameters", []))
+        assert operation["operationId"] == operation_id(method, endpoints[path], is_list), f"{method} {path}"
+    assert operation_id("get", "sources.SourceText", False) == "getSourceText"
+    assert operation_id("get", "statements.StatementItem", False) == "getStatement"
 
 
 def test_every_parameter_has_a_description_and_an_example(spec):

@@ -53,7 +53,7 @@ SEMANTIC_FILTER_OPERATIONS = [
     "listFigures",
     "listMeasures",
     "listStatements",
-    "searchEverything",
+    "listSearchHits",
 ]
 
 SCHEMATHESIS_TOML = f"""\

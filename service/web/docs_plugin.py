@@ -1,0 +1,95 @@
+"""The documentation every operation shares, added by an apispec plugin as flask-smorest registers each view:
+problem+json errors, operationIds from endpoint names, path parameters described with a real example id, ETag,
+If-None-Match and 304 on every GET, and the 404 a list answers past its last page."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from apispec import BasePlugin
+
+from ..knowledge.kinds import BY_NAME
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
+
+ETAG_HEADER = {
+    "description": "Validator of this response, for conditional GETs with If-None-Match.",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": '"5c0e1b3c2c1a4f7b9c8d"',
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag from an earlier response; the service answers 304 if it still matches.",
+    "schema": {"type": "string"},
+    "example": '"5c0e1b3c2c1a4f7b9c8d"',
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: the If-None-Match ETag still matches.",
+    "headers": {"ETag": ETAG_HEADER},
+}
+
+
+class ApiDocsPlugin(BasePlugin):
+    """Complete each operation's documentation generically, so no view repeats it."""
+
+    def schema_helper(self, name, definition, **kwargs) -> dict | None:
+        """Describe each schema component with its class docstring."""
+        schema = kwargs.get("schema")
+        doc = inspect.getdoc(schema if isinstance(schema, type) else type(schema)) if schema is not None else None
+        return {"description": doc} if doc else None
+
+    def response_helper(self, response, **kwargs) -> dict | None:
+        """Errors are RFC 9457 problem details: their content type is application/problem+json."""
+        content = response.get("content", {})
+        body = content.get("application/json")
+        if body is None or body.get("schema") not in ({"$ref": PROBLEM_REF}, "Problem"):
+            return None
+        update = {"content": {PROBLEM_JSON: body}}
+        if response.get("description") == "Default error response":  # flask-smorest's DEFAULT_ERROR
+            update["description"] = "Error, as RFC 9457 problem details."
+        return update
+
+    def path_helper(self, path=None, operations=None, parameters=None, rule=None, **kwargs) -> None:
+        """Path parameters `<kind>_id`: what they name, and a real id of that kind as the example."""
+        for parameter in parameters or []:
+            name = parameter.get("name", "")
+            if parameter.get("in") != "path" or not name.endswith("_id"):
+                continue
+            noun = name.removesuffix("_id")
+            parameter.setdefault("description", f"Id of the {noun.replace('_', ' ')}: the `id` of its record.")
+            kind = BY_NAME.get(noun)
+            if kind is not None:
+                parameter.setdefault("example", kind.schema._declared_fields["id"].metadata["example"])
+
+    def operation_helper(self, path=None, operations=None, rule=None, **kwargs) -> None:
+        for method, operation in operations.items():
+            operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
+            if method != "get":
+                continue
+            operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
+            responses = operation.setdefault("responses", {})
+            ok = responses.get(200)
+            if isinstance(ok, dict):
+                ok.setdefault("headers", {})["ETag"] = dict(ETAG_HEADER)
+            responses.setdefault(304, dict(NOT_MODIFIED))
+            if _is_list(operation):
+                responses.setdefault(404, "NOT_FOUND")
+
+
+def _is_list(operation: dict) -> bool:
+    return any(
+        isinstance(p, dict) and p.get("in") == "query" and p.get("name") == "page"
+        for p in operation.get("parameters", [])
+    )
+
+
+def operation_id(method: str, endpoint: str, is_list: bool) -> str:
+    """From the endpoint: `entities.Entities` GET (a list) -> listEntities; `entities.EntityItem` GET -> getEntity."""
+    view = endpoint.rsplit(".", 1)[-1].removesuffix("Item")
+    verb = "list" if is_list and method == "get" else method
+    return verb + re.sub(r"^[a-z]", lambda m: m.group(0).upper(), view)
