@@ -7,8 +7,8 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
 from . import models as m
+from . import schema_v1
 from .db import db
-from .search_index import create_search_index
 
 
 class SchemaTooNew(Exception):
@@ -20,11 +20,6 @@ class SchemaVersion(m.BaseModel):
 
     version = IntegerField(primary_key=True)
     description = TextField()
-
-
-def _create_tables() -> None:
-    db.create_tables(m.MODELS, safe=True)
-    create_search_index()
 
 
 def _index_citations_by_source() -> None:
@@ -40,10 +35,12 @@ def _fold_statement_text() -> None:
         run_migrations(migrator.add_column("statement", "search_text", TextField(default="")))
 
 
-# Append only: a released step never changes. Step 1 creates the current model's tables; a database made by it
-# already has what later steps add, so each later step must be a no-op there (IF NOT EXISTS and the like).
+# Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
+# each later step takes them one step closer to models.py. A database made before versions were kept, by a
+# release whose step 1 created the then-current models, may already have what a later step adds, so each step
+# is also a no-op there (IF NOT EXISTS and the like).
 MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
-    (1, "create the tables and the search index", _create_tables),
+    (1, "create the tables and the search index", schema_v1.create_tables),
     (2, "index citations by source and fact type", _index_citations_by_source),
     (3, "fold statement text for case- and accent-insensitive q", _fold_statement_text),
 )

@@ -1,0 +1,47 @@
+"""Migrations: applied from an empty database, they give exactly the tables today's models describe."""
+
+from peewee import SqliteDatabase
+
+from service import create_app
+from service.store import models as m
+from service.store.db import db
+from service.store.migrations import LATEST, migrate, schema_version
+from service.store.search_index import PgSearchDocument, SearchDocument, create_search_index
+
+
+def _tables() -> dict[str, dict]:
+    """Every table's columns (name, type, nullability) and indexes (name, columns, unique)."""
+    search = SearchDocument if isinstance(db.obj, SqliteDatabase) else PgSearchDocument
+    found = {}
+    for model in (*m.MODELS, search):
+        table = model._meta.table_name
+        found[table] = {
+            "columns": sorted((c.name, c.data_type.lower(), c.null) for c in db.get_columns(table)),
+            "indexes": sorted((i.name, tuple(i.columns), i.unique) for i in db.get_indexes(table)),
+        }
+    return found
+
+
+def test_migrating_an_empty_database_gives_the_models_tables(new_database_url):
+    with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
+        assert schema_version() == 0
+        assert migrate() == list(range(1, LATEST + 1))
+        migrated = _tables()
+    with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
+        db.create_tables(m.MODELS)
+        create_search_index()
+        described = _tables()
+    for table, shape in described.items():
+        assert migrated[table]["columns"] == shape["columns"], f"{table}: a model field has no migration"
+        assert set(shape["indexes"]) <= set(migrated[table]["indexes"]), f"{table}: a model index has no migration"
+    # The one index only a migration declares: citations by source and fact type, for /statements?source=.
+    assert ("citation_source_fact_type", ("source_id", "fact_type"), False) in migrated["citation"]["indexes"]
+
+
+def test_step_one_is_frozen_not_todays_models(new_database_url):
+    """Step 1 alone creates the tables as first released: no statement.search_text (step 3 adds it)."""
+    with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
+        assert migrate(target=1) == [1]
+        assert "search_text" not in {c.name for c in db.get_columns("statement")}
+        assert migrate() == list(range(2, LATEST + 1))
+        assert "search_text" in {c.name for c in db.get_columns("statement")}
