@@ -8,6 +8,7 @@ from pathlib import Path
 
 from service import create_app
 from service.cli import check_command, cite_command, init_command
+from service.store.db import db
 from tests.helpers import read_fixture, write_fixture
 
 
@@ -121,7 +122,6 @@ def test_concurrent_inits_load_once_and_all_succeed(new_database_url):
 
 def test_init_upgrades_an_older_schema_in_place(new_database_url):
     """A database at schema version 1 is migrated by init in place, and its knowledge reloaded to fill new columns."""
-    from service.store.db import db
     from service.store.migrations import LATEST, SchemaVersion, migrate, schema_version
 
     app = create_app({"DATABASE_URL": new_database_url()})
@@ -146,7 +146,6 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
 
 
 def test_init_refuses_a_schema_newer_than_the_code(new_database_url):
-    from service.store.db import db
     from service.store.migrations import LATEST, SchemaVersion
 
     app = create_app({"DATABASE_URL": new_database_url()})
@@ -164,3 +163,44 @@ def test_messages_hide_the_database_password():
     assert _redacted("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
     assert _redacted("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
     assert _redacted("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
+
+
+def test_a_failed_search_index_rebuild_leaves_the_previous_knowledge_and_fingerprint(
+    knowledge_copy, new_database_url, monkeypatch
+):
+    """Loading is one transaction on every engine, the search index included: nothing half-loaded stays."""
+    from service.knowledge import load
+    from service.store import models as m
+
+    config = {
+        "DATABASE_URL": new_database_url(),
+        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+    }
+    app = create_app(config)
+    assert app.test_cli_runner().invoke(init_command).exit_code == 0
+    with app.app_context(), db.connection_context():
+        fingerprint = m.Dataset.get().fingerprint
+    before = app.test_client().get("/health").get_json()
+    hits_before = app.test_client().get("/api/v1/search?q=sincerity").get_json()
+
+    path = knowledge_copy / "fixtures" / "topics.json"
+    write_fixture(path, [*read_fixture(path), {"id": "test-topic", "description": "Added, then not loaded."}])
+
+    def broken_rebuild(docs):
+        raise RuntimeError("the index could not be rebuilt")
+
+    monkeypatch.setattr(load, "rebuild_search_index", broken_rebuild)
+    failed = create_app(config).test_cli_runner().invoke(init_command)
+    assert failed.exit_code != 0 and isinstance(failed.exception, RuntimeError)
+    client = create_app(config).test_client()
+    assert client.get("/health").get_json() == before
+    assert client.get("/api/v1/topics/test-topic").status_code == 404
+    assert client.get("/api/v1/search?q=sincerity").get_json() == hits_before
+    with app.app_context(), db.connection_context():
+        assert m.Dataset.get().fingerprint == fingerprint
+
+    monkeypatch.undo()
+    again = create_app(config).test_cli_runner().invoke(init_command)
+    assert again.exit_code == 0 and again.output.startswith("loaded "), again.output
+    assert create_app(config).test_client().get("/api/v1/topics/test-topic").status_code == 200
