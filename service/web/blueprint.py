@@ -33,8 +33,8 @@ class ResourceBlueprint(Blueprint):
             @self.response(200, schema(many=True), headers=PAGINATION_HEADERS)
             @wraps(view)
             def listed(*args, **kwargs):
-                query_args = args[-1]
-                return paginate(view(*args, **kwargs), query_args, to_records)
+                rows, headers = paginate(view(*args, **kwargs), args[-1])
+                return to_records(rows), headers
 
             return listed
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import request
@@ -27,8 +26,8 @@ PAGINATION_HEADERS = {
 }
 
 
-def paginate(query, args: dict, dump: Callable[[list], list] | None = None):
-    """Return one page of a peewee query (already ordered) and its pagination headers; 404 past the end."""
+def paginate(query, args: dict) -> tuple[list, dict[str, str]]:
+    """Return one page of a peewee query's rows (already ordered) and its pagination headers; 404 past the end."""
     page, page_size = args["page"], args["page_size"]
     total = query.count()
     total_pages = max(1, math.ceil(total / page_size))
@@ -36,10 +35,8 @@ def paginate(query, args: dict, dump: Callable[[list], list] | None = None):
         raise NotFound(
             f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)"
         )
-    items = list(query.paginate(page, page_size))
-    if dump is not None:
-        items = dump(items)
-    return items, pagination_headers(page, page_size, total, total_pages)
+    rows = list(query.paginate(page, page_size))
+    return rows, pagination_headers(page, page_size, total, total_pages)
 
 
 def pagination_headers(page: int, page_size: int, total: int, total_pages: int) -> dict[str, str]:
