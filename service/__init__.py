@@ -7,6 +7,7 @@ from flask import Flask
 from .config import Config
 from .store.db import init_db
 from .web.api import Api
+from .web.guard import init_guard
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(config or {})
     app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
+    init_guard(app)  # before init_db's hook: unusable input is refused before a connection is even opened
     init_db(app)
 
     from .cli import register_commands
@@ -53,7 +55,9 @@ the `X-Pagination` header and links to other pages in the RFC 8288 `Link` header
 parameter, an invalid value, an id that does not exist, or a page past the end is an error.
 
 **Errors** are RFC 9457 problem details (`application/problem+json`) with `type`, `title`, `status`,
-`detail` and `instance`; invalid input adds `errors`, by location and parameter.
+`detail` and `instance`; invalid input adds `errors`, by location and parameter. Every path and query
+parameter value must be valid UTF-8 of at most 200 characters, with no control characters; any other is
+refused with a 422 naming the parameter, whatever the endpoint.
 
 **Caching**: every successful GET carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
 """

@@ -2,6 +2,7 @@
 
 import functools
 import json
+import logging
 import os
 import subprocess
 import threading
@@ -13,8 +14,9 @@ import pytest
 
 from service import create_app
 from service.knowledge.lifecycle import initialise_database
+from service.store.db import db
 from tests.gate_support import LiveServer
-from tests.helpers import ENGINE
+from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem
 
 
 def needs_postgres(test):
@@ -92,6 +94,56 @@ def test_same_answers_as_sqlite_byte_for_byte(loaded_database, tmp_path):
             continue  # the sets of hits may differ at the margins (stemmers differ); the top hit must not
         assert on_postgres[key] == on_sqlite[key], key
     assert on_sqlite["top six-party talks"] == [("statement", "lavrov-strong-commitment-resume-six-party-talks")]
+
+
+def _terminate_backend(pid: int) -> None:
+    """End one server process from another connection, as a crash or an administrator would, and wait until it is gone."""
+    import psycopg2
+
+    admin = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            for _ in range(100):
+                cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cursor.fetchone() is None:
+                    return
+                time.sleep(0.05)
+        raise AssertionError(f"backend {pid} did not end")
+    finally:
+        admin.close()
+
+
+@needs_postgres
+@pytest.mark.parametrize("scheme", ["postgresql", "postgresql+pool"])
+def test_a_connection_lost_mid_request_gives_a_503_and_the_next_request_recovers(new_database_url, scheme, caplog):
+    url = new_database_url()
+    with create_app({"DATABASE_URL": url}).app_context():
+        initialise_database()
+    app = create_app({"DATABASE_URL": url.replace("postgresql://", f"{scheme}://", 1), "TESTING": True})
+    lose_connection = threading.Event()
+
+    @app.before_request
+    def terminate_this_requests_backend() -> None:  # runs after the app's own hook has connected
+        if lose_connection.is_set():
+            lose_connection.clear()
+            _terminate_backend(db.connection().get_backend_pid())
+
+    client = app.test_client()
+    url = "/api/v1/statements?speaker=ri-yong-ho"
+    before = client.get(url)
+    assert before.status_code == 200
+    lose_connection.set()
+    with caplog.at_level(logging.WARNING):
+        lost = client.get(url)
+    assert_problem(lost, 503, "database is unavailable")
+    assert lost.headers["Retry-After"] == "1"
+    logged = [r for r in caplog.records if r.name == app.logger.name]
+    assert [r.levelno for r in logged] == [logging.WARNING], [r.getMessage() for r in logged]
+    after = client.get(url)
+    assert after.status_code == 200 and after.get_data() == before.get_data()
+    assert client.get("/health").get_json()["status"] == "ok"
 
 
 def _pg_cluster(action: str) -> None:

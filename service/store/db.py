@@ -1,13 +1,55 @@
 """The peewee database proxy and its per-request connection handling."""
 
+import sqlite3
+import sys
+
 from flask import Flask
 from peewee import DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import connect
+from playhouse.pool import MaxConnectionsExceeded
 
 db = DatabaseProxy()
 
-# What peewee raises when the database cannot be reached or a connection broke (e.g. a server restart).
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+# SQLite primary result codes that mean "not now" rather than "wrong": the file cannot be opened, another
+# connection holds a lock, or the disk failed. Everything else (SQLITE_ERROR: no such table, bad SQL...) is a fault.
+SQLITE_UNAVAILABLE_CODES = frozenset(
+    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+)
+SQLITE_UNAVAILABLE_MESSAGES = (
+    "unable to open database file",
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+)
+# PostgreSQL SQLSTATE classes and codes of connection-level trouble: 08 connection exception, 57P01-57P05
+# (admin/crash shutdown, cannot connect now, database dropped, idle session timeout), 53 insufficient resources.
+POSTGRES_UNAVAILABLE_SQLSTATES = ("08", "57P0", "53")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached right now (503, retry) rather than a fault (500).
+
+    peewee re-raises a driver error as its own class of the same DB-API name, with the driver's exception as
+    `orig` (PeeweeException.__init__; ExceptionWrapper); errors peewee raises itself ("Connection already
+    opened.") have no `orig` and are faults. Unavailable: SQLite's CANTOPEN, BUSY, LOCKED and IOERR; psycopg2's
+    OperationalError from the client (no SQLSTATE: refused, lost, timed out) or with an 08, 57P0x or 53 SQLSTATE,
+    and its InterfaceError ("connection already closed"); and a connection pool with no connection free.
+    """
+    if isinstance(error, MaxConnectionsExceeded):
+        return True
+    driver = getattr(error, "orig", error)
+    if isinstance(driver, sqlite3.Error):
+        code = getattr(driver, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in SQLITE_UNAVAILABLE_CODES
+        return str(driver).lower().startswith(SQLITE_UNAVAILABLE_MESSAGES)
+    psycopg2 = sys.modules.get("psycopg2")  # only loaded when a PostgreSQL database is in use
+    if psycopg2 is not None:
+        if isinstance(driver, psycopg2.InterfaceError):
+            return True
+        if isinstance(driver, psycopg2.OperationalError):
+            return driver.pgcode is None or driver.pgcode.startswith(POSTGRES_UNAVAILABLE_SQLSTATES)
+    return False
 
 
 def open_database(url: str):
@@ -53,5 +95,5 @@ def init_db(app: Flask) -> None:
         if not db.is_closed():
             try:
                 db.close()
-            except UNAVAILABLE_ERRORS:
+            except (OperationalError, InterfaceError):
                 app.logger.warning("closing a broken database connection failed; it is discarded")

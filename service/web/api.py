@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from schemas import ProblemSchema
 
-from ..store.db import UNAVAILABLE_ERRORS
+from ..store.db import is_unavailable
 from .docs_plugin import PROBLEM_JSON, ApiDocsPlugin
 
 
@@ -43,9 +43,10 @@ class Api(BaseApi):
     def handle_unexpected_exception(self, error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return self.handle_http_exception(error)
-        if isinstance(error, UNAVAILABLE_ERRORS):
+        if is_unavailable(error):
             # The database is down or the connection broke (a restart): say so and let the client retry. The
-            # teardown hook in db.py discards the broken connection.
+            # teardown hook in db.py discards the broken connection. Any other database error (a missing table,
+            # bad SQL) is a fault: a logged 500 below, whose detail says nothing about the cause.
             current_app.logger.warning("database unavailable on %s: %s", request.path, error)
             return problem(
                 503, "the database is unavailable at the moment; retry shortly", headers={"Retry-After": "1"}

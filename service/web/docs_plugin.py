@@ -10,6 +10,7 @@ import re
 from apispec import BasePlugin
 
 from ..knowledge.kinds import BY_NAME
+from .guard import MAX_PARAMETER_LENGTH, TEXT_PATTERN
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -65,9 +66,13 @@ class ApiDocsPlugin(BasePlugin):
             kind = BY_NAME.get(noun)
             if kind is not None:
                 parameter.setdefault("example", kind.schema._declared_fields["id"].metadata["example"])
+        for parameter in parameters or []:
+            _document_text_rules(parameter)
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs) -> None:
         for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                _document_text_rules(parameter)
             operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
             if method != "get":
                 continue
@@ -79,6 +84,16 @@ class ApiDocsPlugin(BasePlugin):
             responses.setdefault(304, dict(NOT_MODIFIED))
             if _is_list(operation):
                 responses.setdefault(404, "NOT_FOUND")
+
+
+def _document_text_rules(parameter) -> None:
+    """A free-text path or query parameter says what web/guard.py accepts: its maximum length and no controls."""
+    if not isinstance(parameter, dict) or parameter.get("in") not in ("path", "query"):
+        return
+    schema = parameter.get("schema")
+    if isinstance(schema, dict) and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        schema["maxLength"] = min(schema.get("maxLength", MAX_PARAMETER_LENGTH), MAX_PARAMETER_LENGTH)
+        schema.setdefault("pattern", TEXT_PATTERN)
 
 
 def _is_list(operation: dict) -> bool:
