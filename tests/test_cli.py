@@ -69,6 +69,16 @@ def test_a_missing_folder_is_one_clear_problem(knowledge_copy, tmp_path, command
     assert not db_file.exists()
 
 
+def test_the_installed_command_reads_the_packaged_knowledge_from_any_directory(tmp_path):
+    """No KB_FIXTURES_DIR or KB_SEEDS_DIR, and a working directory with nothing in it: the package's own data."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_FIXTURES_DIR", "KB_SEEDS_DIR", "PYTHONPATH")}
+    command = [str(Path(sys.executable).with_name("sanctions-kb")), "check"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, new_database_url):
     config = {
         "DATABASE_URL": new_database_url(),
