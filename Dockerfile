@@ -9,7 +9,8 @@
 ARG PYTHON_IMAGE=python:3.12-slim
 
 # ---------------------------------------------------------------------------------------------------------------
-# builder: build the project as a wheel and install it, with its runtime dependencies, into /opt/venv.
+# builder: build the project as a wheel (the curated data inside it) and install it, with its runtime dependencies,
+# into /opt/venv.
 FROM ${PYTHON_IMAGE} AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -29,6 +30,9 @@ RUN python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["p
 
 COPY README.md ./
 COPY schemas ./schemas
+# service/bundled/fixtures and seeds are symlinks to these two: the wheel carries copies of their files.
+COPY fixtures ./fixtures
+COPY seeds ./seeds
 COPY service ./service
 # The wheel is built in an isolated environment (setuptools from pyproject's build-system), then installed
 # without dependencies (they are all in place) and checked; pip and setuptools then leave the venv.
@@ -38,16 +42,15 @@ RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /tmp/wheels . \
  && /opt/venv/bin/python -m pip uninstall --yes pip setuptools wheel
 
 # ---------------------------------------------------------------------------------------------------------------
-# runtime: the venv, the curated data and the database built from it; no compiler, no pip in the venv.
+# runtime: the venv (the curated data is inside the installed package) and the database built from it; no compiler,
+# no pip in the venv.
 FROM ${PYTHON_IMAGE} AS runtime
 
-# The baked-in database and data. KB_BAKED_DATABASE_URL tells the entrypoint which database needs no `init`.
+# The baked-in database. KB_BAKED_DATABASE_URL tells the entrypoint which database needs no `init`.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TMPDIR=/dev/shm \
-    KB_FIXTURES_DIR=/app/fixtures \
-    KB_SEEDS_DIR=/app/seeds \
     DATABASE_URL=sqlite:////app/data/sanctions-kb.sqlite3 \
     KB_BAKED_DATABASE_URL=sqlite:////app/data/sanctions-kb.sqlite3
 
@@ -57,16 +60,15 @@ RUN groupadd --system --gid 10001 app \
 COPY --from=builder /opt/venv /opt/venv
 
 WORKDIR /app
-COPY fixtures ./fixtures
-COPY seeds ./seeds
 COPY scripts/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 
-# Build the database now (this also verifies every fixture and citation: a bad fixture fails the build), so the
-# container answers at once and needs no writable volume. The service opens SQLite with journal_mode=wal, and a
-# read-only WAL database can only be opened when its -wal and -shm files already exist (SQLite >= 3.22): so the
-# WAL is checkpointed into the main file and left empty, an empty -shm is added, and all three stay read-only,
-# owned by root. The service only reads; the same files work on a read-only root filesystem (`--read-only`).
-# /data, owned by the service user, is where a volume for a database of one's own goes (docs/container.md).
+# Build the database now, from the data packaged in the wheel (this also verifies every fixture and citation: a bad
+# fixture fails the build), so the container answers at once and needs no writable volume. The service opens SQLite
+# with journal_mode=wal, and a read-only WAL database can only be opened when its -wal and -shm files already exist
+# (SQLite >= 3.22): so the WAL is checkpointed into the main file and left empty, an empty -shm is added, and all
+# three stay read-only, owned by root. The service only reads; the same files work on a read-only root filesystem
+# (`--read-only`). /data, owned by the service user, is where a volume for a database of one's own goes
+# (docs/container.md).
 RUN mkdir /app/data \
  && sanctions-kb init \
  && python -c 'import sqlite3; c = sqlite3.connect("/app/data/sanctions-kb.sqlite3"); assert c.execute("PRAGMA journal_mode=wal").fetchone()[0] == "wal"; c.execute("PRAGMA wal_checkpoint(TRUNCATE)"); assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"; c.close()' \

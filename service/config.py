@@ -3,6 +3,9 @@
 import os
 from pathlib import Path
 
+from .bundled import packaged_directory
+
+# The checkout this module sits in, for the tests; the service itself reads nothing from it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -12,9 +15,10 @@ class Config:
     # Database URL understood by peewee's playhouse.db_url: sqlite:///relative.db, sqlite:////abs/path.db,
     # postgresql://user@host:5432/name.
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///sanctions-kb.sqlite3")
-    # Where the curated facts and the source articles are read from.
-    KB_FIXTURES_DIR = os.environ.get("KB_FIXTURES_DIR", str(PROJECT_ROOT / "fixtures"))
-    KB_SEEDS_DIR = os.environ.get("KB_SEEDS_DIR", str(PROJECT_ROOT / "seeds"))
+    # Where the curated facts and the source articles are read from: by default the copies packaged with the
+    # service, so that an installed wheel works from any directory.
+    KB_FIXTURES_DIR = os.environ.get("KB_FIXTURES_DIR", str(packaged_directory("fixtures")))
+    KB_SEEDS_DIR = os.environ.get("KB_SEEDS_DIR", str(packaged_directory("seeds")))
 
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"

@@ -2,9 +2,12 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from service import create_app
 from service.cli import check_command, cite_command, init_command
@@ -38,6 +41,42 @@ def test_check_fails_naming_the_record_and_touches_no_database(knowledge_copy, t
     assert f"record {records[0]['id']!r}" in result.output
     assert "quote is not in the source" in result.output
     assert not db_file.exists()
+
+
+@pytest.mark.parametrize(
+    "command, folder, setting",
+    [(check_command, "seeds", "KB_SEEDS_DIR"), (init_command, "fixtures", "KB_FIXTURES_DIR")],
+    ids=["check-without-seeds", "init-with-empty-fixtures"],
+)
+def test_a_missing_folder_is_one_clear_problem(knowledge_copy, tmp_path, command, folder, setting):
+    shutil.rmtree(knowledge_copy / folder)
+    if command is init_command:
+        (knowledge_copy / folder).mkdir()
+    db_file = tmp_path / "never.sqlite3"
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{db_file}",
+            "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+            "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+        }
+    )
+    result = app.test_cli_runner().invoke(command)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "1 problem(s) found:", result.output
+    assert len(lines) == 2 and f"{folder} directory {knowledge_copy / folder} " in lines[1], result.output
+    assert f"set {setting} to the folder" in lines[1]
+    assert not db_file.exists()
+
+
+def test_the_installed_command_reads_the_packaged_knowledge_from_any_directory(tmp_path):
+    """No KB_FIXTURES_DIR or KB_SEEDS_DIR, and a working directory with nothing in it: the package's own data."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_FIXTURES_DIR", "KB_SEEDS_DIR", "PYTHONPATH")}
+    command = [str(Path(sys.executable).with_name("sanctions-kb")), "check"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("ok: ")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_init_is_idempotent_and_reloads_when_fixtures_change(knowledge_copy, new_database_url):

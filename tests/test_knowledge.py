@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 
 import pytest
 
@@ -149,6 +150,30 @@ def test_refuses_seed_text_that_changed(knowledge_copy):
 def test_refuses_invalid_json(knowledge_copy):
     (knowledge_copy / "fixtures" / "topics.json").write_text("[{", encoding="utf-8")
     assert any("fixtures/topics.json: not valid JSON" in p for p in problems_of(knowledge_copy))
+
+
+@pytest.mark.parametrize("folder, setting", [("fixtures", "KB_FIXTURES_DIR"), ("seeds", "KB_SEEDS_DIR")])
+@pytest.mark.parametrize("state", ["missing", "empty", "a file"])
+def test_a_missing_or_empty_folder_is_one_problem_naming_it_and_its_setting(knowledge_copy, folder, setting, state):
+    path = knowledge_copy / folder
+    shutil.rmtree(path)
+    if state == "empty":
+        path.mkdir()
+        # Files of the other kind do not count: a seeds folder without metadata holds no source.
+        (path / "notes.txt").write_text("not knowledge", encoding="utf-8")
+    elif state == "a file":
+        path.write_text("not a folder", encoding="utf-8")
+    problems = problems_of(knowledge_copy)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{folder} directory {path} "), problems
+    assert f"set {setting} to the folder" in problems[0]
+    expected = {"missing": "does not exist", "empty": "holds none of its files", "a file": "is not a directory"}
+    assert expected[state] in problems[0]
+
+
+def test_two_missing_folders_are_two_problems(tmp_path):
+    problems = problems_of(tmp_path)
+    assert [p.split(" directory ")[0] for p in problems] == ["fixtures", "seeds"], problems
 
 
 def test_verify_quote_counts_code_points_not_bytes():

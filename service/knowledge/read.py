@@ -58,7 +58,9 @@ class Knowledge:
 def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge:
     """Read and verify everything; raise KnowledgeError naming each file, record and problem."""
     fixtures_dir, seeds_dir = Path(fixtures_dir), Path(seeds_dir)
-    problems: list[str] = []
+    problems = _directory_problems(fixtures_dir, seeds_dir)
+    if problems:
+        raise KnowledgeError(problems)
     knowledge = Knowledge()
     digest = hashlib.sha256()
 
@@ -108,6 +110,39 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         raise KnowledgeError(problems)
     knowledge.fingerprint = digest.hexdigest()
     return knowledge
+
+
+def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
+    """One problem for each folder that is missing or holds none of its files, rather than one per file or citation."""
+    fixture_names = [kind.fixture for kind in KINDS]
+    folders = (
+        (
+            "fixtures",
+            fixtures_dir,
+            "KB_FIXTURES_DIR",
+            "curated facts",
+            ", ".join(fixture_names),
+            lambda folder: any((folder / name).is_file() for name in fixture_names),
+        ),
+        (
+            "seeds",
+            seeds_dir,
+            "KB_SEEDS_DIR",
+            "source articles",
+            "article metadata, *.json",
+            lambda folder: any(folder.glob("*.json")),
+        ),
+    )
+    problems = []
+    for kind, folder, setting, contents, files, holds_its_files in folders:
+        if not folder.is_dir():
+            state = "is not a directory" if folder.exists() else "does not exist"
+        elif not holds_its_files(folder):
+            state = f"holds none of its files ({files})"
+        else:
+            continue
+        problems.append(f"{kind} directory {folder} {state}; set {setting} to the folder of the {contents}")
+    return problems
 
 
 def _rel(path: Path) -> str:

@@ -1,0 +1,28 @@
+"""The knowledge travels with the package: fixtures/ and seeds/ go into the wheel and are read through the package."""
+
+import fnmatch
+import tomllib
+
+from service.bundled import packaged_directory
+from service.config import PROJECT_ROOT
+from tests.helpers import FIXTURES_DIR, SEEDS_DIR
+
+FOLDERS = {"fixtures": FIXTURES_DIR, "seeds": SEEDS_DIR}
+
+
+def test_the_packaged_folders_are_the_checkouts_own():
+    for name, folder in FOLDERS.items():
+        packaged = packaged_directory(name)
+        assert packaged.parent == PROJECT_ROOT / "service" / "bundled", packaged
+        # In a checkout (an editable install), the very files being edited.
+        assert packaged.resolve() == folder.resolve()
+        assert sorted(p.name for p in packaged.iterdir()) == sorted(p.name for p in folder.iterdir())
+
+
+def test_the_wheel_takes_every_file_of_fixtures_and_seeds():
+    pyproject = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    package_data = pyproject["tool"]["setuptools"]["package-data"]
+    for name, folder in FOLDERS.items():
+        patterns = package_data[f"service.bundled.{name}"]
+        left_out = sorted(p.name for p in folder.iterdir() if not any(fnmatch.fnmatch(p.name, g) for g in patterns))
+        assert left_out == [], f"{name}/{left_out} would not go into the wheel: add a pattern to package-data"
