@@ -7,6 +7,7 @@ from flask import Flask
 from .config import Config
 from .store.db import init_db
 from .web.api import Api
+from .web.cache import init_cache
 from .web.guard import init_guard
 
 
@@ -17,7 +18,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.config.update(config or {})
     app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
-    init_guard(app)  # before init_db's hook: unusable input is refused before a connection is even opened
+    init_guard(app)  # first: unusable input is refused before anything else runs
+    init_cache(app)  # then a repeated GET is answered from memory, before a connection is opened
     init_db(app)
 
     from .cli import register_commands

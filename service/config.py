@@ -20,6 +20,9 @@ class Config:
     KB_FIXTURES_DIR = os.environ.get("KB_FIXTURES_DIR", str(packaged_directory("fixtures")))
     KB_SEEDS_DIR = os.environ.get("KB_SEEDS_DIR", str(packaged_directory("seeds")))
 
+    # Bytes of answers each worker keeps in memory, keyed by the data version (web/cache.py); 0 turns it off.
+    KB_CACHE_BYTES = int(os.environ.get("KB_CACHE_BYTES", str(16 * 1024 * 1024)))
+
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

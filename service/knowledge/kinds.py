@@ -71,6 +71,7 @@ class Kind:
     fixture: str | None  # file in fixtures/; sources also come from seeds/
     cited: bool = True  # a fact: at least one citation
     url: str | None = None  # where one record is served, with {id}
+    served: bool = True  # served as a record of its own (in a list or at its url): its document is rendered
     references: tuple[Reference, ...] = ()
     links: tuple[Link, ...] = ()
     embedded: tuple[Embedded, ...] = ()
@@ -164,6 +165,7 @@ KINDS: tuple[Kind, ...] = (
         m.Role,
         RoleSchema,
         "roles.json",
+        served=False,  # only inside its entity
         references=(
             _entity("entity", "person"),
             _entity("organization", "organization"),
@@ -246,6 +248,7 @@ KINDS: tuple[Kind, ...] = (
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 FACT_KINDS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.cited)
 SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_document)
+SERVED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.served)
 
 
 def kind_named(name: str) -> Kind:

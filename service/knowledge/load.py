@@ -1,5 +1,5 @@
-"""Load verified knowledge into the database: every record, link, citation and the search index, in one
-transaction."""
+"""Load verified knowledge into the database: every record, link, citation, rendered document and the search
+index, in one transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..store.db import db
 from ..store.search_index import rebuild_search_index
 from .kinds import KINDS, SEARCHED
 from .read import Knowledge
+from .render import rendered_documents
 
 BATCH = 200
 
@@ -27,9 +28,13 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
         for model in reversed(m.MODELS):
             model.delete().execute()
         _insert(k)
+        _bulk(m.Document, list(rendered_documents()))
         rebuild_search_index(search_documents())
         m.Dataset.create(
-            fingerprint=k.fingerprint, facts=k.fact_count, loaded_at=datetime.now(UTC).replace(tzinfo=None)
+            fingerprint=k.fingerprint,
+            version=k.fingerprint,
+            facts=k.fact_count,
+            loaded_at=datetime.now(UTC).replace(tzinfo=None),
         )
     return True
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import marshmallow as ma
 
+import schemas
 from schemas import SourceSchema
 
 from .kinds import KINDS
@@ -62,7 +63,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
     if problems:
         raise KnowledgeError(problems)
     knowledge = Knowledge()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(code_fingerprint().encode())
 
     for meta_path in sorted(seeds_dir.glob("*.json")):
         digest.update(meta_path.read_bytes())
@@ -143,6 +144,17 @@ def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
             continue
         problems.append(f"{kind} directory {folder} {state}; set {setting} to the folder of the {contents}")
     return problems
+
+
+def code_fingerprint() -> str:
+    """A hash of the code that renders and serves the knowledge (service/ and schemas/): part of the fingerprint,
+    so a release that renders a record differently reloads it, and ETags change with it."""
+    digest = hashlib.sha256()
+    for package in (Path(__file__).resolve().parent.parent, Path(schemas.__file__).resolve().parent):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(f"{package.name}/{path.relative_to(package).as_posix()}".encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _rel(path: Path) -> str:

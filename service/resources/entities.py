@@ -50,4 +50,4 @@ class EntityItem(MethodView):
 
         The entity with its aliases, country, roles and citations.
         """
-        return ENTITY.select().where(m.Entity.id == entity_id)
+        return entity_id

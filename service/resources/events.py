@@ -59,4 +59,4 @@ class EventItem(MethodView):
 
         One event with its participants, place, date, how the date was derived, and citations.
         """
-        return EVENT.select().where(m.Event.id == event_id)
+        return event_id

@@ -60,4 +60,4 @@ class FigureItem(MethodView):
 
         One figure with its value, unit, wording as printed and citations.
         """
-        return FIGURE.select().where(m.Figure.id == figure_id)
+        return figure_id

@@ -61,4 +61,4 @@ class MeasureItem(MethodView):
 
         One measure with its resolution, kind, commodity and citations.
         """
-        return MEASURE.select().where(m.Measure.id == measure_id)
+        return measure_id

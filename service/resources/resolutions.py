@@ -40,7 +40,7 @@ class ResolutionItem(MethodView):
 
         Its number, symbol, adoption date, vote counts, drafter, purpose and citations.
         """
-        return RESOLUTION.select().where(m.Resolution.id == resolution_id)
+        return resolution_id
 
 
 @blp.route("/<string:resolution_id>/votes")

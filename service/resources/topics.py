@@ -35,4 +35,4 @@ class TopicItem(MethodView):
 
         One topic and what it covers; its statements are at /api/v1/statements?topic=ID.
         """
-        return TOPIC.select().where(m.Topic.id == topic_id)
+        return topic_id

@@ -88,7 +88,8 @@ def init_db(app: Flask) -> None:
 
     @app.before_request
     def _connect() -> None:
-        db.connect()
+        if db.is_closed():  # reading the data version on PostgreSQL may have opened it already (store/version.py)
+            db.connect()
 
     @app.teardown_request
     def _close(exc: BaseException | None) -> None:

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from peewee import IntegerField, TextField
+from peewee import CharField, IntegerField, TextField
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -35,6 +35,18 @@ def _fold_statement_text() -> None:
         run_migrations(migrator.add_column("statement", "search_text", TextField(default="")))
 
 
+def _store_documents() -> None:
+    # Pre-rendered API documents, and the data version that ETags and caches are keyed by. init reloads the
+    # knowledge after a migration, which renders the documents and sets the version.
+    db.execute_sql(
+        'CREATE TABLE IF NOT EXISTS "document" ("kind" VARCHAR(255) NOT NULL, "record_id" VARCHAR(255) NOT NULL, '
+        '"body" TEXT NOT NULL, PRIMARY KEY ("kind", "record_id"))'
+    )
+    if "version" not in {c.name for c in db.get_columns("dataset")}:
+        migrator = SchemaMigrator.from_database(db.obj)
+        run_migrations(migrator.add_column("dataset", "version", CharField(default="")))
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -43,6 +55,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (1, "create the tables and the search index", schema_v1.create_tables),
     (2, "index citations by source and fact type", _index_citations_by_source),
     (3, "fold statement text for case- and accent-insensitive q", _fold_statement_text),
+    (4, "store rendered documents and the data version", _store_documents),
 )
 LATEST = MIGRATIONS[-1][0]
 

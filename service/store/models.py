@@ -5,6 +5,7 @@ import json
 from peewee import (
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     DoubleField,
@@ -183,12 +184,26 @@ class Citation(BaseModel):
         indexes = ((("fact_type", "fact_id", "position"), True),)
 
 
+class Document(BaseModel):
+    """A record's API representation (compact JSON), rendered once at load time: an item GET answers it as
+    stored, a list page joins the documents of its ids."""
+
+    kind = CharField()
+    record_id = CharField()
+    body = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("kind", "record_id")
+
+
 class Dataset(BaseModel):
-    """One row: the fingerprint of the fixtures currently loaded, so `init` can be idempotent."""
+    """One row: what is loaded. `fingerprint` identifies the fixtures, seeds and code it was loaded from (so
+    `init` is idempotent); `version` identifies the knowledge being served: ETags and caches are keyed by it."""
 
     fingerprint = CharField()
     facts = IntegerField()
     loaded_at = DateTimeField()
+    version = CharField(default="")
 
 
 MODELS = (
@@ -206,5 +221,6 @@ MODELS = (
     StatementTopic,
     StatementReporter,
     Citation,
+    Document,
     Dataset,
 )

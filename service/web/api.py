@@ -29,7 +29,6 @@ class Api(BaseApi):
         self.spec.components.schemas.pop("PaginationMetadata", None)
         # Anything that escapes a view, not only HTTPException, still answers as problem+json.
         app.register_error_handler(Exception, self.handle_unexpected_exception)
-        app.after_request(add_etag)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
@@ -88,11 +87,3 @@ def _describe_messages(messages: dict | None) -> str | None:
                 text = "Unknown parameter: this endpoint does not take it."
             parts.append(f"{noun} '{name}': {text}")
     return "Invalid request: " + "; ".join(parts)
-
-
-def add_etag(response: Response) -> Response:
-    """Give every successful GET an ETag and answer 304 to a matching If-None-Match."""
-    if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.direct_passthrough:
-        response.add_etag()
-        response.make_conditional(request)
-    return response

@@ -6,35 +6,50 @@ from collections.abc import Callable
 from functools import wraps
 
 import marshmallow as ma
+from flask import Response
 from flask_smorest import Blueprint, abort
 
 from ..knowledge.kinds import Kind
-from ..knowledge.records import records_of
+from ..knowledge.render import item_body, list_body
+from ..store import models as m
 from .pagination import PAGINATION_HEADERS, paginate
+
+JSON = "application/json"
 
 
 class ResourceBlueprint(Blueprint):
     """flask-smorest's Blueprint with the two shapes every resource has.
 
-    - `@blp.list_of(kind, QueryArgs)`: the view takes the parsed query arguments and returns an ordered query;
-      the helper refuses unknown parameters, pages the query (X-Pagination, Link, 404 past the end) and turns
-      the page's rows into records, embedded links and citations included.
-    - `@blp.item_of(kind)`: the view returns a query for one record; the helper answers it, or 404 naming the id.
+    - `@blp.list_of(kind, QueryArgs)`: the view takes the parsed query arguments and returns an ordered query of
+      the kind's rows; the helper refuses unknown parameters, pages the query (X-Pagination, Link, 404 past the
+      end) and answers the page's stored documents (rendered at load time) as a JSON array.
+    - `@blp.item_of(kind)`: the view returns the id of the record asked for; the helper answers its stored
+      document, or 404 naming the id.
+
+    For lists of something else than stored records (search hits), `list_of(Schema, QueryArgs, records=...)`
+    turns each page's rows into dicts that the schema dumps.
     """
 
     def list_of(
         self, kind: Kind | type[ma.Schema], args_schema: type[ma.Schema], records: Callable[[list], list] | None = None
     ):
         schema = kind.schema if isinstance(kind, Kind) else kind
-        to_records = records or (lambda rows: records_of(kind, rows))
 
         def decorator(view):
             @self.arguments(args_schema, location="query", unknown="raise")
             @self.response(200, schema(many=True), headers=PAGINATION_HEADERS)
             @wraps(view)
             def listed(*args, **kwargs):
-                rows, headers = paginate(view(*args, **kwargs), args[-1])
-                return to_records(rows), headers
+                query = view(*args, **kwargs)
+                if records is not None:
+                    rows, headers = paginate(query, args[-1])
+                    return records(rows), headers
+                documents = query.select(m.Document.body).join(
+                    m.Document,
+                    on=((m.Document.kind == kind.name) & (m.Document.record_id == kind.model.id)),
+                )
+                bodies, headers = paginate(query, args[-1], page_query=documents.tuples())
+                return Response(list_body([body for (body,) in bodies]), mimetype=JSON), headers
 
             return listed
 
@@ -46,11 +61,15 @@ class ResourceBlueprint(Blueprint):
             @self.alt_response(404, response="NOT_FOUND")
             @wraps(view)
             def item(*args, **kwargs):
-                row = view(*args, **kwargs).first()
-                if row is None:
-                    (record_id,) = kwargs.values()
+                record_id = view(*args, **kwargs)
+                body = (
+                    m.Document.select(m.Document.body)
+                    .where((m.Document.kind == kind.name) & (m.Document.record_id == record_id))
+                    .scalar()
+                )
+                if body is None:
                     abort(404, message=f"no {kind.name} with id {record_id!r}")
-                return records_of(kind, [row])[0]
+                return Response(item_body(body), mimetype=JSON)
 
             return item
 

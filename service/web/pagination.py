@@ -26,8 +26,11 @@ PAGINATION_HEADERS = {
 }
 
 
-def paginate(query, args: dict) -> tuple[list, dict[str, str]]:
-    """Return one page of a peewee query's rows (already ordered) and its pagination headers; 404 past the end."""
+def paginate(query, args: dict, page_query=None) -> tuple[list, dict[str, str]]:
+    """Return one page of a peewee query's rows (already ordered) and its pagination headers; 404 past the end.
+
+    `page_query`, when given, is what the page is read from (the same rows, other columns); `query` is counted.
+    """
     page, page_size = args["page"], args["page_size"]
     total = query.count()
     total_pages = max(1, math.ceil(total / page_size))
@@ -35,7 +38,7 @@ def paginate(query, args: dict) -> tuple[list, dict[str, str]]:
         raise NotFound(
             f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)"
         )
-    rows = list(query.paginate(page, page_size))
+    rows = list((page_query if page_query is not None else query).paginate(page, page_size))
     return rows, pagination_headers(page, page_size, total, total_pages)
 
 

@@ -1,0 +1,49 @@
+"""The data version: one value that identifies the knowledge being served, read on every request.
+
+It is `dataset.version`, set by every load (and, later, by every accepted write). ETags and the response cache are
+keyed by it, so an answer is never served for an older version than the database holds.
+
+On SQLite each worker thread keeps one read connection for it and asks `PRAGMA data_version`, which changes
+only when another connection commits: the row is read again only then, and the check costs microseconds. On
+PostgreSQL it is one indexed read on the request's own (pooled) connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from .db import db, uses_sqlite
+
+_local = threading.local()
+QUERY = 'SELECT "version" FROM "dataset"'
+
+
+def data_version() -> str:
+    """The version of the knowledge the database holds now ("" before anything is loaded)."""
+    if uses_sqlite():
+        return _sqlite_version(db.obj.database)
+    if db.is_closed():
+        db.connect()
+    with db.connection().cursor() as cursor:
+        cursor.execute(QUERY)
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def _sqlite_version(path: str) -> str:
+    watchers = getattr(_local, "watchers", None)
+    if watchers is None:
+        watchers = _local.watchers = {}
+    watcher = watchers.get(path)
+    if watcher is None:
+        # mode=rw: a missing file is an error (503), never a new empty database; autocommit: no snapshot is held.
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+        watcher = watchers[path] = [connection, None, ""]
+    connection, seen, version = watcher
+    (changes,) = connection.execute("PRAGMA data_version").fetchone()
+    if changes != seen:
+        row = connection.execute(QUERY).fetchone()
+        watcher[1], watcher[2] = changes, row[0] if row else ""
+    return watcher[2]

@@ -1,0 +1,113 @@
+"""The response cache and ETags follow the data version: never an answer older than the knowledge loaded."""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from service import create_app
+from service.cli import init_command
+from service.web.cache import CachedAnswer, ResponseCache
+from tests.gate_support import LiveServer
+from tests.helpers import read_fixture, write_fixture
+
+
+def answer(size: int) -> CachedAnswer:
+    return CachedAnswer(b"x" * size, (("Content-Type", "application/json"),))
+
+
+def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used():
+    one = answer(100)
+    cache = ResponseCache(max_bytes=3 * one.size)
+    for key in "abc":
+        cache.put((key,), answer(100))
+    assert len(cache) == 3 and cache.size == 3 * one.size
+    assert cache.get(("a",)) is not None  # a is now the most recently used
+    cache.put(("d",), answer(100))
+    assert cache.get(("b",)) is None and cache.get(("a",)) is not None and len(cache) == 3
+    cache.put(("huge",), answer(10_000))  # larger than the whole bound: not kept, nothing evicted for it
+    assert cache.get(("huge",)) is None and len(cache) == 3 and cache.size <= cache.max_bytes
+
+
+def test_a_zero_bound_caches_nothing(loaded_database):
+    client = create_app({"DATABASE_URL": loaded_database, "KB_CACHE_BYTES": 0}).test_client()
+    first = client.get("/api/v1/topics")
+    assert client.get("/api/v1/topics").get_data() == first.get_data()
+    assert len(client.application.extensions["response_cache"]) == 0
+
+
+def test_etags_come_from_the_data_version_and_the_request(client):
+    one = client.get("/api/v1/topics?page_size=2")
+    again = create_app(client.application.config).test_client().get("/api/v1/topics?page_size=2")
+    assert one.headers["ETag"] == again.headers["ETag"], "another worker gives the same ETag for the same knowledge"
+    assert client.get("/api/v1/topics?page_size=3").headers["ETag"] != one.headers["ETag"]
+    assert client.get("/api/v1/topics?page=1&page_size=2").headers["ETag"] != one.headers["ETag"]
+
+
+def test_after_a_reload_the_next_answer_is_the_new_knowledge(knowledge_copy, new_database_url):
+    config = {
+        "DATABASE_URL": new_database_url(),
+        "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+        "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+    }
+    assert create_app(config).test_cli_runner().invoke(init_command).exit_code == 0
+    serving = create_app(config).test_client()  # one worker, its cache warm
+    before = serving.get("/api/v1/topics/dialogue")
+    listed = serving.get("/api/v1/topics?page_size=100")
+    assert serving.get("/api/v1/topics/dialogue", headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
+
+    path = knowledge_copy / "fixtures" / "topics.json"
+    topics = read_fixture(path)
+    next(t for t in topics if t["id"] == "dialogue")["description"] = "Changed by the test."
+    write_fixture(path, topics)
+    assert create_app(config).test_cli_runner().invoke(init_command, ["--force"]).exit_code == 0
+
+    after = serving.get("/api/v1/topics/dialogue")
+    assert after.get_json()["description"] == "Changed by the test."
+    assert after.headers["ETag"] != before.headers["ETag"]
+    stale = serving.get("/api/v1/topics/dialogue", headers={"If-None-Match": before.headers["ETag"]})
+    assert stale.status_code == 200 and stale.get_json()["description"] == "Changed by the test."
+    assert serving.get("/api/v1/topics?page_size=100").get_data() != listed.get_data()
+
+
+def test_every_worker_of_a_real_server_answers_the_new_knowledge_after_init_force(
+    knowledge_copy, new_database_url, tmp_path
+):
+    server = LiveServer(tmp_path, database_url=new_database_url())
+    server.env.update(
+        {
+            "KB_FIXTURES_DIR": str(knowledge_copy / "fixtures"),
+            "KB_SEEDS_DIR": str(knowledge_copy / "seeds"),
+            "WEB_CONCURRENCY": "3",
+        }
+    )
+    server.start()
+    url = f"{server.url}/api/v1/topics/dialogue"
+
+    def descriptions(count: int) -> list[str]:
+        found = []
+        for _ in range(count):  # new connections: spread over the workers
+            with urllib.request.urlopen(url, timeout=10) as response:
+                found.append(json.loads(response.read())["description"])
+        return found
+
+    try:
+        original = descriptions(30)  # every worker has it cached now
+        assert len(set(original)) == 1
+        path = knowledge_copy / "fixtures" / "topics.json"
+        topics = read_fixture(path)
+        next(t for t in topics if t["id"] == "dialogue")["description"] = "Changed under a running server."
+        write_fixture(path, topics)
+        init = subprocess.run(
+            [str(Path(sys.executable).with_name("sanctions-kb")), "init", "--force"],
+            env={**os.environ, **server.env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert init.returncode == 0, init.stderr
+        assert descriptions(30) == ["Changed under a running server."] * 30
+    finally:
+        server.stop()
