@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -92,12 +91,13 @@ def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=None, type=int, help="gunicorn worker processes (default: WEB_CONCURRENCY or 2).")
+@click.option("--host", default=None, help="Address to listen on (default: GRANIAN_HOST or 0.0.0.0).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default: GRANIAN_PORT or 8000).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default: WEB_CONCURRENCY or 2).")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int | None) -> None:
-    """Initialise the database if needed, then serve the API with gunicorn."""
+def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
+    """Initialise the database if needed, then serve the API with granian."""
+    from .server import exec_server
     from .store.migrations import SchemaTooNew
 
     try:
@@ -107,12 +107,7 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {_redacted(current_app.config['DATABASE_URL'])}")
-    args = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}"]
-    if workers:
-        args += ["--workers", str(workers)]
-    args.append("service.wsgi:app")
-    sys.stdout.flush()
-    os.execv(sys.executable, args)
+    exec_server(host, port, workers)
 
 
 def register_commands(app: Flask) -> None:

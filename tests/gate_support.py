@@ -5,7 +5,7 @@ A gate whose tool is absent (the `gates` extra, Debian's chromium) is skipped wi
 scripts/run-gates.sh sets it) a missing tool is a failure instead.
 
 The gate modules share one server per test session: each defines its `live_server` fixture as
-`shared_live_server(request)`, which starts gunicorn on first use and stops it when the session ends.
+`shared_live_server(request)`, which starts the server (granian) on first use and stops it when the session ends.
 """
 
 from __future__ import annotations
@@ -78,21 +78,22 @@ def _console_script(name: str) -> str:
 
 
 class LiveServer:
-    """gunicorn serving service.wsgi:app on 127.0.0.1:<free port>, on a fresh SQLite file loaded by `sanctions-kb init`."""
+    """The production server (granian, `python -m service.server`) on 127.0.0.1:<free port>, on a fresh SQLite file
+    loaded by `sanctions-kb init`."""
 
     def __init__(self, workdir: Path, database_url: str | None = None) -> None:
         self.workdir = workdir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "gunicorn.log"
+        self.log_path = workdir / "server.log"
         self.env = {
             **os.environ,
             # absolute path: sqlite:////tmp/...
             "DATABASE_URL": database_url or f"sqlite:///{workdir / 'sanctions-kb.sqlite3'}",
             "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "2",
-            "GUNICORN_CONTROL_SOCKET": "off",
-            "GUNICORN_LOG_LEVEL": "warning",
+            "GRANIAN_HOST": "127.0.0.1",
+            "GRANIAN_PORT": str(self.port),
+            "GRANIAN_LOG_ACCESS_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
         }
         self.process: subprocess.Popen | None = None
@@ -110,16 +111,7 @@ class LiveServer:
             pytest.fail(f"`sanctions-kb init` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:service.gunicorn_conf",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "service.wsgi:app",
-            ],
+            [sys.executable, "-m", "service.server"],
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=log,
@@ -129,7 +121,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log()}", pytrace=False)
+                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.log()}", pytrace=False)
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
                     if response.status == 200:
@@ -138,12 +130,12 @@ class LiveServer:
                 pass
             time.sleep(0.2)
         self.stop()
-        pytest.fail(f"gunicorn did not answer /health within {timeout:.0f} s:\n{self.log()}", pytrace=False)
+        pytest.fail(f"the server did not answer /health within {timeout:.0f} s:\n{self.log()}", pytrace=False)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)  # graceful: the arbiter stops its workers
+        self.process.send_signal(signal.SIGTERM)  # graceful: granian stops its workers
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -111,3 +111,13 @@ def test_every_worker_of_a_real_server_answers_the_new_knowledge_after_init_forc
         assert descriptions(30) == ["Changed under a running server."] * 30
     finally:
         server.stop()
+
+
+def test_if_none_match_takes_lists_weak_tags_and_the_star(client):
+    etag = client.get("/api/v1/entities/ri-yong-ho").headers["ETag"]
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        for _ in range(2):  # a fresh answer, then a cached one
+            assert client.get("/api/v1/entities/ri-yong-ho", headers={"If-None-Match": header}).status_code == 304
+    fresh = create_app(client.application.config).test_client()
+    assert fresh.get("/api/v1/entities/ri-yong-ho", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/api/v1/entities/ri-yong-ho", headers={"If-None-Match": '"other"'}).status_code == 200

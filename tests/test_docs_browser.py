@@ -1,6 +1,6 @@
 """The docs page (/docs, Swagger UI) in a real browser: Debian's chromium, driven by Selenium and chromedriver.
 
-Against the real service (gunicorn): the page renders every tag and operation of the served spec; "Try it
+Against the real service (granian): the page renders every tag and operation of the served spec; "Try it
 out" then "Execute" on GET /api/v1/entities shows a 200 with the records the API returns; the page loads
 nothing from another site; and the browser console logs no error.
 

@@ -1,4 +1,4 @@
-"""Property-based conformance: schemathesis drives the real service (gunicorn) from its served /openapi.json.
+"""Property-based conformance: schemathesis drives the real service (granian) from its served /openapi.json.
 
 One schemathesis run (its CLI, `python -m schemathesis.cli`, with the configuration SCHEMATHESIS_TOML below)
 tests every operation of the spec that the running service serves, with a fixed seed and a bounded number of

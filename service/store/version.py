@@ -47,3 +47,9 @@ def _sqlite_version(path: str) -> str:
         row = connection.execute(QUERY).fetchone()
         watcher[1], watcher[2] = changes, row[0] if row else ""
     return watcher[2]
+
+
+def release_connection() -> None:
+    """Close the connection reading the version opened, when no request will (an answer served from the cache)."""
+    if not uses_sqlite() and not db.is_closed():
+        db.close()

@@ -17,18 +17,19 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
-from ..store.version import data_version
+from ..store.version import data_version, release_connection
 
 UNCACHED_ENDPOINTS = frozenset({"health.Health", "docs_assets.swagger_ui_asset", "docs_assets.favicon", "static"})
-KEPT_HEADERS = ("Content-Type", "X-Pagination", "Link")
+KEPT_HEADERS = ("Content-Type", "X-Pagination", "Link", "ETag")
 
 
 @dataclass(frozen=True)
 class CachedAnswer:
     body: bytes
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[tuple[str, str], ...]  # the ETag included
+    etag: str = ""  # quoted
 
     @property
     def size(self) -> int:
@@ -68,37 +69,68 @@ class ResponseCache:
         return len(self._entries)
 
 
-def init_cache(app: Flask) -> None:
-    """Register the cache lookup (before the database connection is opened) and the ETag/remember step."""
-    cache = app.extensions["response_cache"] = ResponseCache(app.config["KB_CACHE_BYTES"])
+CACHE_KEY = "sanctions_kb.cache_key"  # where the middleware leaves the request's key for the app
 
-    @app.before_request
-    def answer_from_cache() -> Response | None:
-        if request.method not in ("GET", "HEAD") or request.url_rule is None:
-            return None
-        if request.endpoint in UNCACHED_ENDPOINTS:
-            return None
-        version = data_version()
-        key = (version, request.path, request.query_string)
-        g.cache_key = key
-        g.etag = hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()
-        answer = cache.get(key)
-        if answer is None:
-            return None
-        response = Response(answer.body, headers=list(answer.headers))
-        response.set_etag(g.etag)
-        return response.make_conditional(request)
+
+def init_cache(app: Flask) -> None:
+    """Answer cached GETs in a WSGI middleware, before Flask builds a request; remember fresh 200 answers."""
+    cache = app.extensions["response_cache"] = ResponseCache(app.config["KB_CACHE_BYTES"])
+    app.wsgi_app = CacheMiddleware(app.wsgi_app, cache)
 
     @app.after_request
     def tag_and_remember(response: Response) -> Response:
         if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.direct_passthrough:
-            return response
-        key = g.get("cache_key")
-        if key is None:
-            response.add_etag()  # not from the knowledge: a hash of the body
+            return response  # (a file, such as the docs page's assets, is made conditional by send_file)
+        key = request.environ.get(CACHE_KEY)
+        if key is None or request.endpoint in UNCACHED_ENDPOINTS:
+            response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
             return response.make_conditional(request)
-        if "ETag" not in response.headers:  # a fresh answer (a cached one already carries its ETag)
-            response.set_etag(g.etag)
-            kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
-            cache.put(key, CachedAnswer(response.get_data(), kept))
-        return response.make_conditional(request)
+        etag = f'"{hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()}"'
+        response.headers["ETag"] = etag
+        kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+        cache.put(key, CachedAnswer(response.get_data(), kept, etag))
+        if _matches(request.environ.get("HTTP_IF_NONE_MATCH"), etag):
+            return Response(status=304, headers=[("ETag", etag)])
+        return response
+
+
+class CacheMiddleware:
+    """The hit path, the service's hottest code: read the data version, look the request up, answer from memory.
+
+    Only answers the app produced and remembered are ever served here, so every rule the app applies (input
+    checks, routing, errors) has already passed for exactly this request. Anything else goes to the app.
+    """
+
+    def __init__(self, wsgi_app, cache: ResponseCache):
+        self.wsgi_app = wsgi_app
+        self.cache = cache
+
+    def __call__(self, wsgi_env: dict, start_response):
+        method = wsgi_env.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
+            return self.wsgi_app(wsgi_env, start_response)
+        try:
+            version = data_version()
+        except Exception:  # the database cannot be asked: the app answers (503 or 500 problem) and caches nothing
+            release_connection()
+            return self.wsgi_app(wsgi_env, start_response)
+        key = (version, wsgi_env.get("PATH_INFO", ""), wsgi_env.get("QUERY_STRING", ""))
+        answer = self.cache.get(key)
+        if answer is None:
+            wsgi_env[CACHE_KEY] = key
+            return self.wsgi_app(wsgi_env, start_response)
+        release_connection()
+        if _matches(wsgi_env.get("HTTP_IF_NONE_MATCH"), answer.etag):
+            start_response("304 NOT MODIFIED", [("ETag", answer.etag)])
+            return []
+        start_response("200 OK", [*answer.headers, ("Content-Length", str(len(answer.body)))])
+        return [] if method == "HEAD" else [answer.body]
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header (RFC 9110: a list of entity tags, weak ones compared weakly, or *) matches."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
