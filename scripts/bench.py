@@ -1,29 +1,55 @@
 #!/usr/bin/env python3
-"""Requests per second of a list endpoint under load, with 2 and 4 gunicorn workers, on SQLite and PostgreSQL.
+"""The load benchmark: sanctions-kb against Datasette on the same SQLite file and a constant-response ceiling.
 
-A load generator (wrk, Debian's package; installed with apt-get if missing) drives the real service (gunicorn,
-fixtures loaded) on a loopback port; each configuration is measured RUNS times for DURATION seconds after a
-warm-up, and the median is reported. Everything stays on 127.0.0.1 and every run is bounded in time.
+Servers, each on its own loopback port, started fresh:
+- `kb`: the service as `sanctions-kb serve` runs it (granian, WEB_CONCURRENCY workers, cache on);
+- `kb-nocache`: the same with KB_CACHE_BYTES=0 (every answer read from the stored documents);
+- `datasette`: Datasette (the `bench` extra) serving an immutable copy of the same SQLite file;
+- `ceiling`: a Flask app that answers a constant body, under the same granian settings as `kb`.
 
-    .venv/bin/python scripts/bench.py [--runs 3] [--duration 10] [--connections 16] [--engines sqlite,postgresql]
+wrk (Debian's package, installed if missing) drives each request for DURATION seconds after a warm-up, the
+servers interleaved within each of ROUNDS rounds; the table gives medians of requests/s and of p50/p99 latency,
+and the ratios to Datasette and to the ceiling measured in the same run. RSS is the server's whole process tree.
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python scripts/bench.py                                   # shipped knowledge
+    .venv/bin/python scripts/synth.py --facts 200000 --database /tmp/kb-200k.sqlite3
+    .venv/bin/python scripts/bench.py --database /tmp/kb-200k.sqlite3   # the same on 200,000 facts
 """
+
+from __future__ import annotations
 
 import argparse
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PATH = "/api/v1/statements?page_size=20"
-POSTGRES = os.environ.get("KB_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+STATEMENT = "ri-seoul-proposals-lacked-sincerity"
+CEILING_APP = textwrap.dedent(
+    """
+    from flask import Flask, Response
+
+    app = Flask(__name__)
+    BODY = b'{"id": "constant"}\\n'
+
+
+    @app.route("/", defaults={"path": ""})
+    @app.route("/<path:path>")
+    def constant(path):
+        return Response(BODY, mimetype="application/json")
+    """
+)
 
 
 def free_port() -> int:
@@ -39,86 +65,192 @@ def ensure_wrk() -> str:
     return shutil.which("wrk")
 
 
-def psql(statement: str) -> None:
-    subprocess.run(["psql", "-q", "-d", f"{POSTGRES}/postgres", "-c", statement], check=True)
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
-def measure(engine: str, workers: int, args, wrk: str, workdir: Path) -> list[float]:
-    if engine == "sqlite":
-        url = f"sqlite:///{workdir / f'bench-{workers}.sqlite3'}"
-    else:
-        psql("DROP DATABASE IF EXISTS sanctions_kb_bench WITH (FORCE)")
-        psql("CREATE DATABASE sanctions_kb_bench")
-        url = f"{POSTGRES.replace('postgresql://', 'postgresql+pool://')}/sanctions_kb_bench?max_connections=8"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "WEB_CONCURRENCY": str(workers),
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB."""
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,rss="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for line in out.split("\n"):
+        if line.strip():
+            p, parent, kb = map(int, line.split())
+            children.setdefault(parent, []).append(p)
+            rss[p] = kb
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total / 1024
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, health: str):
+        self.name, self.port = name, free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [part.replace("{port}", str(self.port)) for part in command],
+            env={**env, "GRANIAN_PORT": str(self.port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self.base + health, self.process)
+        self.peak_rss = rss_mb(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def wrk(binary: str, url: str, args, headers: tuple[str, ...] = ()) -> dict:
+    command = [binary, "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"errors under load on {url}:\n{out}")
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
     }
-    subprocess.run([str(Path(sys.executable).with_name("sanctions-kb")), "init"], env=env, check=True, cwd=ROOT)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:service.gunicorn_conf",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "service.wsgi:app",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        subprocess.run([wrk, "-t2", f"-c{args.connections}", "-d2s", base + PATH], check=True, capture_output=True)
-        results = []
-        for _ in range(args.runs):
-            out = subprocess.run(
-                [wrk, "-t2", f"-c{args.connections}", f"-d{args.duration}s", base + PATH],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            if re.search(r"Non-2xx or 3xx responses", out):
-                raise SystemExit(f"errors under load:\n{out}")
-            results.append(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)))
-        return results
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if engine == "postgresql":
-            psql("DROP DATABASE IF EXISTS sanctions_kb_bench WITH (FORCE)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--database", type=Path, help="a loaded SQLite file (default: the shipped knowledge)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--soak", type=int, default=0, help="then load kb for this many seconds and report RSS")
     args = parser.parse_args()
-    wrk = ensure_wrk()
-    print(f"GET {PATH}, wrk -t2 -c{args.connections} -d{args.duration}s, {args.runs} runs, {os.cpu_count()} cores")
-    print(f"{'engine':<12}{'workers':>8}{'median req/s':>14}   runs")
-    with tempfile.TemporaryDirectory() as tmp:
-        for engine in args.engines.split(","):
-            for workers in (2, 4):
-                runs = measure(engine, workers, args, wrk, Path(tmp))
-                print(
-                    f"{engine:<12}{workers:>8}{statistics.median(runs):>14.1f}   {', '.join(f'{r:.1f}' for r in runs)}",
-                    flush=True,
-                )
+    binary = ensure_wrk()
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
+        tmp = Path(tmp)
+        database = args.database
+        if database is None:
+            database = tmp / "kb.sqlite3"
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+            subprocess.run([str(bin_dir / "sanctions-kb"), "init"], env=env, check=True, capture_output=True)
+        copy = tmp / "datasette.db"
+        with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        (tmp / "ceiling_app.py").write_text(CEILING_APP, encoding="utf-8")
+        base_env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{database.resolve()}",
+            "WEB_CONCURRENCY": str(args.workers),
+            "GRANIAN_HOST": "127.0.0.1",
+            "GRANIAN_LOG_ACCESS_ENABLED": "false",
+            "GRANIAN_LOG_LEVEL": "warning",
+        }
+        server = [sys.executable, "-m", "service.server"]
+        granian = [str(bin_dir / "granian"), "--interface", "wsgi", "--workers", str(args.workers)]
+        granian += ["--blocking-threads", "2", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log"]
+        servers = {
+            "kb": Server("kb", server, base_env, "/health"),
+            "kb-nocache": Server("kb-nocache", server, {**base_env, "KB_CACHE_BYTES": "0"}, "/health"),
+            "datasette": Server(
+                "datasette",
+                [str(bin_dir / "datasette"), "serve", "-i", str(copy), "-h", "127.0.0.1", "-p", "{port}"],
+                base_env,
+                "/-/versions.json",
+            ),
+            "ceiling": Server("ceiling", [*granian, "ceiling_app:app"], {**base_env, "PYTHONPATH": str(tmp)}, "/"),
+        }
+        item = f"/api/v1/statements/{STATEMENT}"
+        etag = urllib.request.urlopen(servers["kb"].base + item).headers["ETag"]
+        requests = {
+            "one statement by id": {
+                "kb": (item,),
+                "kb-nocache": (item,),
+                "datasette": (f"/datasette/statement/{STATEMENT}.json",),
+                "ceiling": ("/one",),
+            },
+            "20 statements": {
+                "kb": ("/api/v1/statements?page_size=20",),
+                "kb-nocache": ("/api/v1/statements?page_size=20",),
+                "datasette": ("/datasette/statement.json?_size=20",),
+                "ceiling": ("/twenty",),
+            },
+            "304 for one statement": {"kb": (item, f"If-None-Match: {etag}")},
+            "search 'sincerity'": {
+                "kb": ("/api/v1/search?q=sincerity",),
+                "kb-nocache": ("/api/v1/search?q=sincerity",),
+            },
+            "statements ?q=sincerity": {
+                "kb": ("/api/v1/statements?q=sincerity",),
+                "kb-nocache": ("/api/v1/statements?q=sincerity",),
+            },
+        }
+        facts = sqlite3.connect(database).execute("SELECT facts FROM dataset").fetchone()[0]
+        results: dict[tuple[str, str], list[dict]] = {}
+        try:
+            for targets in requests.values():  # warm every server and cache once
+                for target, (path, *_) in targets.items():
+                    subprocess.run([binary, "-t1", "-c4", "-d1s", servers[target].base + path], capture_output=True)
+            for round_number in range(args.rounds):
+                for name, targets in requests.items():
+                    for target, (path, *headers) in targets.items():
+                        result = wrk(binary, servers[target].base + path, args, tuple(headers))
+                        results.setdefault((name, target), []).append(result)
+                        servers[target].peak_rss = max(servers[target].peak_rss, rss_mb(servers[target].process.pid))
+                print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+            soak = None
+            if args.soak:
+                start_rss = rss_mb(servers["kb"].process.pid)
+                soak_args = argparse.Namespace(**{**vars(args), "duration": args.soak})
+                wrk(binary, servers["kb"].base + "/api/v1/statements?page_size=20", soak_args)
+                soak = (start_rss, rss_mb(servers["kb"].process.pid))
+        finally:
+            for s in servers.values():
+                s.stop()
+
+    def median(name: str, target: str, key: str) -> float | None:
+        runs = results.get((name, target))
+        return statistics.median(r[key] for r in runs) if runs else None
+
+    print(
+        f"\n{facts} facts; wrk -t2 -c{args.connections} -d{args.duration}s, {args.rounds} interleaved rounds, "
+        f"medians; {args.workers} workers; {os.cpu_count()} cores shared with wrk\n"
+    )
+    print("| request | server | req/s | p50 ms | p99 ms | x Datasette | of ceiling |")
+    print("|---|---|---|---|---|---|---|")
+    for name, targets in requests.items():
+        for target in targets:
+            rps = median(name, target, "rps")
+            base = median(name, "datasette", "rps")
+            ceiling = median(name, "ceiling", "rps")
+            versus = f"{rps / base:.1f}x" if base and target.startswith("kb") else ""
+            share = f"{rps / ceiling:.0%}" if ceiling and target.startswith("kb") else ""
+            print(
+                f"| {name} | {target} | {rps:,.0f} | {median(name, target, 'p50'):.2f} | "
+                f"{median(name, target, 'p99'):.2f} | {versus} | {share} |"
+            )
+    print("\n| server | peak RSS, whole process tree |\n|---|---|")
+    for s in servers.values():
+        print(f"| {s.name} | {s.peak_rss:.0f} MB |")
+    if soak:
+        print(f"\nsoak: kb RSS {soak[0]:.0f} MB before, {soak[1]:.0f} MB after {args.soak} s of load")
 
 
 if __name__ == "__main__":
