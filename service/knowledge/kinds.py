@@ -72,6 +72,9 @@ class Kind:
     cited: bool = True  # a fact: at least one citation
     url: str | None = None  # where one record is served, with {id}
     served: bool = True  # served as a record of its own (in a list or at its url): its document is rendered
+    # The fields its lists are ordered by (a null date last); stored as one indexed `sort_key` column, which
+    # also makes the keyset cursor of its pages.
+    order: tuple[str, ...] = ("id",)
     references: tuple[Reference, ...] = ()
     links: tuple[Link, ...] = ()
     embedded: tuple[Embedded, ...] = ()
@@ -97,6 +100,12 @@ class Kind:
     @cached_property
     def column_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.columns)
+
+    def sort_key(self, record: dict) -> str:
+        """The record's place in its lists as one string: the order fields joined by spaces (a space sorts before
+        every character of an id, a date or a vocabulary word, so the string sorts as the tuple would), a
+        missing date as "~" (after every date)."""
+        return " ".join("~" if record[name] is None else str(record[name]) for name in self.order)
 
     def select(self):
         """A query of this kind's served columns (not load-time columns such as a source's text)."""
@@ -179,6 +188,7 @@ KINDS: tuple[Kind, ...] = (
         ResolutionSchema,
         "resolutions.json",
         url="/api/v1/resolutions/{id}",
+        order=("adopted_on", "id"),
         references=(_entity("body", "organization"), _entity("drafted_by")),
     ),
     Kind(
@@ -187,6 +197,7 @@ KINDS: tuple[Kind, ...] = (
         m.MemberVote,
         MemberVoteSchema,
         "votes.json",
+        order=("member", "id"),
         references=(Reference("resolution", ("resolution",)), _entity("member", "country")),
     ),
     Kind(
@@ -196,6 +207,7 @@ KINDS: tuple[Kind, ...] = (
         MeasureSchema,
         "measures.json",
         url="/api/v1/measures/{id}",
+        order=("resolution", "kind", "id"),
         references=(Reference("resolution", ("resolution",)),),
         search_document=_measure_document,
     ),
@@ -206,6 +218,7 @@ KINDS: tuple[Kind, ...] = (
         FigureSchema,
         "figures.json",
         url="/api/v1/figures/{id}",
+        order=("subject", "metric", "id"),
         references=(Reference("subject", ("entity", "resolution")),),
     ),
     Kind(
@@ -215,6 +228,7 @@ KINDS: tuple[Kind, ...] = (
         EventSchema,
         "events.json",
         url="/api/v1/events/{id}",
+        order=("occurred_on", "id"),
         references=(_entity("place", "place", "country"), _entity("participants")),
         links=(Link("participants", m.EventParticipant, "event", "entity"),),
         date_field="occurred_on",
@@ -227,6 +241,7 @@ KINDS: tuple[Kind, ...] = (
         StatementSchema,
         "statements.json",
         url="/api/v1/statements/{id}",
+        order=("said_on", "id"),
         references=(
             _entity("speaker"),
             Reference("topics", ("topic",)),

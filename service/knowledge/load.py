@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from ..store import models as m
 from ..store.db import db
-from ..store.search_index import rebuild_search_index
+from ..store.search_index import rebuild_search_index, rebuild_statement_text
 from .kinds import KINDS, SEARCHED
 from .read import Knowledge
 from .render import rendered_documents
@@ -30,6 +30,7 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
         _insert(k)
         _bulk(m.Document, list(rendered_documents()))
         rebuild_search_index(search_documents())
+        rebuild_statement_text()
         m.Dataset.create(
             fingerprint=k.fingerprint,
             version=k.fingerprint,
@@ -51,6 +52,8 @@ def _insert(k: Knowledge) -> None:
         rows = []
         for record in records:
             row = {name: value for name, value in record.items() if name in columns}
+            if "sort_key" in columns:
+                row["sort_key"] = kind.sort_key(record)
             if kind.derived:
                 row.update(kind.derived(record))
             if kind.name == "source":

@@ -30,7 +30,7 @@ class Entities(MethodView):
         Filter by kind, by country, or by name: `q` matches names and aliases ignoring case, hyphens
         and accents, so `ri yong ho` finds Ri Yong-ho. Ordered by id.
         """
-        query = ENTITY.select().order_by(order_key(m.Entity.id))
+        query = ENTITY.select().order_by(order_key(m.Entity.sort_key))
         if "kind" in args:
             query = query.where(m.Entity.kind == args["kind"])
         if "country" in args:

@@ -29,7 +29,7 @@ class Events(MethodView):
         Filter by kind, participant, place and date range (`from`/`to`, inclusive; events of unknown
         date are left out when a range is given). Ordered by date (unknown dates last), then id.
         """
-        query = EVENT.select().order_by(m.Event.occurred_on.asc(nulls="LAST"), order_key(m.Event.id))
+        query = EVENT.select().order_by(order_key(m.Event.sort_key))
         if "kind" in args:
             query = query.where(m.Event.kind == args["kind"])
         if "participant" in args:

@@ -29,9 +29,7 @@ class Figures(MethodView):
         Each figure as a number with its unit and exactly as printed. Filter by subject (an entity or
         resolution id) and metric. Ordered by subject, metric and id.
         """
-        query = FIGURE.select().order_by(
-            order_key(m.Figure.subject), order_key(m.Figure.metric), order_key(m.Figure.id)
-        )
+        query = FIGURE.select().order_by(order_key(m.Figure.sort_key))
         if "subject" in args:
             subject = args["subject"]
             if not (

@@ -30,9 +30,7 @@ class Measures(MethodView):
         Every banned commodity is its own record (kind `export_ban`), beside the limits on workers
         abroad, joint ventures and investment. Ordered by resolution, kind and id.
         """
-        query = MEASURE.select().order_by(
-            order_key(m.Measure.resolution), order_key(m.Measure.kind), order_key(m.Measure.id)
-        )
+        query = MEASURE.select().order_by(order_key(m.Measure.sort_key))
         if "resolution" in args:
             require_known("resolution", args["resolution"], m.Resolution, "resolution")
             query = query.where(m.Measure.resolution == args["resolution"])

@@ -29,7 +29,7 @@ class Resolutions(MethodView):
 
         Each with its number, symbol, adoption date, vote counts and drafter. Ordered by adoption date, then id.
         """
-        return RESOLUTION.select().order_by(m.Resolution.adopted_on, order_key(m.Resolution.id))
+        return RESOLUTION.select().order_by(order_key(m.Resolution.sort_key))
 
 
 @blp.route("/<string:resolution_id>")
@@ -53,11 +53,7 @@ class ResolutionVotes(MethodView):
         How each Council member voted, ordered by member id.
         """
         get_or_404(m.Resolution, resolution_id, "resolution")
-        query = (
-            VOTE.select()
-            .where(m.MemberVote.resolution == resolution_id)
-            .order_by(order_key(m.MemberVote.member), order_key(m.MemberVote.id))
-        )
+        query = VOTE.select().where(m.MemberVote.resolution == resolution_id).order_by(order_key(m.MemberVote.sort_key))
         if "vote" in args:
             query = query.where(m.MemberVote.vote == args["vote"])
         return query

@@ -31,7 +31,7 @@ class Sources(MethodView):
         Articles (kind `article`, their text held here and quoted by citations) and references
         (kind `reference`, public record cited without quotes), ordered by id.
         """
-        query = SOURCE.select().order_by(order_key(m.Source.id))
+        query = SOURCE.select().order_by(order_key(m.Source.sort_key))
         if "kind" in args:
             query = query.where(m.Source.kind == args["kind"])
         return query

@@ -7,7 +7,8 @@ from schemas.queries import StatementQueryArgs
 from ..knowledge.kinds import kind_named
 from ..knowledge.text import fold_name
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import order_key, uses_sqlite
+from ..store.search_index import StatementText
 from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import require_known
 
@@ -32,7 +33,7 @@ class Statements(MethodView):
         date (unknown dates last), then id.
         """
         S = m.Statement
-        query = STATEMENT.select().order_by(S.said_on.asc(nulls="LAST"), order_key(S.id))
+        query = STATEMENT.select().order_by(order_key(S.sort_key))
         if "speaker" in args:
             require_known("speaker", args["speaker"], m.Entity, "entity")
             query = query.where(S.speaker == args["speaker"])
@@ -58,9 +59,17 @@ class Statements(MethodView):
         if "to" in args:
             query = query.where(S.said_on <= args["to"])
         if "q" in args:
-            # Folded in Python (case, accents, punctuation) so that SQLite and PostgreSQL match alike.
+            # Folded in Python (case, accents, punctuation) so that SQLite and PostgreSQL match alike; a
+            # substring of the folded text, found through each engine's trigram index.
             folded = fold_name(args["q"])
-            query = query.where(S.search_text.contains(folded)) if folded else query.where(False)
+            if not folded:
+                query = query.where(False)
+            elif uses_sqlite():
+                # LIKE, with no escaping needed: folded text holds letters, digits and spaces only (no % or _).
+                matching = StatementText.select(StatementText.statement_id).where(StatementText.text ** f"%{folded}%")
+                query = query.where(S.id.in_(matching))
+            else:
+                query = query.where(S.search_text.contains(folded))
         return query
 
 

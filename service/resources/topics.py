@@ -24,7 +24,7 @@ class Topics(MethodView):
 
         Every topic a statement can be filed under, with what it covers. Ordered by id.
         """
-        return TOPIC.select().order_by(order_key(m.Topic.id))
+        return TOPIC.select().order_by(order_key(m.Topic.sort_key))
 
 
 @blp.route("/<string:topic_id>")

@@ -36,6 +36,7 @@ class BaseModel(Model):
 
 class Source(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     kind = CharField()  # article | reference
     title = TextField()
     publisher = TextField(null=True)
@@ -52,6 +53,7 @@ class Source(BaseModel):
 
 class Entity(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     kind = CharField(index=True)
     name = TextField()
     aliases = JSONListField(default=list)
@@ -70,6 +72,7 @@ class Role(BaseModel):
 
 class Resolution(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     body = ForeignKeyField(Entity, backref="+")
     number = IntegerField(null=True)
     symbol = CharField(null=True)
@@ -83,6 +86,7 @@ class Resolution(BaseModel):
 
 class MemberVote(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     resolution = ForeignKeyField(Resolution, backref="votes", on_delete="CASCADE")
     member = ForeignKeyField(Entity, backref="+")
     vote = CharField()
@@ -93,6 +97,7 @@ class MemberVote(BaseModel):
 
 class Measure(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     resolution = ForeignKeyField(Resolution, backref="measures", on_delete="CASCADE")
     kind = CharField(index=True)
     commodity = CharField(null=True)
@@ -101,6 +106,7 @@ class Measure(BaseModel):
 
 class Figure(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     subject = CharField(index=True)  # an entity or resolution id, checked by the loader
     metric = CharField(index=True)
     value = DoubleField()  # double precision on PostgreSQL too (FloatField is a 4-byte real there)
@@ -112,6 +118,7 @@ class Figure(BaseModel):
 
 class Event(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     kind = CharField(index=True)
     title = TextField()
     occurred_on = DateField(null=True, index=True)
@@ -132,11 +139,13 @@ class EventParticipant(BaseModel):
 
 class Topic(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     description = TextField()
 
 
 class Statement(BaseModel):
     id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     speaker = ForeignKeyField(Entity, null=True, backref="statements")
     speaker_as_written = TextField()
     said_on = DateField(null=True, index=True)

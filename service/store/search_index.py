@@ -35,6 +35,28 @@ class PgSearchDocument(Model):
         table_name = "search_document_pg"
 
 
+class StatementText(FTS5Model):
+    """SQLite: each statement's folded text under a trigram index, so /statements?q= (a substring match) reads
+    the index rather than every row. (PostgreSQL indexes statement.search_text itself with pg_trgm.)"""
+
+    statement_id = SearchField(unindexed=True)
+    text = SearchField()
+
+    class Meta:
+        database = db
+        table_name = "statement_text"
+        options = {"tokenize": "trigram"}
+
+
+def rebuild_statement_text() -> None:
+    """Refill the trigram table from the statements (SQLite; a no-op on PostgreSQL, whose index follows the rows)."""
+    if uses_sqlite():
+        StatementText.delete().execute()
+        db.execute_sql(
+            'INSERT INTO "statement_text" ("statement_id", "text") SELECT "id", "search_text" FROM "statement"'
+        )
+
+
 def create_search_index() -> None:
     if uses_sqlite():
         SearchDocument.create_table(safe=True)
