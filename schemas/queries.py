@@ -19,6 +19,20 @@ class PageArgs(ma.Schema):
     )
 
 
+class KeysetPageArgs(PageArgs):
+    """Pagination of the lists of records: by page number, or by the cursor the previous page gave."""
+
+    cursor = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "The next page's cursor, from the previous page's `Link: rel=\"next\"` or X-Pagination "
+            "`next_cursor`, sent with that page's number: the page is then read in the same time at any depth. "
+            "Opaque; a cursor for another page is refused.",
+            "example": "WzEsIiJd",
+        },
+    )
+
+
 def _choice(choices: tuple[str, ...], description: str, example: str) -> ma.fields.String:
     return ma.fields.String(
         validate=validate.OneOf(choices),
@@ -42,7 +56,7 @@ def _text(description: str, example: str) -> ma.fields.String:
     )
 
 
-class DateRangeArgs(PageArgs):
+class DateRangeArgs(KeysetPageArgs):
     from_ = ma.fields.Date(
         data_key="from", metadata={"description": "Only on or after this date (YYYY-MM-DD).", "example": "2017-08-05"}
     )
@@ -54,35 +68,35 @@ class DateRangeArgs(PageArgs):
             raise ma.ValidationError("'from' must not be after 'to'", "from")
 
 
-class SourceQueryArgs(PageArgs):
+class SourceQueryArgs(KeysetPageArgs):
     kind = _choice(SOURCE_KINDS, "Only sources of this kind.", "article")
 
 
-class EntityQueryArgs(PageArgs):
+class EntityQueryArgs(KeysetPageArgs):
     kind = _choice(ENTITY_KINDS, "Only entities of this kind.", "person")
     country = _id("Only entities of this country (a country's entity id).", "north-korea")
     q = _text("Names and aliases containing this text, ignoring case, hyphens and accents.", "ri yong ho")
 
 
-class TopicQueryArgs(PageArgs):
+class TopicQueryArgs(KeysetPageArgs):
     pass
 
 
-class ResolutionQueryArgs(PageArgs):
+class ResolutionQueryArgs(KeysetPageArgs):
     pass
 
 
-class VoteQueryArgs(PageArgs):
+class VoteQueryArgs(KeysetPageArgs):
     vote = _choice(VOTES, "Only members that voted this way.", "yes")
 
 
-class MeasureQueryArgs(PageArgs):
+class MeasureQueryArgs(KeysetPageArgs):
     resolution = _id("Only measures of this resolution (its id).", "unsc-resolution-2371")
     kind = _choice(MEASURE_KINDS, "Only measures of this kind.", "export_ban")
     commodity = _text("Only export or import bans of this commodity (case-insensitive).", "coal")
 
 
-class FigureQueryArgs(PageArgs):
+class FigureQueryArgs(KeysetPageArgs):
     subject = _id("Only figures about this entity or resolution (its id).", "north-korea")
     metric = _text("Only figures of this metric.", "annual-foreign-revenue")
 

@@ -44,12 +44,12 @@ class ResourceBlueprint(Blueprint):
                 if records is not None:
                     rows, headers = paginate(query, args[-1])
                     return records(rows), headers
-                documents = query.select(m.Document.body).join(
+                documents = query.select(m.Document.body, kind.model.sort_key).join(
                     m.Document,
                     on=((m.Document.kind == kind.name) & (m.Document.record_id == kind.model.id)),
                 )
-                bodies, headers = paginate(query, args[-1], page_query=documents.tuples())
-                return Response(list_body([body for (body,) in bodies]), mimetype=JSON), headers
+                rows, headers = paginate(query, args[-1], page_query=documents.tuples(), keyset=kind.model.sort_key)
+                return Response(list_body([body for body, _ in rows]), mimetype=JSON), headers
 
             return listed
 

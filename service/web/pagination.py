@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from urllib.parse import urlencode
@@ -9,16 +11,22 @@ from urllib.parse import urlencode
 from flask import request
 from werkzeug.exceptions import NotFound
 
+from ..store.db import order_key
+from .lookup import reject_filter
+
 PAGINATION_HEADERS = {
     "X-Pagination": {
         "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, page, "
-        "previous_page and next_page (the last two only when they exist).",
+        "previous_page and next_page (the last two only when they exist), and next_cursor (with next_page, on "
+        "lists that take a cursor): pass it as `cursor` with `page=next_page` to read the next page in constant time.",
         "required": True,
         "schema": {"type": "string"},
-        "example": '{"total": 43, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2}',
+        "example": '{"total": 43, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, "next_page": 2, '
+        '"next_cursor": "WzIsIjIwMTctMDgtMDYga2FuZy1yaS1oYW5kc2hha2UtMjAxNy0wOC0wNiJd"}',
     },
     "Link": {
-        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "description": "RFC 8288 links to the first, previous, next and last pages; the next page's link carries its "
+        "cursor where the list takes one.",
         "required": True,
         "schema": {"type": "string"},
         "example": '</api/v1/entities?page=2&page_size=20>; rel="next", </api/v1/entities?page=3&page_size=20>; rel="last"',
@@ -26,10 +34,13 @@ PAGINATION_HEADERS = {
 }
 
 
-def paginate(query, args: dict, page_query=None) -> tuple[list, dict[str, str]]:
+def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dict[str, str]]:
     """Return one page of a peewee query's rows (already ordered) and its pagination headers; 404 past the end.
 
     `page_query`, when given, is what the page is read from (the same rows, other columns); `query` is counted.
+    `keyset`, the list's sort-key field (the rows' order), makes cursors: the next page's cursor is the last
+    row's key, and a page asked for with its cursor is read as "the next page_size rows after that key", an
+    index range that costs the same at any depth; without a cursor a page is read by OFFSET.
     """
     page, page_size = args["page"], args["page_size"]
     total = query.count()
@@ -38,20 +49,53 @@ def paginate(query, args: dict, page_query=None) -> tuple[list, dict[str, str]]:
         raise NotFound(
             f"page {page} is out of range: there {'is' if total_pages == 1 else 'are'} {total_pages} page(s) of {page_size} for {total} item(s)"
         )
-    rows = list((page_query if page_query is not None else query).paginate(page, page_size))
-    return rows, pagination_headers(page, page_size, total, total_pages)
+    source = page_query if page_query is not None else query
+    if keyset is not None and args.get("cursor") is not None:
+        after = cursor_position(args["cursor"], page)
+        rows = list(source.where(order_key(keyset) > after).limit(page_size))
+    else:
+        rows = list(source.paginate(page, page_size))
+    next_cursor = None
+    if keyset is not None and page < total_pages and rows:
+        next_cursor = make_cursor(page + 1, rows[-1][-1])  # the page query selects the sort key last
+    return rows, pagination_headers(page, page_size, total, total_pages, next_cursor)
 
 
-def pagination_headers(page: int, page_size: int, total: int, total_pages: int) -> dict[str, str]:
+def make_cursor(page: int, after: str) -> str:
+    """An opaque cursor: the page it opens and the sort key of the row before it."""
+    return base64.urlsafe_b64encode(json.dumps([page, after], separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_position(cursor: str, page: int) -> str:
+    """The sort key a cursor starts after; 422 for a cursor this API did not give for this page."""
+    try:
+        opens, after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        valid = isinstance(opens, int) and isinstance(after, str)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        valid = False
+    if not valid:
+        reject_filter("cursor", "not a cursor of this API", "not a cursor of this API: use the one in the Link header")
+    if opens != page:
+        reject_filter("cursor", f"this cursor opens page {opens}, not page {page}")
+    return after
+
+
+def pagination_headers(
+    page: int, page_size: int, total: int, total_pages: int, next_cursor: str | None = None
+) -> dict[str, str]:
     meta = {"total": total, "total_pages": total_pages, "first_page": 1, "last_page": total_pages, "page": page}
     if page > 1:
         meta["previous_page"] = page - 1
     if page < total_pages:
         meta["next_page"] = page + 1
+    if next_cursor is not None:
+        meta["next_cursor"] = next_cursor
 
     def url(number: int) -> str:
-        params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size")]
+        params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size", "cursor")]
         params += [("page", str(number)), ("page_size", str(page_size))]
+        if number == page + 1 and next_cursor is not None:
+            params.append(("cursor", next_cursor))
         return f"{request.path}?{urlencode(params)}"
 
     links = [f'<{url(1)}>; rel="first"']
