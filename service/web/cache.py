@@ -69,12 +69,33 @@ class ResponseCache:
         return len(self._entries)
 
 
+class ListCounts:
+    """(data version, path, filters) -> the number of rows a list selects, so its pages need not count again;
+    the oldest of at most `kept` counts goes first."""
+
+    def __init__(self, kept: int = 4096):
+        self.kept = kept
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> int | None:
+        with self._lock:
+            return self._counts.get(key)
+
+    def put(self, key: tuple, total: int) -> None:
+        with self._lock:
+            self._counts[key] = total
+            while len(self._counts) > self.kept:
+                self._counts.popitem(last=False)
+
+
 CACHE_KEY = "sanctions_kb.cache_key"  # where the middleware leaves the request's key for the app
 
 
 def init_cache(app: Flask) -> None:
     """Answer cached GETs in a WSGI middleware, before Flask builds a request; remember fresh 200 answers."""
     cache = app.extensions["response_cache"] = ResponseCache(app.config["KB_CACHE_BYTES"])
+    app.extensions["list_counts"] = ListCounts()
     app.wsgi_app = CacheMiddleware(app.wsgi_app, cache)
 
     @app.after_request

@@ -8,10 +8,11 @@ import json
 import math
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import NotFound
 
 from ..store.db import order_key
+from .cache import CACHE_KEY
 from .lookup import reject_filter
 
 PAGINATION_HEADERS = {
@@ -43,7 +44,7 @@ def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dic
     index range that costs the same at any depth; without a cursor a page is read by OFFSET.
     """
     page, page_size = args["page"], args["page_size"]
-    total = query.count()
+    total = _count(query)
     total_pages = max(1, math.ceil(total / page_size))
     if page > total_pages:
         raise NotFound(
@@ -59,6 +60,24 @@ def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dic
     if keyset is not None and page < total_pages and rows:
         next_cursor = make_cursor(page + 1, rows[-1][-1])  # the page query selects the sort key last
     return rows, pagination_headers(page, page_size, total, total_pages, next_cursor)
+
+
+def _count(query) -> int:
+    """The number of rows the list's filters select: counted once per data version and filter set in a worker
+    (pages of the same list share it), then taken from memory."""
+    key = request.environ.get(CACHE_KEY)
+    counts = current_app.extensions.get("list_counts")
+    if key is None or counts is None:
+        return query.count()
+    filters = tuple(
+        sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size", "cursor"))
+    )
+    count_key = (key[0], request.path, filters)
+    total = counts.get(count_key)
+    if total is None:
+        total = query.count()
+        counts.put(count_key, total)
+    return total
 
 
 def make_cursor(page: int, after: str) -> str:
