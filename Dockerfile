@@ -1,4 +1,4 @@
-# Production image of sanctions-kb: gunicorn serving the API from a SQLite database built into the image.
+# Production image of sanctions-kb: granian serving the API from a SQLite database built into the image.
 #
 #   docker build -t sanctions-kb .
 #   docker run --rm -p 8000:8000 sanctions-kb        # then http://localhost:8000/docs
@@ -82,15 +82,17 @@ RUN mkdir /app/data \
 USER 10001:10001
 
 EXPOSE 8000
-# gunicorn shuts down gracefully on SIGTERM (GUNICORN_GRACEFUL_TIMEOUT, 10 s by default).
+# granian shuts down gracefully on SIGTERM: workers finish their requests (GRANIAN_WORKERS_KILL_TIMEOUT, 10 s).
 STOPSIGNAL SIGTERM
 
 # No curl in the slim images: ask /health with the standard library; an error status or no answer fails.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('GUNICORN_BIND', ':8000').rsplit(':', 1)[-1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=4).close()"]
+    CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('GRANIAN_PORT', '8000'); urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=4).close()"]
 
 ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
-CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "service.wsgi:app"]
+# sanctions-kb-server execs granian with this service's defaults for the GRANIAN_* settings (service/server.py),
+# so granian itself is PID 1 and receives SIGTERM.
+CMD ["sanctions-kb-server"]
 
 # Last, so that a new revision does not invalidate the cached layers above.
 ARG VERSION=1.0.0

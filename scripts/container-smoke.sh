@@ -365,7 +365,7 @@ check_api "http://127.0.0.1:$port" || die "API checks failed against $main"
 uid=$(podman exec "$main" id -u)
 [ "$uid" != 0 ] || die "the service runs as root inside the container"
 pid1=$(podman exec "$main" sh -c 'tr "\0" " " </proc/1/cmdline')
-case "$pid1" in *gunicorn*) ;; *) die "PID 1 is not gunicorn but: $pid1 (SIGTERM would not reach it)" ;; esac
+case "$pid1" in *granian*) ;; *) die "PID 1 is not granian but: $pid1 (SIGTERM would not reach it)" ;; esac
 info "runs as uid $uid; PID 1: $pid1"
 podman exec "$main" sh -c 'touch /app/data/x 2>/dev/null' && die "the service user can write to /app/data"
 info "the baked database is read-only for the service user"
@@ -420,9 +420,9 @@ if [ "$pg_mode" != no ]; then
         psql -h 127.0.0.1 -U postgres -d postgres -q -c "CREATE DATABASE \"$PG_DATABASE\"" >/dev/null
         pg_port=$(free_port)
         pg=$RUN_ID-postgres
-        # GUNICORN_BIND moves the port on the host network; the HEALTHCHECK follows it.
+        # GRANIAN_HOST/GRANIAN_PORT move the port on the host network; the HEALTHCHECK follows GRANIAN_PORT.
         start "$pg" "$pg_port" --read-only --network host \
-            --env "DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$PG_DATABASE" --env "GUNICORN_BIND=127.0.0.1:$pg_port"
+            --env "DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$PG_DATABASE" --env "GRANIAN_HOST=127.0.0.1" --env "GRANIAN_PORT=$pg_port"
         pg_after=$(wait_healthy "$pg" "http://127.0.0.1:$pg_port/health")
         info "initialised and healthy ${pg_after}s after podman run"
         python3 - "http://127.0.0.1:$pg_port" <<'EOF' || die "PostgreSQL checks failed"
@@ -433,7 +433,7 @@ statements = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/statements"
 assert statements and all(s["citations"] for s in statements), statements[:1]
 print(f"   engine {health['engine']}: {health['facts']} facts; /api/v1/statements: {len(statements)}")
 EOF
-        podman healthcheck run "$pg" >/dev/null || die "podman healthcheck run: $pg is not healthy (GUNICORN_BIND port)"
+        podman healthcheck run "$pg" >/dev/null || die "podman healthcheck run: $pg is not healthy (GRANIAN_PORT port)"
         podman rm --force --time 0 "$pg" >/dev/null
         info "PostgreSQL: passed"
     elif [ "$pg_mode" = yes ]; then
@@ -451,10 +451,10 @@ stop_seconds=$(since "$t")
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$main")
 info "stopped in ${stop_seconds}s with exit code $exit_code"
 python3 -c "import sys; sys.exit(0 if $stop_seconds < $STOP_TIMEOUT - 0.5 else 1)" \
-    || die "podman stop took ${stop_seconds}s: gunicorn did not stop on SIGTERM within the ${STOP_TIMEOUT}s grace period (SIGKILLed)"
+    || die "podman stop took ${stop_seconds}s: granian did not stop on SIGTERM within the ${STOP_TIMEOUT}s grace period (SIGKILLed)"
 [ "$exit_code" = 0 ] || die "the container exited with $exit_code after SIGTERM (137 means SIGKILL)"
-log_grep "$main" -q 'Shutting down: Master' || die "gunicorn did not log its graceful shutdown"
-info "gunicorn shut down gracefully"
+log_grep "$main" -q 'Granian shutdown completed' || die "granian did not log its graceful shutdown"
+info "granian shut down gracefully"
 failed_container=""
 
 log "summary"

@@ -1,14 +1,20 @@
 #!/bin/sh
 # Entrypoint of the container image: initialise the database when it is not the one baked into the image,
-# then exec the command (by default gunicorn), so that it runs as PID 1 and receives SIGTERM itself.
+# then exec the command (by default sanctions-kb-server, which execs granian), so that the server runs as PID 1
+# and receives SIGTERM itself. Initialisation applies to the server command only (`sanctions-kb-server`, or
+# `python -m service.server`); any other command (a shell, `sanctions-kb check`) runs as given.
 #
-#   KB_INIT=auto    (default) run `sanctions-kb init` before gunicorn when DATABASE_URL differs from the
+#   KB_INIT=auto    (default) run `sanctions-kb init` before the server when DATABASE_URL differs from the
 #                   baked-in KB_BAKED_DATABASE_URL; `init` is idempotent, so restarts are cheap
-#   KB_INIT=always  run it before gunicorn whatever the database
+#   KB_INIT=always  run it before the server whatever the database
 #   KB_INIT=never   never run it (the database is managed elsewhere)
 set -eu
 
-if [ "${1:-}" = "gunicorn" ]; then
+server=no
+case "${1:-} ${2:-} ${3:-}" in
+    "sanctions-kb-server "*|"python -m service.server"|"python3 -m service.server") server=yes ;;
+esac
+if [ "$server" = yes ]; then
     case "${KB_INIT:-auto}" in
         always) init=yes ;;
         never) init=no ;;

@@ -11,7 +11,7 @@
 # DATABASE_URL: the database is the default SQLite file in that directory), runs `sanctions-kb check`, then
 # `sanctions-kb serve` on a free loopback port, waits for /health, queries the API (a name search, an article's
 # text against seeds/ byte for byte, a citation's offsets, /openapi.json, /docs and its assets), sends SIGTERM and
-# checks that gunicorn exits with status 0. Exits non-zero with a message at the first failure.
+# checks that the server (granian) exits with status 0. Exits non-zero with a message at the first failure.
 #
 # Settings (environment):
 #   WHEEL_SMOKE_PYTHON   the Python that makes the virtualenv (default python3)
@@ -123,7 +123,7 @@ case "$output" in "ok: "*) info "$output" ;; *) die "sanctions-kb check said: $o
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log "sanctions-kb serve --host 127.0.0.1 --port $port"
 t=$(now)
-# One subshell that execs env, which execs sanctions-kb, which execs gunicorn: $! is gunicorn's master.
+# One subshell that execs env, which execs sanctions-kb, which execs granian: $! is granian's main process.
 (cd "$RUN" && exec "${EMPTY_ENV[@]}" sanctions-kb serve --host 127.0.0.1 --port "$port") >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 deadline=$(python3 -c "print($(now) + $MAX_HEALTHY_SECONDS)")
@@ -196,13 +196,13 @@ kill -TERM "$SERVER_PID"
 deadline=$(python3 -c "print($(now) + $STOP_TIMEOUT)")
 while kill -0 "$SERVER_PID" 2>/dev/null; do
     python3 -c "import sys; sys.exit(0 if $(now) < $deadline else 1)" \
-        || { show_log "$WORK/serve.log"; die "gunicorn still runs $STOP_TIMEOUT s after SIGTERM"; }
+        || { show_log "$WORK/serve.log"; die "granian still runs $STOP_TIMEOUT s after SIGTERM"; }
     sleep 0.1
 done
 status=0
 wait "$SERVER_PID" || status=$?
 SERVER_PID=""
 info "exited in $(since "$t")s with status $status"
-[ "$status" -eq 0 ] || { show_log "$WORK/serve.log"; die "gunicorn exited with status $status after SIGTERM"; }
-grep -q 'Shutting down: Master' "$WORK/serve.log" || { show_log "$WORK/serve.log"; die "gunicorn did not log its graceful shutdown"; }
-info "gunicorn shut down gracefully"
+[ "$status" -eq 0 ] || { show_log "$WORK/serve.log"; die "granian exited with status $status after SIGTERM"; }
+grep -q 'Granian shutdown completed' "$WORK/serve.log" || { show_log "$WORK/serve.log"; die "granian did not log its graceful shutdown"; }
+info "granian shut down gracefully"

@@ -7,7 +7,8 @@ serves the constant-response Flask app at about twice gunicorn's rate on these m
 Every GRANIAN_* variable (granian's own settings) is honoured; this module only gives the defaults below for
 those not set, and maps the common WEB_CONCURRENCY to the number of workers.
 
-    python -m service.server        # what `sanctions-kb serve` and the container image run (after init)
+    python -m service.server        # or sanctions-kb-server: what `sanctions-kb serve` and the container image
+                                    # run (after init)
 """
 
 from __future__ import annotations
