@@ -47,6 +47,8 @@ MAX_EXAMPLES = 60
 # than an empty list, as the API description says. No JSON Schema can say "an id that exists", so for these
 # operations only, positive_data_acceptance also accepts 422; every other check still applies to that 422 in
 # full (it must be documented, be application/problem+json, and match the Problem schema).
+# The lists of records also take `cursor`, an opaque value only the API makes (from the previous page's
+# Link header): any other string is as valid to the schema as a non-existent id, and refused the same way.
 SEMANTIC_FILTER_OPERATIONS = [
     "listEntities",
     "listEvents",
@@ -54,6 +56,10 @@ SEMANTIC_FILTER_OPERATIONS = [
     "listMeasures",
     "listStatements",
     "listSearchHits",
+    "listSources",
+    "listResolutions",
+    "listResolutionVotes",
+    "listTopics",
 ]
 
 SCHEMATHESIS_TOML = f"""\
