@@ -114,6 +114,20 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def deep_page(database: Path, depth: int = 10_000) -> tuple[int, str]:
+    """The deepest page up to `depth` of 20 statements, and its URL with the cursor its previous page links to."""
+    sys.path.insert(0, str(ROOT))
+    from service.web.pagination import make_cursor
+
+    with sqlite3.connect(database) as connection:
+        total = connection.execute('SELECT count(*) FROM "statement"').fetchone()[0]
+        page = max(2, min(depth, -(-total // 20)))
+        (after,) = connection.execute(
+            'SELECT "sort_key" FROM "statement" ORDER BY "sort_key" LIMIT 1 OFFSET ?', ((page - 1) * 20 - 1,)
+        ).fetchone()
+    return page, f"/api/v1/statements?page_size=20&page={page}&cursor={make_cursor(page, after)}"
+
+
 def wrk(binary: str, url: str, args, headers: tuple[str, ...] = ()) -> dict:
     command = [binary, "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
     for header in headers:
@@ -178,6 +192,7 @@ def main() -> None:
             "ceiling": Server("ceiling", [*granian, "ceiling_app:app"], {**base_env, "PYTHONPATH": str(tmp)}, "/"),
         }
         item = f"/api/v1/statements/{STATEMENT}"
+        deep = deep_page(database)
         etag = urllib.request.urlopen(servers["kb"].base + item).headers["ETag"]
         requests = {
             "one statement by id": {
@@ -192,6 +207,7 @@ def main() -> None:
                 "datasette": ("/datasette/statement.json?_size=20",),
                 "ceiling": ("/twenty",),
             },
+            f"20 statements, page {deep[0]:,} by cursor": {"kb": (deep[1],), "kb-nocache": (deep[1],)},
             "304 for one statement": {"kb": (item, f"If-None-Match: {etag}")},
             "search 'sincerity'": {
                 "kb": ("/api/v1/search?q=sincerity",),
