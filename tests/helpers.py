@@ -89,3 +89,14 @@ def route_catalogue() -> list[dict]:
             }
         )
     return catalogue
+
+
+def loaded_sqlite_reference(directory: Path) -> str:
+    """A SQLite file in `directory` loaded with the curated knowledge: the reference the other engine is held to."""
+    from service import create_app
+    from service.knowledge.lifecycle import initialise_database
+
+    url = f"sqlite:///{directory / 'reference.sqlite3'}"
+    with create_app({"DATABASE_URL": url}).app_context():
+        initialise_database()
+    return url

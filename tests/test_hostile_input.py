@@ -17,8 +17,7 @@ from urllib.parse import parse_qsl, quote
 import pytest
 
 from service import create_app
-from service.knowledge.lifecycle import initialise_database
-from tests.helpers import route_catalogue
+from tests.helpers import loaded_sqlite_reference, route_catalogue
 from tests.test_postgres import needs_postgres
 
 ROUTES = route_catalogue()
@@ -212,10 +211,7 @@ def test_both_engines_answer_hostile_requests_alike(loaded_database, tmp_path):
                     got[key] = (response.status_code, response.get_data() if response.status_code >= 400 else None)
         return got
 
-    sqlite_url = f"sqlite:///{tmp_path / 'reference.sqlite3'}"
-    with create_app({"DATABASE_URL": sqlite_url}).app_context():
-        initialise_database()
-    on_sqlite = answers(sqlite_url)
+    on_sqlite = answers(loaded_sqlite_reference(tmp_path))
     on_postgres = answers(loaded_database)
     different = [
         f"{key[0]} {key[1][:120]}: {on_sqlite[key]} vs {on_postgres[key]}"

@@ -16,7 +16,7 @@ from service import create_app
 from service.knowledge.lifecycle import initialise_database
 from service.store.db import db
 from tests.gate_support import LiveServer
-from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem
+from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem, loaded_sqlite_reference
 
 
 def needs_postgres(test):
@@ -83,10 +83,7 @@ def test_same_answers_as_sqlite_byte_for_byte(loaded_database, tmp_path):
             got[f"top {q}"] = [(h["type"], h["id"]) for h in hits[:1]]
         return got
 
-    sqlite_url = f"sqlite:///{tmp_path / 'reference.sqlite3'}"
-    with create_app({"DATABASE_URL": sqlite_url}).app_context():
-        initialise_database()
-    on_sqlite = answers(sqlite_url)
+    on_sqlite = answers(loaded_sqlite_reference(tmp_path))
     on_postgres = answers(loaded_database)
     assert on_postgres.keys() == on_sqlite.keys()
     for key in on_sqlite:
