@@ -1,6 +1,9 @@
 """Events: meetings, encounters, calls, tests and votes."""
 
+from datetime import timedelta
+
 from flask.views import MethodView
+from peewee import SQL, fn
 
 from schemas.queries import EventQueryArgs
 
@@ -35,19 +38,24 @@ class Events(MethodView):
         if "participant" in args:
             require_known("participant", args["participant"], m.Entity, "entity")
             query = query.where(
-                m.Event.id.in_(
-                    m.EventParticipant.select(m.EventParticipant.event).where(
-                        m.EventParticipant.entity == args["participant"]
+                fn.EXISTS(
+                    m.EventParticipant.select(SQL("1")).where(
+                        (m.EventParticipant.event == m.Event.id) & (m.EventParticipant.entity == args["participant"])
                     )
                 )
             )
         if "place" in args:
             require_known("place", args["place"], m.Entity, "place", ("place", "country"))
             query = query.where(m.Event.place == args["place"])
+        # As on /statements: membership as a correlated EXISTS, and date bounds also bound the sort key.
         if "from_" in args:
-            query = query.where(m.Event.occurred_on >= args["from_"])
+            query = query.where(
+                (m.Event.occurred_on >= args["from_"]) & (m.Event.sort_key >= args["from_"].isoformat())
+            )
         if "to" in args:
-            query = query.where(m.Event.occurred_on <= args["to"])
+            query = query.where(
+                (m.Event.occurred_on <= args["to"]) & (m.Event.sort_key < (args["to"] + timedelta(days=1)).isoformat())
+            )
         return query
 
 
