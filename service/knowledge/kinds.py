@@ -97,10 +97,6 @@ class Kind:
         }
         return tuple(f for name, f in self.model._meta.fields.items() if name in served)
 
-    @cached_property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.columns)
-
     def sort_key(self, record: dict) -> str:
         """The record's place in its lists as one string: the order fields joined by spaces (a space sorts before
         every character of an id, a date or a vocabulary word, so the string sorts as the tuple would), a
@@ -261,7 +257,6 @@ KINDS: tuple[Kind, ...] = (
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
-FACT_KINDS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.cited)
 SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_document)
 SERVED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.served)
 

@@ -73,7 +73,9 @@ def _index_sort_keys_and_filters() -> None:
                 f'CREATE INDEX IF NOT EXISTS "{table}_{column}_sort_key" ON "{table}" ("{column}", "sort_key")'
             )
     # The source filter asks, for each statement in sort order, whether one of its citations is of that source.
-    db.execute_sql('CREATE INDEX IF NOT EXISTS "citation_fact_source" ON "citation" ("fact_type", "fact_id", "source_id")')
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "citation_fact_source" ON "citation" ("fact_type", "fact_id", "source_id")'
+    )
     for table, column in (("statement_topic", "topic_id"), ("event_participant", "entity_id")):
         db.execute_sql(
             f'CREATE INDEX IF NOT EXISTS "{table}_{column}" ON "{table}" ("{column}", "{table.split("_")[0]}_id")'

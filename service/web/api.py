@@ -1,5 +1,5 @@
-"""The Api subclass: one error shape (RFC 9457 problem details) and ETags on every answer; its documentation is
-added by the ApiDocsPlugin."""
+"""The Api subclass: one error shape (RFC 9457 problem details) for every error, ours or not; the documentation
+every operation shares is added by the ApiDocsPlugin (docs_plugin.py), ETags by the cache (cache.py)."""
 
 from __future__ import annotations
 
