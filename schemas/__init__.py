@@ -2,6 +2,8 @@
 
 from .facts import (
     CitationSchema,
+    ClaimSchema,
+    DisputeSchema,
     EntitySchema,
     EventSchema,
     FigureSchema,
@@ -13,12 +15,15 @@ from .facts import (
     StatementSchema,
     TopicSchema,
 )
-from .service import HealthSchema, ProblemSchema, SearchHitSchema
+from .service import FactSummarySchema, HealthSchema, ProblemSchema, SearchHitSchema
 
 __all__ = [
     "CitationSchema",
+    "ClaimSchema",
+    "DisputeSchema",
     "EntitySchema",
     "EventSchema",
+    "FactSummarySchema",
     "FigureSchema",
     "HealthSchema",
     "MeasureSchema",

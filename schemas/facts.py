@@ -3,16 +3,26 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from .dates import check_dated
 from .vocabulary import (
+    ASSESSMENTS,
+    ATTRIBUTION_STRENGTH,
     ATTRIBUTIONS,
+    COVERAGE_SETS,
     DATE_PRECISIONS,
+    DERIVATIONS,
+    DISPUTE_KINDS,
+    DISPUTE_STATUSES,
+    DISPUTED_KINDS,
     ENTITY_KINDS,
     EVENT_KINDS,
     MEASURE_KINDS,
+    MENTION_ROLES,
     SLUG_PATTERN,
     SOURCE_KINDS,
     STANCES,
     UNITS,
+    VALUE_KINDS,
     VOTES,
 )
 
@@ -44,6 +54,43 @@ def DateOf(description: str, example: str | None, **kwargs) -> ma.fields.Date:  
     return ma.fields.Date(allow_none=True, metadata={"description": description, "example": example}, **kwargs)
 
 
+def Day(what: str, example: str) -> ma.fields.Date:  # noqa: N802
+    return DateOf(
+        f"{what} The day, when it is known to the day (`date_precision` `day`); null otherwise: a coarser date is "
+        "only an interval (`date_earliest`, `date_latest`).",
+        example,
+        load_default=None,
+    )
+
+
+def DateInterval() -> tuple[ma.fields.Date, ma.fields.Date]:  # noqa: N802
+    return (
+        DateOf("The earliest day it can have been.", "2017-08-06", load_default=None),
+        DateOf(
+            "The latest day it can have been (equal to `date_earliest` for a day).", "2017-08-06", load_default=None
+        ),
+    )
+
+
+def Precision() -> ma.fields.String:  # noqa: N802
+    return Choice(
+        DATE_PRECISIONS,
+        "How precise the date is: the interval is one day, a week (7 days), a calendar month, a season (three "
+        "calendar months), a calendar year, any other span of days, or unknown (no interval).",
+        "day",
+        required=True,
+    )
+
+
+def TimeZone() -> ma.fields.String:  # noqa: N802
+    return Text(
+        "The IANA time zone whose calendar the date is in (the place's local time), where known; null otherwise.",
+        "Asia/Manila",
+        allow_none=True,
+        load_default=None,
+    )
+
+
 class CitationSchema(ma.Schema):
     """A passage of a source that supports a fact: `text[start:end] == quote`."""
 
@@ -72,6 +119,28 @@ class CitationSchema(ma.Schema):
             "example": 1967,
         },
     )
+    role = Choice(
+        MENTION_ROLES,
+        "What the passage does for the fact: `supports` it, gives `context`, `corrects` what another source says, "
+        "or `contradicts` the fact (kept so the disagreement is on record; see /disputes).",
+        "supports",
+        load_default="supports",
+    )
+    fields = ma.fields.List(
+        ma.fields.String(),
+        load_default=list,
+        metadata={
+            "description": "The fact's fields this passage is the source for; empty when it supports the fact as a "
+            "whole. A reference giving the exact date of an event an article reports names `date_earliest`, ...",
+            "example": ["occurred_on", "date_earliest", "date_latest"],
+        },
+    )
+    wording = Text(
+        "How this source words the fact, where that differs from the record (a curator's note); null otherwise.",
+        "Calls it 'foreign revenue'; the resolution's figure is annual export revenue.",
+        allow_none=True,
+        load_default=None,
+    )
 
     @ma.validates_schema
     def _offsets_match_quote(self, data: dict, **kwargs) -> None:
@@ -97,9 +166,68 @@ def Citations() -> ma.fields.List:  # noqa: N802
     )
 
 
+class SupportSchema(ma.Schema):
+    """How well a fact is supported: its supporting sources, how many of them are independent of each other, and
+    how many are articles and how many public record."""
+
+    sources = ma.fields.Integer(metadata={"description": "Distinct sources with a supporting citation.", "example": 2})
+    independent_sources = ma.fields.Integer(
+        metadata={
+            "description": "The most supporting sources no two of which derive from a common source (wire copy, "
+            "rewrite, transcript...; see a source's `derived_from`).",
+            "example": 2,
+        }
+    )
+    articles = ma.fields.Integer(metadata={"description": "Supporting sources that are articles.", "example": 1})
+    references = ma.fields.Integer(
+        metadata={"description": "Supporting sources that are public-record references.", "example": 1}
+    )
+
+
+def Support() -> ma.fields.Nested:  # noqa: N802
+    return ma.fields.Nested(
+        SupportSchema,
+        dump_only=True,
+        metadata={
+            "description": "How well the citations support the fact.",
+            "example": {"sources": 2, "independent_sources": 2, "articles": 1, "references": 1},
+        },
+    )
+
+
+def Disputes() -> ma.fields.List:  # noqa: N802
+    return ma.fields.List(
+        ma.fields.String(),
+        dump_only=True,
+        metadata={
+            "description": "Ids of the disputes (contradictions, corrections) this fact is part of; see /disputes.",
+            "example": ["icbm-launch-resolution-2371-answers"],
+        },
+    )
+
+
 def SlugList(description: str, example: list[str], **kwargs) -> ma.fields.List:  # noqa: N802
     return ma.fields.List(
         ma.fields.String(validate=slug), metadata={"description": description, "example": example}, **kwargs
+    )
+
+
+class DerivationSchema(ma.Schema):
+    """Another source this one derives from, so the two are not independent."""
+
+    source = Slug("The source this one derives from.", "korea-herald-trump-tweets-support-2017-08-06", required=True)
+    relation = Choice(
+        DERIVATIONS,
+        "How: reuses its `wire_copy`, is a `rewrite` of its text, a `republication`, a `transcript` of the same "
+        "remarks, or a `summary` of it.",
+        "wire_copy",
+        required=True,
+    )
+    note = Text(
+        "What shows it.",
+        "Prints the AP sentence on six rounds of sanctions word for word.",
+        allow_none=True,
+        load_default=None,
     )
 
 
@@ -151,6 +279,13 @@ class SourceSchema(ma.Schema):
     note = Text(
         "Curator's note on the source.", "Republished by GlobalSecurity.org.", allow_none=True, load_default=None
     )
+    derived_from = ma.fields.List(
+        ma.fields.Nested(DerivationSchema),
+        load_default=list,
+        metadata={
+            "description": "Sources this one derives from; empty when it is independent of every other source here."
+        },
+    )
 
     @ma.validates_schema
     def _article_has_text(self, data: dict, **kwargs) -> None:
@@ -179,6 +314,7 @@ class RoleSchema(ma.Schema):
     title = Text("The title as the sources give it.", "Foreign Minister", required=True)
     organization = Slug("Organisation the role is in, if any.", "united-nations", allow_none=True, load_default=None)
     country = Slug("Country the role serves, if any.", "north-korea", allow_none=True, load_default=None)
+    support = Support()
     citations = Citations()
 
 
@@ -199,13 +335,36 @@ class EntitySchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
+    named = ma.fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "False for a person the sources do not name (an unnamed official, a spokesman).",
+            "example": True,
+        },
+    )
     description = Text("One or two sentences on who or what this is.", "North Korea's foreign minister.", required=True)
     roles = ma.fields.List(
         ma.fields.Nested(RoleSchema),
         dump_only=True,
         metadata={"description": "Roles the person held, each with its citations."},
     )
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
+
+
+class CoverageSchema(ma.Schema):
+    """How much of a set of facts about a record the knowledge base holds."""
+
+    set = Choice(COVERAGE_SETS, "Which set: the resolution's `measures` or its `votes`.", "measures", required=True)
+    complete = ma.fields.Boolean(
+        required=True, metadata={"description": "True when every member of the set is recorded.", "example": False}
+    )
+    note = Text(
+        "What the set holds and what it leaves out.",
+        "Only the measures the articles mention; the resolution also designated individuals and entities.",
+        required=True,
+    )
 
 
 class ResolutionSchema(ma.Schema):
@@ -234,6 +393,15 @@ class ResolutionSchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
+    coverage = ma.fields.List(
+        ma.fields.Nested(CoverageSchema),
+        load_default=list,
+        metadata={
+            "description": "For each set of facts about the resolution (measures, votes): whether it is complete."
+        },
+    )
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
 
 
@@ -244,6 +412,7 @@ class MemberVoteSchema(ma.Schema):
     resolution = Slug("The resolution voted on.", "unsc-resolution-2371", required=True)
     member = Slug("The voting member (a country).", "china", required=True)
     vote = Choice(VOTES, "The member's vote.", "yes", required=True)
+    support = Support()
     citations = Citations()
 
 
@@ -257,6 +426,8 @@ class MeasureSchema(ma.Schema):
         "For an export or import ban: the commodity banned; null otherwise.", "coal", allow_none=True, load_default=None
     )
     description = Text("What the measure does.", "Bans all exports of coal from North Korea.", required=True)
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
 
     @ma.validates_schema
@@ -265,14 +436,46 @@ class MeasureSchema(ma.Schema):
             raise ma.ValidationError("an export or import ban names its commodity", "commodity")
 
 
+def _bound_problem(data: dict) -> tuple[str, str] | None:
+    kind, value, high = data.get("value_kind"), data.get("value"), data.get("value_max")
+    if kind is None or value is None:
+        return None
+    if kind == "range":
+        if high is None or high <= value:
+            return "value_max", "a range needs a value_max above its value"
+    elif high is not None:
+        return "value_max", f"only a range has a value_max; this value is {kind!r}"
+    if kind == "exact" and data.get("approximate"):
+        return "approximate", "an exact value is not approximate"
+    if kind == "approximate" and not data.get("approximate"):
+        return "approximate", "an approximate value has approximate true"
+    return None
+
+
 class FigureSchema(ma.Schema):
     """A number stated in the sources."""
 
     id = Slug("Stable id of the figure.", "north-korea-foreign-revenue", required=True)
     subject = Slug("The entity or resolution the figure is about.", "north-korea", required=True)
-    metric = Slug("What is measured.", "annual-foreign-revenue", required=True)
+    metric = Slug("What is measured.", "annual-export-revenue", required=True)
+    value_kind = Choice(
+        VALUE_KINDS,
+        "What `value` is: `exact`; `approximate` (a round or hedged number); a `lower_bound` ('more than a decade') or "
+        "`upper_bound` ('far less than $1 billion'), the number being the bound; or a `range` from `value` to `value_max`.",
+        "approximate",
+        required=True,
+    )
     value = ma.fields.Float(
-        required=True, metadata={"description": "The value as a number, in `unit`.", "example": 3000000000}
+        required=True,
+        metadata={
+            "description": "The number, in `unit`: the value itself, the bound, or a range's low end (see value_kind).",
+            "example": 3000000000,
+        },
+    )
+    value_max = ma.fields.Float(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "A range's high end; null unless value_kind is `range`.", "example": None},
     )
     unit = Choice(UNITS, "Unit of value.", "USD", required=True)
     as_stated = Text("The figure exactly as printed.", "$3 billion", required=True)
@@ -286,7 +489,15 @@ class FigureSchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
+
+    @ma.validates_schema
+    def _bound_fits_kind(self, data: dict, **kwargs) -> None:
+        problem = _bound_problem(data)
+        if problem:
+            raise ma.ValidationError(problem[1], problem[0])
 
 
 class EventSchema(ma.Schema):
@@ -295,20 +506,28 @@ class EventSchema(ma.Schema):
     id = Slug("Stable id of the event.", "kang-ri-handshake-2017-08-06", required=True)
     kind = Choice(EVENT_KINDS, "What sort of event.", "encounter", required=True)
     title = Text("Short title.", "Kang Kyung-wha and Ri Yong-ho shake hands in Manila", required=True)
-    occurred_on = DateOf("When it happened (see date_precision).", "2017-08-06", load_default=None)
-    date_precision = Choice(DATE_PRECISIONS, "How precise occurred_on is.", "day", required=True)
+    occurred_on = Day("When it happened.", "2017-08-06")
+    date_earliest, date_latest = DateInterval()
+    date_precision = Precision()
     date_derivation = Text(
         "How the date was worked out from the source.",
         "'on Sunday' in an article datelined Mon Aug 7, 2017.",
         allow_none=True,
         load_default=None,
     )
+    time_zone = TimeZone()
     place = Slug("Where it happened.", "manila", allow_none=True, load_default=None)
     participants = SlugList("Entities taking part.", ["kang-kyung-wha", "ri-yong-ho"], load_default=list)
     description = Text(
         "What happened.", "The two foreign ministers briefly met before an ASEAN Regional Forum dinner.", required=True
     )
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
+
+    @ma.post_load
+    def _interval(self, data: dict, **kwargs) -> dict:
+        return check_dated(data, "occurred_on")
 
 
 class StatementSchema(ma.Schema):
@@ -322,14 +541,16 @@ class StatementSchema(ma.Schema):
         load_default=None,
     )
     speaker_as_written = Text("The speaker as the source names them.", "Lavrov", required=True)
-    said_on = DateOf("When it was said (see date_precision).", "2017-08-07", load_default=None)
-    date_precision = Choice(DATE_PRECISIONS, "How precise said_on is.", "day", required=True)
+    said_on = Day("When it was said.", "2017-08-07")
+    date_earliest, date_latest = DateInterval()
+    date_precision = Precision()
     date_derivation = Text(
         "How the date was worked out from the source.",
         "The article's dateline, Mon Aug 7, 2017.",
         allow_none=True,
         load_default=None,
     )
+    time_zone = TimeZone()
     topics = SlugList(
         "Topic ids; the stance is on the first.", ["six-party-talks"], required=True, validate=validate.Length(min=1)
     )
@@ -349,13 +570,37 @@ class StatementSchema(ma.Schema):
     attribution_note = Text(
         "Why the attribution is not direct, when it is not.", None, allow_none=True, load_default=None
     )
-    reported_via = SlugList("Entities through which the statement reached the source.", ["yonhap"], load_default=list)
+    attribution_chain = ma.fields.List(
+        ma.fields.Nested(lambda: ChainLinkSchema()),
+        load_default=list,
+        metadata={
+            "description": "The hands the words passed through between the speaker and the citing source, from the "
+            "speaker outwards, each with how surely it ties the words to the hand before; empty when the source "
+            "has them from the speaker."
+        },
+    )
+    reported_via = SlugList(
+        "Entities through which the statement reached the source: the relays of `attribution_chain`, in its order.",
+        ["yonhap-unnamed-official", "yonhap"],
+        dump_only=True,
+    )
+    hands = ma.fields.Function(
+        lambda statement: len(statement["attribution_chain"]) + 1,
+        metadata={
+            "type": "integer",
+            "description": "How many hands the words passed through to reach the source, the source included: 1 "
+            "first-hand, 2 second-hand, 3 third-hand...",
+            "example": 3,
+        },
+    )
     event = Slug(
         "The event at which it was said, if known.",
         "asean-regional-forum-manila-2017",
         allow_none=True,
         load_default=None,
     )
+    disputes = Disputes()
+    support = Support()
     citations = Citations()
 
     @ma.validates_schema
@@ -364,3 +609,109 @@ class StatementSchema(ma.Schema):
             raise ma.ValidationError(
                 "an ambiguous or unknown attribution needs an attribution_note saying why", "attribution_note"
             )
+        chain, attribution = data.get("attribution_chain") or [], data.get("attribution")
+        if chain and attribution is not None:
+            if attribution == "direct":
+                raise ma.ValidationError(
+                    "words relayed through an attribution_chain are not direct: use 'reported' (or weaker)",
+                    "attribution",
+                )
+            weakest = max(chain, key=lambda link: ATTRIBUTION_STRENGTH[link["attribution"]])["attribution"]
+            if ATTRIBUTION_STRENGTH[attribution] < ATTRIBUTION_STRENGTH[weakest]:
+                raise ma.ValidationError(
+                    f"the attribution is {attribution!r} but a link of its chain is only {weakest!r}: a statement is "
+                    "at most as surely attributed as its weakest link",
+                    "attribution",
+                )
+        relays = [link["relay"] for link in chain]
+        if len(set(relays)) != len(relays):
+            raise ma.ValidationError("a relay appears twice in the attribution_chain", "attribution_chain")
+
+    @ma.post_load
+    def _interval(self, data: dict, **kwargs) -> dict:
+        data["reported_via"] = [link["relay"] for link in data["attribution_chain"]]
+        return check_dated(data, "said_on")
+
+
+class ChainLinkSchema(ma.Schema):
+    """One hand a statement passed through on its way to the source."""
+
+    relay = Slug(
+        "The entity relaying the words (a news agency, an unnamed official...).",
+        "yonhap-unnamed-official",
+        required=True,
+    )
+    attribution = Choice(
+        ATTRIBUTIONS,
+        "How surely this hand ties the words to the one before it: `direct` (quotes them), `reported` (relays or "
+        "paraphrases), `ambiguous`, `unknown`.",
+        "direct",
+        required=True,
+    )
+    note = Text(
+        "The words that show the link.", "'an unnamed official quoted Ri as saying'", allow_none=True, load_default=None
+    )
+
+
+class FactRefSchema(ma.Schema):
+    """A fact, by kind and id."""
+
+    type = Choice(DISPUTED_KINDS, "The fact's kind.", "resolution", required=True)
+    id = Slug("The fact's id.", "unsc-resolution-2371", required=True)
+
+
+class ClaimSchema(ma.Schema):
+    """One side of a dispute: what is claimed, where, and the evidence for it."""
+
+    id = Slug("Stable id of the claim.", "icbm-launch-resolution-2371-answers-first-launch", required=True)
+    dispute = Slug("The dispute it is a side of.", "icbm-launch-resolution-2371-answers", required=True)
+    claim = Text(
+        "What is claimed.", "The sanctions were imposed over North Korea's first ICBM test launch.", required=True
+    )
+    assessment = Choice(ASSESSMENTS, "The verdict on this claim.", "incorrect", required=True)
+    support = Support()
+    citations = Citations()
+
+
+class DisputeSchema(ma.Schema):
+    """A contradiction between sources, or a correction of one, with the evidence on each side and the verdict."""
+
+    id = Slug("Stable id of the dispute.", "icbm-launch-resolution-2371-answers", required=True)
+    kind = Choice(
+        DISPUTE_KINDS,
+        "`contradiction`: the sources disagree; `correction`: a source is wrong, and another shows it.",
+        "correction",
+        required=True,
+    )
+    subject = Text("The question in dispute.", "Which ICBM launch was resolution 2371 adopted over?", required=True)
+    status = Choice(
+        DISPUTE_STATUSES,
+        "`resolved` when there is a verdict, `open` when the evidence does not settle it.",
+        "resolved",
+        required=True,
+    )
+    verdict = Text(
+        "What the knowledge base holds, when resolved; null while open.",
+        "Both July 2017 launches: the resolution condemns the launches of 4 (3 July in New York) and 28 July.",
+        allow_none=True,
+        load_default=None,
+    )
+    reasoning = Text(
+        "Why: how the evidence was weighed.", "The resolution's own text names both launches.", required=True
+    )
+    facts = ma.fields.List(
+        ma.fields.Nested(FactRefSchema),
+        required=True,
+        validate=validate.Length(min=1, error="a dispute names at least one fact it is about"),
+        metadata={"description": "The facts the dispute is about; each lists the dispute in its `disputes`."},
+    )
+    claims = ma.fields.List(
+        ma.fields.Nested(ClaimSchema),
+        dump_only=True,
+        metadata={"description": "The claims in dispute, each with its citations and assessment, by id."},
+    )
+
+    @ma.validates_schema
+    def _resolved_has_verdict(self, data: dict, **kwargs) -> None:
+        if (data.get("status") == "resolved") != (data.get("verdict") is not None):
+            raise ma.ValidationError("a resolved dispute has a verdict, and an open one none", "verdict")

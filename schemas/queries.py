@@ -3,7 +3,19 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from .vocabulary import ATTRIBUTIONS, ENTITY_KINDS, EVENT_KINDS, MEASURE_KINDS, SOURCE_KINDS, STANCES, VOTES
+from .vocabulary import (
+    ATTRIBUTIONS,
+    DATE_MATCHES,
+    DISPUTE_KINDS,
+    DISPUTE_STATUSES,
+    DISPUTED_KINDS,
+    ENTITY_KINDS,
+    EVENT_KINDS,
+    MEASURE_KINDS,
+    SOURCE_KINDS,
+    STANCES,
+    VOTES,
+)
 
 
 class PageArgs(ma.Schema):
@@ -58,9 +70,30 @@ def _text(description: str, example: str) -> ma.fields.String:
 
 class DateRangeArgs(KeysetPageArgs):
     from_ = ma.fields.Date(
-        data_key="from", metadata={"description": "Only on or after this date (YYYY-MM-DD).", "example": "2017-08-05"}
+        data_key="from",
+        metadata={
+            "description": "Start of the date range (YYYY-MM-DD, inclusive); see `date_match`.",
+            "example": "2017-08-05",
+        },
     )
-    to = ma.fields.Date(metadata={"description": "Only on or before this date (YYYY-MM-DD).", "example": "2017-08-07"})
+    to = ma.fields.Date(
+        metadata={
+            "description": "End of the date range (YYYY-MM-DD, inclusive); see `date_match`.",
+            "example": "2017-08-07",
+        }
+    )
+    date_match = ma.fields.String(
+        load_default="overlaps",
+        validate=validate.OneOf(DATE_MATCHES),
+        metadata={
+            "description": "How a record's date interval (`date_earliest` to `date_latest`) meets the range: "
+            "`overlaps` (default: it may have happened in the range: an interval sharing at least one day with it) "
+            "or `within` (it certainly happened in the range: the whole interval inside it). Records of unknown "
+            "date are left out when a range is given. One of: overlaps, within.",
+            "example": "overlaps",
+            "enum": list(DATE_MATCHES),
+        },
+    )
 
     @ma.validates_schema
     def _ordered(self, data: dict, **kwargs) -> None:
@@ -98,7 +131,7 @@ class MeasureQueryArgs(KeysetPageArgs):
 
 class FigureQueryArgs(KeysetPageArgs):
     subject = _id("Only figures about this entity or resolution (its id).", "north-korea")
-    metric = _text("Only figures of this metric.", "annual-foreign-revenue")
+    metric = _text("Only figures of this metric.", "annual-export-revenue")
 
 
 class EventQueryArgs(DateRangeArgs):
@@ -113,9 +146,51 @@ class StatementQueryArgs(DateRangeArgs):
     stance = _choice(STANCES, "Only statements with this stance on their first topic.", "supports")
     source = _id("Only statements cited from this source (its id).", "presstv-manila-talks-2017-08-07")
     attribution = _choice(ATTRIBUTIONS, "Only statements whose attribution is this.", "ambiguous")
+    hands = ma.fields.Integer(
+        validate=validate.Range(min=1, max=20),
+        metadata={
+            "description": "Only statements that reached the source through this many hands, the source included "
+            "(1 first-hand, 2 second-hand, 3 third-hand).",
+            "example": 3,
+        },
+    )
+    via_unnamed = ma.fields.Boolean(
+        metadata={
+            "description": "`true`: only statements whose attribution chain passes through an unnamed person (an "
+            "unnamed official, a spokesman); `false`: only those whose chain does not.",
+            "example": True,
+        }
+    )
     q = _text(
         "Statements whose quote, summary or speaker as written contains this text, ignoring case, accents and punctuation.",
         "sincerity",
+    )
+
+
+class DisputeQueryArgs(KeysetPageArgs):
+    kind = _choice(DISPUTE_KINDS, "Only disputes of this kind.", "correction")
+    status = _choice(DISPUTE_STATUSES, "Only disputes with this status.", "resolved")
+    fact = _id(
+        "Only disputes about this fact (its id; with `fact_type` when ids of two kinds coincide).",
+        "unsc-resolution-2371",
+    )
+    fact_type = _choice(DISPUTED_KINDS, "Only disputes about a fact of this kind.", "resolution")
+
+
+class FactQueryArgs(KeysetPageArgs):
+    type = _choice(DISPUTED_KINDS, "Only facts of this kind.", "event")
+    min_independent_sources = ma.fields.Integer(
+        validate=validate.Range(min=0, max=100),
+        metadata={
+            "description": "Only facts supported by at least this many independent sources (see `support`).",
+            "example": 2,
+        },
+    )
+    disputed = ma.fields.Boolean(
+        metadata={
+            "description": "`true`: only facts that are part of a dispute; `false`: only the others.",
+            "example": True,
+        }
     )
 
 
@@ -128,4 +203,4 @@ class SearchQueryArgs(PageArgs):
             "example": "six-party talks",
         },
     )
-    type = _choice(("statement", "entity", "measure", "event"), "Only hits of this type.", "statement")
+    type = _choice(("statement", "entity", "measure", "event", "dispute"), "Only hits of this type.", "statement")

@@ -80,3 +80,38 @@ class SearchHitSchema(ma.Schema):
         }
     )
     score = ma.fields.Float(metadata={"description": "Relevance; higher is better.", "example": 4.2})
+
+
+class FactSummarySchema(ma.Schema):
+    """A fact, how many sources support it and how many of them independently, and its disputes."""
+
+    type = ma.fields.String(
+        metadata={
+            "description": "Kind of fact: entity, resolution, measure, figure, event or statement.",
+            "example": "event",
+            "enum": ["entity", "resolution", "measure", "figure", "event", "statement"],
+        }
+    )
+    id = ma.fields.String(
+        metadata={"description": "Id of the fact; fetch it at `url`.", "example": "kang-ri-handshake-2017-08-06"}
+    )
+    label = ma.fields.String(
+        metadata={
+            "description": "A human label for the fact.",
+            "example": "Kang Kyung-wha and Ri Yong-ho shake hands in Manila",
+        }
+    )
+    url = ma.fields.String(
+        metadata={"description": "API path of the fact.", "example": "/api/v1/events/kang-ri-handshake-2017-08-06"}
+    )
+    sources = ma.fields.Integer(metadata={"description": "Distinct sources with a supporting citation.", "example": 2})
+    independent_sources = ma.fields.Integer(
+        metadata={
+            "description": "The most supporting sources no two of which derive from a common source.",
+            "example": 2,
+        }
+    )
+    disputes = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "Ids of the disputes this fact is part of (see /disputes).", "example": []},
+    )

@@ -66,9 +66,9 @@ def synthetic_statements(fixtures: Path, total_facts: int) -> list[dict]:
                 "quote": None,
                 "attribution": "direct",
                 "attribution_note": None,
-                "reported_via": [],
+                "attribution_chain": [],
                 "event": None,
-                "citations": [dict(passage)],
+                "citations": [{**passage, "role": "supports", "fields": [], "wording": None}],
             }
         )
     return made

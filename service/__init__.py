@@ -24,8 +24,10 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from .cli import register_commands
     from .resources import (
+        disputes,
         entities,
         events,
+        facts,
         figures,
         health,
         measures,
@@ -38,7 +40,20 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .web.assets import assets
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
-    for module in (sources, entities, resolutions, measures, figures, events, statements, topics, search, health):
+    for module in (
+        sources,
+        entities,
+        resolutions,
+        measures,
+        figures,
+        events,
+        statements,
+        topics,
+        disputes,
+        facts,
+        search,
+        health,
+    ):
         api.register_blueprint(module.blp)
     app.register_blueprint(assets)
     register_commands(app)
@@ -51,6 +66,14 @@ North Korea, and the diplomacy around it in Manila. Every fact embeds its `citat
 and the exact passage (`quote`) with its offsets (`start`, `end`, in Unicode code points) such that
 `GET /api/v1/sources/{source}/text` sliced at `[start:end]` equals the quote. Facts taken from public
 record rather than the articles cite a source of kind `reference`, with no quote.
+
+**How sure**: each citation says what its passage does for the fact (`role`: supports, context, corrects,
+contradicts), which fields it is the source for (`fields`) and how the source words it (`wording`); each fact's
+`support` counts its supporting sources and how many of them are independent (no two derive from a common
+source: see a source's `derived_from`). Contradictions and corrections are records at `/disputes`, listed in each
+fact's `disputes`; `/facts` lists every fact with its support. Dates of events and statements are intervals
+(`date_earliest` to `date_latest`, with `date_precision` and `time_zone`); `from`/`to` match them by `date_match`
+(`overlaps` or `within`). A statement's `attribution_chain` gives the hands its words passed through (`hands`).
 
 **Lists** return a JSON array, `page_size` (1-100, default 20) items at a time; page metadata is in
 the `X-Pagination` header and links to other pages in the RFC 8288 `Link` header. An unknown query

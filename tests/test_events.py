@@ -30,16 +30,20 @@ def test_participant_place_and_kind_filters(client):
     assert manila and all(e["place"] == "manila" for e in manila)
     assert ids(client.get("/api/v1/events?kind=vote")) == ["unsc-vote-resolution-2371"]
     tests = client.get("/api/v1/events?kind=missile_test").get_json()
-    assert [e["occurred_on"] for e in tests] == ["2017-07-03", "2017-07-28"]
+    # Pyongyang's calendar: the first launch was 4 July there, 3 July in New York (the resolution's date).
+    assert [(e["occurred_on"], e["time_zone"]) for e in tests] == [
+        ("2017-07-04", "Asia/Pyongyang"),
+        ("2017-07-28", "Asia/Pyongyang"),
+    ]
 
 
 def test_date_range_is_inclusive_and_ordered(client):
     events = client.get("/api/v1/events?from=2017-08-05&to=2017-08-06&page_size=100").get_json()
-    dates = [e["occurred_on"] for e in events]
-    assert dates and set(dates) <= {"2017-08-05", "2017-08-06"} and {"2017-08-05", "2017-08-06"} <= set(dates)
-    assert dates == sorted(dates)
+    assert events and all(e["date_earliest"] <= "2017-08-06" and e["date_latest"] >= "2017-08-05" for e in events)
+    days = {e["occurred_on"] for e in events}
+    assert {"2017-08-05", "2017-08-06"} <= days
     everything = client.get("/api/v1/events?page_size=100").get_json()
-    keys = [(e["occurred_on"] is None, e["occurred_on"] or "", e["id"]) for e in everything]
+    keys = [(e["date_earliest"] is None, e["date_earliest"] or "", e["date_latest"] or "", e["id"]) for e in everything]
     assert keys == sorted(keys)
 
 
@@ -48,6 +52,7 @@ def test_bad_event_filters(client):
         ("from=2017-13-01", "from"),
         ("to=yesterday", "to"),
         ("from=2017-08-07&to=2017-08-01", "from"),
+        ("date_match=during", "date_match"),
         ("kind=party", "kind"),
         ("participant=kim-jong-il", "participant"),
         ("place=ri-yong-ho", "place"),

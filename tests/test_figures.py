@@ -29,7 +29,7 @@ def test_prior_rounds_and_missile_tests(client):
 def test_filters(client):
     about_resolution = client.get("/api/v1/figures?subject=unsc-resolution-2371&page_size=100").get_json()
     assert about_resolution and all(f["subject"] == "unsc-resolution-2371" for f in about_resolution)
-    [revenue] = client.get("/api/v1/figures?metric=foreign-revenue").get_json()
+    [revenue] = client.get("/api/v1/figures?metric=annual-export-revenue").get_json()
     assert revenue["id"] == "north-korea-foreign-revenue"
     for query, parameter in (("subject=atlantis", "subject"), ("metric=gdp", "metric")):
         response = client.get(f"/api/v1/figures?{query}")

@@ -25,6 +25,6 @@ def test_commodity_filter_is_case_insensitive_and_strict(client):
 
 
 def test_resolution_filter(client):
-    assert len(client.get("/api/v1/measures?resolution=unsc-resolution-2371&page_size=100").get_json()) == 9
+    assert len(client.get("/api/v1/measures?resolution=unsc-resolution-2371&page_size=100").get_json()) == 10
     response = client.get("/api/v1/measures?resolution=unsc-resolution-9999")
     assert response.status_code == 422 and "unsc-resolution-9999" in response.get_json(force=True)["detail"]

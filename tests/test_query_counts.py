@@ -29,7 +29,7 @@ QUERIES = [
     ("/api/v1/measures?commodity=coal", 4),
     ("/api/v1/figures?page_size=100", 3),
     ("/api/v1/figures/north-korea-foreign-revenue", 1),
-    ("/api/v1/figures?metric=foreign-revenue&subject=north-korea", 5),
+    ("/api/v1/figures?metric=annual-export-revenue&subject=north-korea", 5),
     ("/api/v1/events?page_size=100", 3),
     ("/api/v1/events/kang-ri-handshake-2017-08-06", 1),
     ("/api/v1/events?participant=rex-tillerson&place=manila", 5),
@@ -38,8 +38,13 @@ QUERIES = [
     ("/api/v1/statements?speaker=wang-yi&topic=dialogue&source=presstv-manila-talks-2017-08-07", 6),
     ("/api/v1/topics?page_size=100", 3),
     ("/api/v1/topics/dialogue", 1),
+    ("/api/v1/statements?via_unnamed=true&hands=3&from=2017-08-06&to=2017-08-06", 3),
+    ("/api/v1/disputes?page_size=100", 3),
+    ("/api/v1/disputes?fact=unsc-resolution-2371&fact_type=resolution", 4),
+    ("/api/v1/facts?page_size=100", 2),
+    ("/api/v1/facts?min_independent_sources=2&disputed=false&type=statement", 2),
     ("/api/v1/search?q=sanctions&page_size=100", 2),
-    ("/health", 11),
+    ("/health", 13),
 ]
 
 
@@ -52,7 +57,8 @@ def test_each_endpoint_runs_a_fixed_number_of_queries(client, url, expected):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/entities?kind=person", "/api/v1/events", "/api/v1/statements", "/api/v1/measures"]
+    "url",
+    ["/api/v1/entities?kind=person", "/api/v1/events", "/api/v1/statements", "/api/v1/measures", "/api/v1/facts"],
 )
 def test_a_longer_page_costs_no_more_queries(app, url):
     counts = []

@@ -2,7 +2,8 @@
 
 The expected body is the fixture record as its schema reads it (defaults filled in) and writes it back, minus the
 fields that only exist for loading (`file` of an article's metadata). A field the API drops, renames or changes
-fails here, for every record of every kind.
+fails here, for every record of every kind. What the API computes (`support`, `disputes`) and the records served
+inside another (an entity's roles, a dispute's claims) are compared on their own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 import pytest
 
 from schemas import (
+    ClaimSchema,
+    DisputeSchema,
     EntitySchema,
     EventSchema,
     FigureSchema,
@@ -35,7 +38,10 @@ ITEM_URLS = {
     "figures.json": (FigureSchema, "/api/v1/figures/{id}"),
     "events.json": (EventSchema, "/api/v1/events/{id}"),
     "statements.json": (StatementSchema, "/api/v1/statements/{id}"),
+    "disputes.json": (DisputeSchema, "/api/v1/disputes/{id}"),
 }
+# Computed by the API or embedded records: not in a fixture record.
+COMPUTED = ("roles", "claims", "disputes", "support")
 
 
 def expected(schema_class, raw: dict) -> dict:
@@ -45,13 +51,10 @@ def expected(schema_class, raw: dict) -> dict:
 
 
 def assert_same_record(served: dict, curated: dict, where: str) -> None:
+    served = {name: value for name, value in served.items() if name not in COMPUTED}
     assert list(served) == list(curated), f"{where}: fields {list(served)} != {list(curated)}"
     for name in curated:
         assert served[name] == curated[name], f"{where}: field {name!r} is {served[name]!r}, curated {curated[name]!r}"
-
-
-def entity_without_roles(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "roles"}
 
 
 @pytest.mark.parametrize("file_name", sorted(ITEM_URLS))
@@ -64,8 +67,9 @@ def test_every_record_is_served_as_curated(client, file_name):
         assert response.status_code == 200, response.get_data(as_text=True)
         served, curated = response.get_json(), expected(schema_class, raw)
         if schema_class is EntitySchema:
-            assert list(served)[-2:] == ["roles", "citations"]
-            served = entity_without_roles(served)
+            assert list(served)[-4:] == ["roles", "disputes", "support", "citations"]
+        computed = [name for name in COMPUTED if name in schema_class._declared_fields]
+        assert [name for name in served if name in computed] == computed, f"{file_name} {raw['id']}"
         assert_same_record(served, curated, f"{file_name} {raw['id']}")
 
 
@@ -95,6 +99,20 @@ def test_every_role_is_served_inside_its_entity(client):
             assert_same_record(served_role, curated_role, f"roles.json {curated_role['id']}")
 
 
+def test_every_claim_is_served_inside_its_dispute(client):
+    claims = read_fixture(FIXTURES_DIR / "claims.json")
+    by_dispute: dict[str, list[dict]] = {}
+    for raw in claims:
+        by_dispute.setdefault(raw["dispute"], []).append(expected(ClaimSchema, raw))
+    assert set(by_dispute) == {d["id"] for d in read_fixture(FIXTURES_DIR / "disputes.json")}
+    for dispute_id, curated in by_dispute.items():
+        served = client.get(f"/api/v1/disputes/{dispute_id}").get_json()["claims"]
+        curated.sort(key=lambda claim: claim["id"])
+        assert [c["id"] for c in served] == [c["id"] for c in curated]
+        for served_claim, curated_claim in zip(served, curated, strict=True):
+            assert_same_record(served_claim, curated_claim, f"claims.json {curated_claim['id']}")
+
+
 def test_every_vote_is_served_under_its_resolution(client):
     votes = read_fixture(FIXTURES_DIR / "votes.json")
     assert votes
@@ -117,6 +135,7 @@ def test_every_vote_is_served_under_its_resolution(client):
         ("/api/v1/statements", "statements.json"),
         ("/api/v1/topics", "topics.json"),
         ("/api/v1/resolutions", "resolutions.json"),
+        ("/api/v1/disputes", "disputes.json"),
     ],
 )
 def test_lists_serve_the_same_records_as_items(client, url, file_name):

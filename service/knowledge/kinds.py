@@ -15,6 +15,8 @@ import marshmallow as ma
 from peewee import Field, Model
 
 from schemas import (
+    ClaimSchema,
+    DisputeSchema,
     EntitySchema,
     EventSchema,
     FigureSchema,
@@ -78,14 +80,16 @@ class Kind:
     references: tuple[Reference, ...] = ()
     links: tuple[Link, ...] = ()
     embedded: tuple[Embedded, ...] = ()
-    date_field: str | None = None  # a date whose precision 'unknown' must go with null
-    # Columns computed at load time from the record (folded text for matching).
-    derived: Callable[[dict], dict] | None = None
+    # Columns computed at load time from the record and the records it names (folded text for matching...).
+    derived: Callable[[dict, object], dict] | None = None
     # Order rows are inserted in, when records of the kind refer to each other.
     insert_order: Callable[[dict], tuple] | None = None
     # Text of the kind's search document: (label, body), given the row and entity names by id.
     search_document: Callable[[Model, dict[str, str]], tuple[str, str]] | None = None
-    extra_checks: tuple[Callable[[str, dict], str | None], ...] = field(default=())
+    # A human label of a record, for the kinds listed in /facts (each also served at its url).
+    label: Callable[[dict], str] | None = None
+    # Checks of one record beyond its schema and references: (where, record, catalogue) -> problems.
+    extra_checks: tuple[Callable[[str, dict, object], list[str]], ...] = field(default=())
 
     @cached_property
     def columns(self) -> tuple[Field, ...]:
@@ -108,21 +112,44 @@ class Kind:
         return self.model.select(*self.columns)
 
 
-def _statement_quote_within_passages(where: str, record: dict) -> str | None:
+def _statement_quote_within_passages(where: str, record: dict, catalogue) -> list[str]:
     if record["quote"] is None:
-        return None
+        return []
     if any(c["quote"] and record["quote"] in c["quote"] for c in record["citations"]):
-        return None
-    return f"{where}: the statement's quote is not inside any of its cited passages: {record['quote']!r}"
+        return []
+    return [f"{where}: the statement's quote is not inside any of its cited passages: {record['quote']!r}"]
 
 
-def _entity_columns(record: dict) -> dict:
+def _source_derivations(where: str, record: dict, catalogue) -> list[str]:
+    problems = []
+    for derivation in record["derived_from"]:
+        if derivation["source"] == record["id"]:
+            problems.append(f"{where}: derived_from names the source itself")
+        elif catalogue.record("source", derivation["source"]) is None:
+            problems.append(f"{where}: derived_from {derivation['source']!r} is not a known source")
+    return problems
+
+
+def _dispute_facts(where: str, record: dict, catalogue) -> list[str]:
+    return [
+        f"{where}: fact {ref['type']} {ref['id']!r} does not exist"
+        for ref in record["facts"]
+        if catalogue.record(ref["type"], ref["id"]) is None
+    ]
+
+
+def _entity_columns(record: dict, catalogue) -> dict:
     return {"search_key": "|".join(fold_name(n) for n in [record["name"], *record["aliases"]])}
 
 
-def _statement_columns(record: dict) -> dict:
+def _statement_columns(record: dict, catalogue) -> dict:
     texts = (record["quote"] or "", record["summary"], record["speaker_as_written"])
-    return {"search_text": "|".join(fold_name(text) for text in texts)}
+    relays = [catalogue.record("entity", link["relay"]) for link in record["attribution_chain"]]
+    return {
+        "search_text": "|".join(fold_name(text) for text in texts),
+        "hands": len(relays) + 1,
+        "via_unnamed": any(relay is not None and not relay["named"] for relay in relays),
+    }
 
 
 def _entity_document(e: m.Entity, names: dict[str, str]) -> tuple[str, str]:
@@ -135,6 +162,13 @@ def _measure_document(x: m.Measure, names: dict[str, str]) -> tuple[str, str]:
 
 def _event_document(ev: m.Event, names: dict[str, str]) -> tuple[str, str]:
     return ev.title, ev.description
+
+
+def _dispute_document(d: m.Dispute, names: dict[str, str]) -> tuple[str, str]:
+    claims = " ".join(
+        c.claim for c in m.Claim.select(m.Claim.claim).where(m.Claim.dispute == d.id).order_by(m.Claim.id)
+    )
+    return d.subject, " ".join(filter(None, [d.verdict, d.reasoning, claims]))
 
 
 def _statement_document(s: m.Statement, names: dict[str, str]) -> tuple[str, str]:
@@ -150,7 +184,16 @@ def _entity(field_name: str, *kinds: str) -> Reference:
 # In this order: health counts them so, and rows are inserted so (a kind only points at kinds before it; link
 # tables are filled once every kind's rows are in).
 KINDS: tuple[Kind, ...] = (
-    Kind("source", "sources", m.Source, SourceSchema, "references.json", cited=False, url="/api/v1/sources/{id}"),
+    Kind(
+        "source",
+        "sources",
+        m.Source,
+        SourceSchema,
+        "references.json",
+        cited=False,
+        url="/api/v1/sources/{id}",
+        extra_checks=(_source_derivations,),
+    ),
     Kind(
         "entity",
         "entities",
@@ -161,6 +204,7 @@ KINDS: tuple[Kind, ...] = (
         references=(_entity("country", "country"),),
         embedded=(Embedded("roles", "role", "entity"),),
         derived=_entity_columns,
+        label=lambda e: e["name"],
         insert_order=lambda e: (e["kind"] != "country", e["id"]),  # countries first: others point at them
         search_document=_entity_document,
     ),
@@ -185,6 +229,7 @@ KINDS: tuple[Kind, ...] = (
         "resolutions.json",
         url="/api/v1/resolutions/{id}",
         order=("adopted_on", "id"),
+        label=lambda r: r["symbol"] or r["id"],
         references=(_entity("body", "organization"), _entity("drafted_by")),
     ),
     Kind(
@@ -206,6 +251,7 @@ KINDS: tuple[Kind, ...] = (
         order=("resolution", "kind", "id"),
         references=(Reference("resolution", ("resolution",)),),
         search_document=_measure_document,
+        label=lambda x: x["description"],
     ),
     Kind(
         "figure",
@@ -216,6 +262,7 @@ KINDS: tuple[Kind, ...] = (
         url="/api/v1/figures/{id}",
         order=("subject", "metric", "id"),
         references=(Reference("subject", ("entity", "resolution")),),
+        label=lambda f: f"{f['metric']}: {f['as_stated']}",
     ),
     Kind(
         "event",
@@ -224,11 +271,11 @@ KINDS: tuple[Kind, ...] = (
         EventSchema,
         "events.json",
         url="/api/v1/events/{id}",
-        order=("occurred_on", "id"),
+        order=("date_earliest", "date_latest", "id"),
         references=(_entity("place", "place", "country"), _entity("participants")),
         links=(Link("participants", m.EventParticipant, "event", "entity"),),
-        date_field="occurred_on",
         search_document=_event_document,
+        label=lambda ev: ev["title"],
     ),
     Kind(
         "statement",
@@ -237,28 +284,50 @@ KINDS: tuple[Kind, ...] = (
         StatementSchema,
         "statements.json",
         url="/api/v1/statements/{id}",
-        order=("said_on", "id"),
+        order=("date_earliest", "date_latest", "id"),
         references=(
             _entity("speaker"),
             Reference("topics", ("topic",)),
-            _entity("reported_via"),
+            _entity("reported_via"),  # the attribution chain's relays
             Reference("event", ("event",)),
         ),
         links=(
             Link("topics", m.StatementTopic, "statement", "topic"),
             Link("reported_via", m.StatementReporter, "statement", "entity"),
         ),
-        date_field="said_on",
         derived=_statement_columns,
         search_document=_statement_document,
+        label=lambda st: f"{st['speaker_as_written']}: {st['summary']}",
         extra_checks=(_statement_quote_within_passages,),
     ),
     Kind("topic", "topics", m.Topic, TopicSchema, "topics.json", cited=False, url="/api/v1/topics/{id}"),
+    Kind(
+        "dispute",
+        "disputes",
+        m.Dispute,
+        DisputeSchema,
+        "disputes.json",
+        cited=False,  # its evidence is cited by its claims
+        url="/api/v1/disputes/{id}",
+        embedded=(Embedded("claims", "claim", "dispute"),),
+        search_document=_dispute_document,
+        extra_checks=(_dispute_facts,),
+    ),
+    Kind(
+        "claim",
+        "claims",
+        m.Claim,
+        ClaimSchema,
+        "claims.json",
+        served=False,  # only inside its dispute
+        references=(Reference("dispute", ("dispute",)),),
+    ),
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_document)
 SERVED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.served)
+LISTED_FACTS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.label)
 
 
 def kind_named(name: str) -> Kind:

@@ -3,12 +3,14 @@ index, in one transaction."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from ..store import models as m
 from ..store.db import db
 from ..store.search_index import rebuild_search_index, rebuild_statement_text
-from .kinds import KINDS, SEARCHED
+from .kinds import KINDS, LISTED_FACTS, SEARCHED
 from .read import Knowledge
 from .render import rendered_documents
 
@@ -29,6 +31,7 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
             model.delete().execute()
         _insert(k)
         _bulk(m.Document, list(rendered_documents()))
+        _bulk(m.Fact, list(fact_rows()))
         rebuild_search_index(search_documents())
         rebuild_statement_text()
         m.Dataset.create(
@@ -55,7 +58,7 @@ def _insert(k: Knowledge) -> None:
             if "sort_key" in columns:
                 row["sort_key"] = kind.sort_key(record)
             if kind.derived:
-                row.update(kind.derived(record))
+                row.update(kind.derived(record, k))
             if kind.name == "source":
                 row["text"] = k.texts.get(record["id"])
             rows.append(row)
@@ -73,6 +76,16 @@ def _insert(k: Knowledge) -> None:
                     ],
                 )
             )
+    links.append(
+        (
+            m.DisputeFact,
+            [
+                {"dispute": record["id"], "fact_type": ref["type"], "fact_id": ref["id"], "position": position}
+                for record in k.of("dispute")
+                for position, ref in enumerate(record["facts"])
+            ],
+        )
+    )
     for model, rows in links:
         _bulk(model, rows)
     _bulk(m.Citation, citations)
@@ -81,6 +94,26 @@ def _insert(k: Knowledge) -> None:
 def _bulk(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), BATCH):
         model.insert_many(rows[start : start + BATCH]).execute()
+
+
+def fact_rows() -> Iterator[dict]:
+    """A /facts row for every fact of the listed kinds, from its rendered document (so its support and disputes
+    are the ones its own URL serves)."""
+    for kind in LISTED_FACTS:
+        query = m.Document.select(m.Document.record_id, m.Document.body).where(m.Document.kind == kind.name)
+        for record_id, body in query.tuples().iterator():
+            record = json.loads(body)
+            yield {
+                "fact_type": kind.name,
+                "fact_id": record_id,
+                "sort_key": f"{kind.name} {record_id}",
+                "label": kind.label(record),
+                "url": kind.url.format(id=record_id),
+                "sources": record["support"]["sources"],
+                "independent_sources": record["support"]["independent_sources"],
+                "disputes": record["disputes"],
+                "disputed": bool(record["disputes"]),
+            }
 
 
 def search_documents() -> list[dict]:

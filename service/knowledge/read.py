@@ -13,8 +13,8 @@ import marshmallow as ma
 import schemas
 from schemas import SourceSchema
 
-from .kinds import KINDS
-from .verify import verify_record
+from .kinds import BY_NAME, KINDS
+from .verify import knowledge_problems, verify_record
 
 
 class KnowledgeError(Exception):
@@ -105,8 +105,9 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
 
     if not problems:
         for kind in KINDS:
-            for record in knowledge.records.get(kind.name, []):
-                problems += verify_record(kind, record, knowledge, f"fixtures/{kind.fixture}: record {record['id']!r}")
+            for record in knowledge.of(kind.name):
+                problems += verify_record(kind, record, knowledge, _where(kind.name, record))
+        problems += knowledge_problems(knowledge.records, _where)
     if problems:
         raise KnowledgeError(problems)
     knowledge.fingerprint = digest.hexdigest()
@@ -155,6 +156,13 @@ def code_fingerprint() -> str:
             digest.update(f"{package.name}/{path.relative_to(package).as_posix()}".encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _where(kind_name: str, record: dict) -> str:
+    kind = BY_NAME[kind_name]
+    if kind.name == "source" and record["kind"] == "article":
+        return f"seeds/{Path(record['file']).stem}.json: source {record['id']!r}"
+    return f"fixtures/{kind.fixture}: record {record['id']!r}"
 
 
 def _rel(path: Path) -> str:

@@ -14,8 +14,9 @@ from ..store.db import order_key
 from .kinds import Kind, kind_named
 
 
-def records_of(kind: Kind, rows: Iterable[Model]) -> list[dict]:
-    """The API records of these rows of `kind`, in the rows' order."""
+def records_of(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = None) -> list[dict]:
+    """The API records of these rows of `kind`, in the rows' order (`lineage`: the sources' derivations, read
+    once for many calls)."""
     rows = list(rows)
     records = [model_to_dict(row, recurse=False, only=kind.columns) for row in rows]
     ids = [record["id"] for record in records]
@@ -25,7 +26,7 @@ def records_of(kind: Kind, rows: Iterable[Model]) -> list[dict]:
         found: dict[str, list[dict]] = defaultdict(list)
         if ids:
             query = inner.select().where(owner.in_(ids)).order_by(owner, order_key(inner.model.id))
-            for record in records_of(inner, query):
+            for record in records_of(inner, query, lineage):
                 found[record[embedded.owner]].append(record)
         for record in records:
             record[embedded.field] = found.get(record["id"], [])
@@ -35,9 +36,100 @@ def records_of(kind: Kind, rows: Iterable[Model]) -> list[dict]:
             record[link.field] = targets.get(record["id"], [])
     if kind.cited:
         cited = citations_of(kind.name, ids)
+        lineage = lineage or Lineage.read()
+        agencies = _relaying_agencies(records)
         for record in records:
             record["citations"] = cited.get(record["id"], [])
+            record["support"] = lineage.support(record["citations"], shared=record["id"] in agencies)
+    if "disputes" in kind.schema._declared_fields:
+        disputed = disputes_of(kind.name, ids)
+        for record in records:
+            record["disputes"] = disputed.get(record["id"], [])
     return records
+
+
+class Lineage:
+    """Which sources derive from which: two sources are independent when no source is an ancestor of both (a
+    source counts as its own ancestor)."""
+
+    def __init__(self, sources: dict[str, tuple[str, list[str]]]):
+        self.kinds = {source_id: kind for source_id, (kind, _) in sources.items()}
+        self._parents = {source_id: parents for source_id, (_, parents) in sources.items()}
+        self._roots: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def read(cls) -> Lineage:
+        rows = m.Source.select(m.Source.id, m.Source.kind, m.Source.derived_from).tuples()
+        return cls({source_id: (kind, [d["source"] for d in derived]) for source_id, kind, derived in rows})
+
+    def ancestors(self, source_id: str) -> frozenset[str]:
+        if source_id not in self._roots:
+            self._roots[source_id] = frozenset()  # a cycle stops here (verification refuses self-derivation)
+            found = {source_id}
+            for parent in self._parents.get(source_id, []):
+                found |= self.ancestors(parent)
+            self._roots[source_id] = frozenset(found)
+        return self._roots[source_id]
+
+    def independent(self, source_ids: list[str]) -> int:
+        """The size of the largest set of these sources no two of which share an ancestor."""
+        best = 0
+
+        def extend(start: int, taken: frozenset[str], size: int) -> None:
+            nonlocal best
+            best = max(best, size)
+            for index in range(start, len(source_ids)):
+                ancestors = self.ancestors(source_ids[index])
+                if not ancestors & taken and size + len(source_ids) - index > best:
+                    extend(index + 1, taken | ancestors, size + 1)
+
+        extend(0, frozenset(), 0)
+        return best
+
+    def support(self, citations: list[dict], shared: bool = False) -> dict:
+        """Supporting sources, independent ones among them, articles and references; `shared`: every source
+        carries one common report not held here (so they count as one independent source)."""
+        sources = list(dict.fromkeys(c["source"] for c in citations if c["role"] == "supports"))
+        articles = sum(1 for source_id in sources if self.kinds.get(source_id) == "article")
+        independent = self.independent(sources)
+        return {
+            "sources": len(sources),
+            "independent_sources": min(independent, 1) if shared else independent,
+            "articles": articles,
+            "references": len(sources) - articles,
+        }
+
+
+def _relaying_agencies(records: list[dict]) -> set[str]:
+    """Ids of the statements whose words reached every citing source through an organisation's report (the last
+    relay of the chain, such as a news agency): all those sources carry that one report, so they are one
+    independent account of it, however many there are."""
+    last_relays = {r["id"]: r["attribution_chain"][-1]["relay"] for r in records if r.get("attribution_chain")}
+    if not last_relays:
+        return set()
+    organisations = set(
+        m.Entity.select(m.Entity.id)
+        .where(m.Entity.id.in_(set(last_relays.values())) & (m.Entity.kind == "organization"))
+        .tuples()
+    )
+    return {record_id for record_id, relay in last_relays.items() if (relay,) in organisations}
+
+
+def disputes_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[str]]:
+    """The ids of the disputes about each of these facts, in one query, by dispute id."""
+    ids = list(ids)
+    found: dict[str, list[str]] = defaultdict(list)
+    if not ids:
+        return found
+    query = (
+        m.DisputeFact.select(m.DisputeFact.fact_id, m.DisputeFact.dispute)
+        .where((m.DisputeFact.fact_type == fact_type) & m.DisputeFact.fact_id.in_(ids))
+        .order_by(m.DisputeFact.fact_id, order_key(m.DisputeFact.dispute))
+        .tuples()
+    )
+    for fact_id, dispute_id in query:
+        found[fact_id].append(dispute_id)
+    return found
 
 
 def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
@@ -52,7 +144,17 @@ def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
         .order_by(m.Citation.fact_id, m.Citation.position)
     )
     for c in query:
-        found[c.fact_id].append({"source": c.source_id, "quote": c.quote, "start": c.start, "end": c.end})
+        found[c.fact_id].append(
+            {
+                "source": c.source_id,
+                "quote": c.quote,
+                "start": c.start,
+                "end": c.end,
+                "role": c.role,
+                "fields": c.fields,
+                "wording": c.wording,
+            }
+        )
     return found
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 
 from .kinds import SERVED, Kind
-from .records import records_of
+from .records import Lineage, records_of
 
 BATCH = 500
 
@@ -32,9 +32,10 @@ def list_body(documents: list[str]) -> bytes:
 
 def rendered_documents() -> Iterator[dict]:
     """Every served record of the database as a Document row, kind by kind, a batch of records at a time."""
+    lineage = Lineage.read()
     for kind in SERVED:
         query = kind.select().order_by(kind.model.id)
         for start in range(0, query.count(), BATCH):
             rows = list(query.offset(start).limit(BATCH))
-            for row, body in zip(rows, render(kind, records_of(kind, rows)), strict=True):
+            for row, body in zip(rows, render(kind, records_of(kind, rows, lineage)), strict=True):
                 yield {"kind": kind.name, "record_id": row.id, "body": body}

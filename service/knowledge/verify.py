@@ -4,10 +4,11 @@ both serve it (a single write is verified the same way as a whole load)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from .kinds import Kind, Reference
-from .text import verify_quote
+from .text import fold_name, verify_quote
 
 
 class Catalogue(Protocol):
@@ -24,7 +25,7 @@ def verify_record(kind: Kind, record: dict, catalogue: Catalogue, where: str) ->
     """Every problem with one record, each prefixed with `where`; [] when it verifies."""
     problems = []
     if kind.cited:
-        problems += _citation_problems(record, catalogue, where)
+        problems += _citation_problems(kind, record, catalogue, where)
     for reference in kind.references:
         value = record[reference.field]
         for target in value if isinstance(value, list) else [value]:
@@ -32,12 +33,8 @@ def verify_record(kind: Kind, record: dict, catalogue: Catalogue, where: str) ->
                 problem = _reference_problem(reference, target, catalogue)
                 if problem:
                     problems.append(f"{where}: {reference.field} {target!r} {problem}")
-    if kind.date_field and (record[kind.date_field] is None) != (record["date_precision"] == "unknown"):
-        problems.append(f"{where}: date_precision 'unknown' goes with a null date, and only with one")
     for check in kind.extra_checks:
-        problem = check(where, record)
-        if problem:
-            problems.append(problem)
+        problems += check(where, record, catalogue)
     return problems
 
 
@@ -59,10 +56,25 @@ def _a(noun: str) -> str:
     return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
-def _citation_problems(record: dict, catalogue: Catalogue, where: str) -> list[str]:
+def citable_fields(kind: Kind) -> frozenset[str]:
+    """The fields of a kind a citation can be the source for."""
+    return frozenset(
+        name
+        for name, f in kind.schema._declared_fields.items()
+        if not f.dump_only and not f.load_only and name not in ("id", "citations")
+    )
+
+
+def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: str) -> list[str]:
     problems = []
+    if not any(c["role"] == "supports" for c in record["citations"]):
+        problems.append(f"{where}: no citation supports the fact (every role is context, corrects or contradicts)")
+    fields = citable_fields(kind)
     for number, citation in enumerate(record["citations"], 1):
         at = f"{where}: citation {number}"
+        unknown = [name for name in citation["fields"] if name not in fields]
+        if unknown:
+            problems.append(f"{at}: fields {unknown} are not fields of a {kind.name} ({', '.join(sorted(fields))})")
         source = catalogue.record("source", citation["source"])
         if source is None:
             problems.append(f"{at}: source {citation['source']!r} does not exist")
@@ -79,4 +91,27 @@ def _citation_problems(record: dict, catalogue: Catalogue, where: str) -> list[s
         )
         if problem:
             problems.append(f"{at}: {problem} (source {source['id']!r})")
+    return problems
+
+
+def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dict], str]) -> list[str]:
+    """Problems that only show across records: a dispute with fewer than two claims (a contradiction that cites
+    nothing), a name or alias that names two entities."""
+    problems = []
+    claims: dict[str, int] = {}
+    for claim in records.get("claim", []):
+        claims[claim["dispute"]] = claims.get(claim["dispute"], 0) + 1
+    for dispute in records.get("dispute", []):
+        count = claims.get(dispute["id"], 0)
+        if count < 2:
+            problems.append(
+                f"{where('dispute', dispute)}: a dispute needs at least two claims, each with its citations; it has "
+                f"{count}, so it {'cites nothing' if count == 0 else 'has only one side'}"
+            )
+    named: dict[str, str] = {}
+    for entity in records.get("entity", []):
+        for name in dict.fromkeys(fold_name(n) for n in [entity["name"], *entity["aliases"]]):
+            other = named.setdefault(name, entity["id"])
+            if other != entity["id"]:
+                problems.append(f"{where('entity', entity)}: the name {name!r} also names entity {other!r}")
     return problems

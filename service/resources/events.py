@@ -1,7 +1,5 @@
 """Events: meetings, encounters, calls, tests and votes."""
 
-from datetime import timedelta
-
 from flask.views import MethodView
 from peewee import SQL, fn
 
@@ -11,6 +9,7 @@ from ..knowledge.kinds import kind_named
 from ..store import models as m
 from ..store.db import order_key
 from ..web.blueprint import ResourceBlueprint
+from ..web.filters import in_date_range
 from ..web.lookup import require_known
 
 EVENT = kind_named("event")
@@ -29,8 +28,10 @@ class Events(MethodView):
     def get(self, args):
         """List events
 
-        Filter by kind, participant, place and date range (`from`/`to`, inclusive; events of unknown
-        date are left out when a range is given). Ordered by date (unknown dates last), then id.
+        Filter by kind, participant, place and date range (`from`/`to`, inclusive, matched against each
+        event's date interval as `date_match` says: `overlaps` by default, or `within`; events of unknown
+        date are left out when a range is given). Ordered by date interval (earliest day, then latest;
+        unknown dates last), then id.
         """
         query = EVENT.select().order_by(order_key(m.Event.sort_key))
         if "kind" in args:
@@ -47,15 +48,8 @@ class Events(MethodView):
         if "place" in args:
             require_known("place", args["place"], m.Entity, "place", ("place", "country"))
             query = query.where(m.Event.place == args["place"])
-        # As on /statements: membership as a correlated EXISTS, and date bounds also bound the sort key.
-        if "from_" in args:
-            query = query.where(
-                (m.Event.occurred_on >= args["from_"]) & (m.Event.sort_key >= args["from_"].isoformat())
-            )
-        if "to" in args:
-            query = query.where(
-                (m.Event.occurred_on <= args["to"]) & (m.Event.sort_key < (args["to"] + timedelta(days=1)).isoformat())
-            )
+        # As on /statements: membership as a correlated EXISTS, and the date range also bounds the sort key.
+        query = in_date_range(query, m.Event, args)
         return query
 
 
@@ -65,6 +59,7 @@ class EventItem(MethodView):
     def get(self, event_id):
         """Get an event
 
-        One event with its participants, place, date, how the date was derived, and citations.
+        One event with its participants, place, date interval and time zone, how the date was derived,
+        its disputes, support and citations.
         """
         return event_id

@@ -1,7 +1,5 @@
 """Statements: who said what, on which topic, with what stance."""
 
-from datetime import timedelta
-
 from flask.views import MethodView
 from peewee import SQL, fn
 
@@ -13,10 +11,10 @@ from ..store import models as m
 from ..store.db import order_key, uses_sqlite
 from ..store.search_index import StatementText
 from ..web.blueprint import ResourceBlueprint
+from ..web.filters import in_date_range
 from ..web.lookup import require_known
 
 STATEMENT = kind_named("statement")
-ONE_DAY = timedelta(days=1)
 
 blp = ResourceBlueprint(
     "statements",
@@ -32,9 +30,11 @@ class Statements(MethodView):
     def get(self, args):
         """List statements
 
-        Filter by speaker, topic, stance, source, attribution, date range (`from`/`to`, inclusive) and
-        text (`q`). Statements whose attribution is `ambiguous` carry a note saying why. Ordered by
-        date (unknown dates last), then id.
+        Filter by speaker, topic, stance, source, attribution, how many hands the words passed through
+        (`hands`), whether an unnamed person relayed them (`via_unnamed`), date range (`from`/`to`,
+        inclusive, matched against each date interval as `date_match` says) and text (`q`). Statements whose
+        attribution is `ambiguous` carry a note saying why. Ordered by date interval (earliest day, then
+        latest; unknown dates last), then id.
         """
         S = m.Statement
         query = STATEMENT.select().order_by(order_key(S.sort_key))
@@ -62,13 +62,14 @@ class Statements(MethodView):
             query = query.where(fn.EXISTS(cited))
         if "attribution" in args:
             query = query.where(S.attribution == args["attribution"])
+        if "hands" in args:
+            query = query.where(S.hands == args["hands"])
+        if "via_unnamed" in args:
+            query = query.where(S.via_unnamed == args["via_unnamed"])
         # Each membership filter is a correlated EXISTS (the page walks the sort-key index and checks each row by
-        # index) and each date bound also bounds the sort key, which starts with the date: a page is read in
-        # order from an index, not sorted out of every match.
-        if "from_" in args:
-            query = query.where((S.said_on >= args["from_"]) & (S.sort_key >= args["from_"].isoformat()))
-        if "to" in args:
-            query = query.where((S.said_on <= args["to"]) & (S.sort_key < (args["to"] + ONE_DAY).isoformat()))
+        # index) and the date range also bounds the sort key, which starts with the earliest day: a page is read
+        # in order from an index, not sorted out of every match.
+        query = in_date_range(query, S, args)
         if "q" in args:
             # Folded in Python (case, accents, punctuation) so that SQLite and PostgreSQL match alike; a
             # substring of the folded text, found through each engine's trigram index.
@@ -90,7 +91,7 @@ class StatementItem(MethodView):
     def get(self, statement_id):
         """Get a statement
 
-        One statement with its speaker, topics, stance, quote, attribution, the entities it was
-        reported through, its event and citations.
+        One statement with its speaker, topics, stance, quote, attribution and the chain of hands it
+        passed through, its date interval, event, disputes, support and citations.
         """
         return statement_id

@@ -2,7 +2,17 @@
 
 from collections.abc import Callable
 
-from peewee import CharField, IntegerField, SqliteDatabase, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    SqliteDatabase,
+    TextField,
+)
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 
@@ -94,6 +104,99 @@ def _index_sort_keys_and_filters() -> None:
         )
 
 
+class _Dispute(m.BaseModel):
+    """dispute, claim and dispute_fact as step 6 creates them (frozen here, like schema_v1)."""
+
+    id = CharField(primary_key=True)
+    sort_key = TextField(default="")
+    kind = CharField(index=True)
+    subject = TextField()
+    status = CharField(index=True)
+    verdict = TextField(null=True)
+    reasoning = TextField()
+    facts = m.JSONListField(default=list)
+
+    class Meta:
+        table_name = "dispute"
+
+
+class _Claim(m.BaseModel):
+    id = CharField(primary_key=True)
+    dispute = ForeignKeyField(_Dispute, backref="+", on_delete="CASCADE")
+    claim = TextField()
+    assessment = CharField()
+
+    class Meta:
+        table_name = "claim"
+
+
+class _DisputeFact(m.BaseModel):
+    dispute = ForeignKeyField(_Dispute, backref="+", on_delete="CASCADE")
+    fact_type = CharField()
+    fact_id = CharField()
+    position = IntegerField()
+
+    class Meta:
+        table_name = "dispute_fact"
+        indexes = ((("fact_type", "fact_id", "dispute"), True),)
+
+
+class _Fact(m.BaseModel):
+    fact_type = CharField()
+    fact_id = CharField()
+    sort_key = TextField()
+    label = TextField()
+    url = TextField()
+    sources = IntegerField()
+    independent_sources = IntegerField(index=True)
+    disputes = m.JSONListField(default=list)
+    disputed = BooleanField(index=True)
+
+    class Meta:
+        table_name = "fact"
+        primary_key = CompositeKey("fact_type", "fact_id")
+        indexes = ((("sort_key",), True),)
+
+
+# Step 6's new columns, as (table, column, field) in the order they are added.
+_MODEL_V2_COLUMNS = (
+    ("source", "derived_from", m.JSONListField(default=list)),
+    ("entity", "named", BooleanField(default=True)),
+    ("resolution", "coverage", m.JSONListField(default=list)),
+    ("figure", "value_kind", CharField(default="exact")),
+    ("figure", "value_max", DoubleField(null=True)),
+    ("event", "date_earliest", DateField(null=True)),
+    ("event", "date_latest", DateField(null=True)),
+    ("event", "time_zone", CharField(null=True)),
+    ("statement", "date_earliest", DateField(null=True)),
+    ("statement", "date_latest", DateField(null=True)),
+    ("statement", "time_zone", CharField(null=True)),
+    ("statement", "attribution_chain", m.JSONListField(default=list)),
+    ("statement", "hands", IntegerField(default=1, index=True)),
+    ("statement", "via_unnamed", BooleanField(default=False, index=True)),
+    ("citation", "role", CharField(default="supports")),
+    ("citation", "fields", m.JSONListField(default=list)),
+    ("citation", "wording", TextField(null=True)),
+)
+
+
+def _model_v2() -> None:
+    # Knowledge model v2: date intervals and time zones, bounded figures, mentions (citation roles, fields,
+    # wording), source derivations, attribution chains, coverage notes, and disputes with their claims. init
+    # reloads the knowledge after a migration, which fills every new column.
+    migrator = SchemaMigrator.from_database(db.obj)
+    for table, column, field in _MODEL_V2_COLUMNS:
+        if column not in {c.name for c in db.get_columns(table)}:
+            run_migrations(migrator.add_column(table, column, field))
+    db.create_tables([_Dispute, _Claim, _DisputeFact, _Fact], safe=True)
+    if not isinstance(db.obj, SqliteDatabase):
+        for table in ("dispute", "fact"):
+            db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "sort_key" TYPE TEXT COLLATE "C"')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "dispute_sort_key" ON "dispute" ("sort_key")')
+    for column in ("kind", "status"):
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "dispute_{column}_sort_key" ON "dispute" ("{column}", "sort_key")')
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -104,6 +207,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (3, "fold statement text for case- and accent-insensitive q", _fold_statement_text),
     (4, "store rendered documents and the data version", _store_documents),
     (5, "index lists by sort key and filters; trigram index for statement text", _index_sort_keys_and_filters),
+    (6, "knowledge model v2: date intervals, bounds, mentions, derivations, attribution chains, disputes", _model_v2),
 )
 LATEST = MIGRATIONS[-1][0]
 

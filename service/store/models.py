@@ -48,6 +48,7 @@ class Source(BaseModel):
     url = TextField(null=True)
     sha256 = CharField(null=True)
     note = TextField(null=True)
+    derived_from = JSONListField(default=list)  # [{source, relation, note}]
     text = TextField(null=True)
 
 
@@ -59,6 +60,7 @@ class Entity(BaseModel):
     aliases = JSONListField(default=list)
     search_key = TextField()  # names and aliases folded for matching, "|"-separated
     country = ForeignKeyField("self", null=True, backref="nationals")
+    named = BooleanField(default=True)
     description = TextField()
 
 
@@ -82,6 +84,7 @@ class Resolution(BaseModel):
     abstentions = IntegerField(null=True)
     drafted_by = ForeignKeyField(Entity, null=True, backref="+")
     purpose = TextField(null=True)
+    coverage = JSONListField(default=list)  # [{set, complete, note}]
 
 
 class MemberVote(BaseModel):
@@ -109,7 +112,9 @@ class Figure(BaseModel):
     sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     subject = CharField(index=True)  # an entity or resolution id, checked by the loader
     metric = CharField(index=True)
+    value_kind = CharField(default="exact")
     value = DoubleField()  # double precision on PostgreSQL too (FloatField is a 4-byte real there)
+    value_max = DoubleField(null=True)
     unit = CharField()
     as_stated = TextField()
     approximate = BooleanField(default=False)
@@ -122,8 +127,11 @@ class Event(BaseModel):
     kind = CharField(index=True)
     title = TextField()
     occurred_on = DateField(null=True, index=True)
+    date_earliest = DateField(null=True)
+    date_latest = DateField(null=True)
     date_precision = CharField()
     date_derivation = TextField(null=True)
+    time_zone = CharField(null=True)
     place = ForeignKeyField(Entity, null=True, backref="+")
     description = TextField()
 
@@ -149,13 +157,19 @@ class Statement(BaseModel):
     speaker = ForeignKeyField(Entity, null=True, backref="statements")
     speaker_as_written = TextField()
     said_on = DateField(null=True, index=True)
+    date_earliest = DateField(null=True)
+    date_latest = DateField(null=True)
     date_precision = CharField()
     date_derivation = TextField(null=True)
+    time_zone = CharField(null=True)
     stance = CharField(index=True)
     summary = TextField()
     quote = TextField(null=True)
     attribution = CharField(index=True)
     attribution_note = TextField(null=True)
+    attribution_chain = JSONListField(default=list)  # [{relay, attribution, note}], from the speaker outwards
+    hands = IntegerField(default=1, index=True)  # 1 + the chain's length
+    via_unnamed = BooleanField(default=False, index=True)  # some relay of the chain is an unnamed person
     event = ForeignKeyField(Event, null=True, backref="statements")
     search_text = TextField(default="")  # quote, summary and speaker as written, folded like Entity.search_key
 
@@ -187,10 +201,64 @@ class Citation(BaseModel):
     quote = TextField(null=True)
     start = IntegerField(null=True)
     end = IntegerField(null=True)
+    role = CharField(default="supports")  # what the passage does for the fact
+    fields = JSONListField(default=list)  # the fact's fields it is the source for; [] for the whole fact
+    wording = TextField(null=True)
     position = IntegerField()
 
     class Meta:
         indexes = ((("fact_type", "fact_id", "position"), True),)
+
+
+class Dispute(BaseModel):
+    """A contradiction between sources or a correction of one; its sides are claims."""
+
+    id = CharField(primary_key=True)
+    sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
+    kind = CharField(index=True)
+    subject = TextField()
+    status = CharField(index=True)
+    verdict = TextField(null=True)
+    reasoning = TextField()
+    facts = JSONListField(default=list)  # [{type, id}]
+
+
+class Claim(BaseModel):
+    id = CharField(primary_key=True)
+    dispute = ForeignKeyField(Dispute, backref="claims", on_delete="CASCADE")
+    claim = TextField()
+    assessment = CharField()
+
+
+class DisputeFact(BaseModel):
+    """A fact a dispute is about, for looking disputes up from the fact."""
+
+    dispute = ForeignKeyField(Dispute, backref="fact_links", on_delete="CASCADE")
+    fact_type = CharField()
+    fact_id = CharField()
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("fact_type", "fact_id", "dispute"), True),)
+
+
+class Fact(BaseModel):
+    """One row per fact of the kinds served at their own URL: how well it is supported and whether it is in
+    dispute, for /facts (filled at load time from the rendered documents)."""
+
+    fact_type = CharField()
+    fact_id = CharField()
+    sort_key = TextField()  # "type id": /facts lists by kind, then id
+    label = TextField()
+    url = TextField()
+    sources = IntegerField()
+    independent_sources = IntegerField(index=True)
+    disputes = JSONListField(default=list)
+    disputed = BooleanField(index=True)
+
+    class Meta:
+        primary_key = CompositeKey("fact_type", "fact_id")
+        indexes = ((("sort_key",), True),)
 
 
 class Document(BaseModel):
@@ -229,7 +297,11 @@ MODELS = (
     Statement,
     StatementTopic,
     StatementReporter,
+    Dispute,
+    Claim,
+    DisputeFact,
     Citation,
+    Fact,
     Document,
     Dataset,
 )

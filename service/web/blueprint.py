@@ -26,12 +26,17 @@ class ResourceBlueprint(Blueprint):
     - `@blp.item_of(kind)`: the view returns the id of the record asked for; the helper answers its stored
       document, or 404 naming the id.
 
-    For lists of something else than stored records (search hits), `list_of(Schema, QueryArgs, records=...)`
-    turns each page's rows into dicts that the schema dumps.
+    For lists of something else than stored records (search hits, fact summaries), `list_of(Schema, QueryArgs,
+    records=...)` turns each page's rows into dicts that the schema dumps; `keyset=` (the field the rows are
+    ordered by, unique) gives such a list cursors too.
     """
 
     def list_of(
-        self, kind: Kind | type[ma.Schema], args_schema: type[ma.Schema], records: Callable[[list], list] | None = None
+        self,
+        kind: Kind | type[ma.Schema],
+        args_schema: type[ma.Schema],
+        records: Callable[[list], list] | None = None,
+        keyset=None,
     ):
         schema = kind.schema if isinstance(kind, Kind) else kind
 
@@ -42,7 +47,7 @@ class ResourceBlueprint(Blueprint):
             def listed(*args, **kwargs):
                 query = view(*args, **kwargs)
                 if records is not None:
-                    rows, headers = paginate(query, args[-1])
+                    rows, headers = paginate(query, args[-1], keyset=keyset)
                     return records(rows), headers
                 # The page's ids in the list's order (an index range), then their documents by primary key: two
                 # simple reads that each engine plans well at any size (a join let SQLite sort every document).

@@ -58,7 +58,9 @@ def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dic
         rows = list(source.paginate(page, page_size))
     next_cursor = None
     if keyset is not None and page < total_pages and rows:
-        next_cursor = make_cursor(page + 1, rows[-1][-1])  # the page query selects the sort key last
+        last = rows[-1]
+        # A page query of tuples selects the sort key last; a page of rows carries it as its field.
+        next_cursor = make_cursor(page + 1, last[-1] if isinstance(last, tuple) else getattr(last, keyset.name))
     return rows, pagination_headers(page, page_size, total, total_pages, next_cursor)
 
 
