@@ -357,3 +357,31 @@ def test_date_ranges_overlap_or_contain_each_interval(client, url, start, end):
 
 def _day_field(url: str) -> str:
     return "occurred_on" if url.endswith("events") else "said_on"
+
+
+def test_the_readmes_questions_answer_as_documented(client):
+    """The README's fact-checker queries, with the answers it prints."""
+    on_the_6th = [e["id"] for e in every(client, "/api/v1/events?from=2017-08-06&to=2017-08-06")]
+    certainly = [e["id"] for e in every(client, "/api/v1/events?from=2017-08-06&to=2017-08-06&date_match=within")]
+    assert len(on_the_6th) == 10 and len(certainly) == 8
+    assert set(on_the_6th) - set(certainly) == {"asean-meetings-manila-2017", "lavrov-ri-yong-ho-meeting-2017-08"}
+    unnamed = every(client, "/api/v1/statements?via_unnamed=true")
+    assert [(s["id"], s["hands"]) for s in unnamed] == [
+        ("ri-seoul-proposals-lacked-sincerity", 3),
+        ("moon-door-to-dialogue-open-if-north-gives-up-programs", 2),
+    ]
+    disputes = {d["id"]: d for d in every(client, "/api/v1/disputes")}
+    assert {i for i, d in disputes.items() if d["status"] == "open"} == {
+        "earlier-un-sanctions-rounds-count",
+        "ri-response-to-seoul-proposals",
+    }
+    assert disputes["appreciates-who-said-it"]["facts"][0] == {
+        "type": "statement",
+        "id": "trump-appreciates-china-russia-votes",
+    }
+    first = every(client, "/api/v1/facts?min_independent_sources=2&type=event")[:3]
+    assert [(f["id"], f["independent_sources"]) for f in first] == [
+        ("asean-meetings-manila-2017", 5),
+        ("cbs-news-visit-north-korea-spring-2017", 2),
+        ("japan-cabinet-reshuffle-2017", 2),
+    ]
