@@ -50,9 +50,9 @@ class SearchHitSchema(ma.Schema):
 
     type = ma.fields.String(
         metadata={
-            "description": "Kind of record: statement, entity, measure or event.",
+            "description": "Kind of record: statement, entity, measure, event or dispute.",
             "example": "statement",
-            "enum": ["statement", "entity", "measure", "event"],
+            "enum": ["statement", "entity", "measure", "event", "dispute"],
         }
     )
     id = ma.fields.String(

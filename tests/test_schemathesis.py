@@ -50,6 +50,8 @@ MAX_EXAMPLES = 60
 # The lists of records also take `cursor`, an opaque value only the API makes (from the previous page's
 # Link header): any other string is as valid to the schema as a non-existent id, and refused the same way.
 SEMANTIC_FILTER_OPERATIONS = [
+    "listDisputes",
+    "listFacts",
     "listEntities",
     "listEvents",
     "listFigures",

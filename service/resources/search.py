@@ -1,4 +1,5 @@
-"""Full-text search over statements, quotes, entities, measures and events: SQLite FTS5, or PostgreSQL tsvector."""
+"""Full-text search over statements, quotes, entities, measures, events and disputes: SQLite FTS5, or PostgreSQL
+tsvector."""
 
 from flask.views import MethodView
 from peewee import fn
@@ -16,7 +17,7 @@ blp = ResourceBlueprint(
     "search",
     __name__,
     url_prefix="/api/v1/search",
-    description="Ranked full-text search across statements, entities, measures and events.",
+    description="Ranked full-text search across statements, entities, measures, events and disputes.",
 )
 
 
@@ -41,7 +42,8 @@ class SearchHits(MethodView):
         """Search everything
 
         Ranked full-text search (BM25 on SQLite, ts_rank on PostgreSQL) over statements and their quotes,
-        entities, measures and events. Words are stemmed (on SQLite accents are also ignored); quoted phrases, OR and -word work; any other text,
+        entities, measures, events and disputes (their subject, claims, verdict and reasoning). Words are
+        stemmed (on SQLite accents are also ignored); quoted phrases, OR and -word work; any other text,
         quotes and apostrophes included, is searched literally. Each hit gives its type, id, a label
         and a snippet with the matches in [brackets].
         """
