@@ -198,6 +198,18 @@ def test_refuses_a_source_deriving_from_an_unknown_source(knowledge_copy):
     ), problems
 
 
+def test_refuses_sources_that_derive_from_each_other_in_a_cycle(knowledge_copy):
+    path = knowledge_copy / "fixtures" / "references.json"
+    references = read_fixture(path)
+    first, second = references[0], references[1]
+    first["derived_from"] = [{"source": second["id"], "relation": "summary"}]
+    second["derived_from"] = [{"source": first["id"], "relation": "wire_copy"}]
+    write_fixture(path, references)
+    problems = problems_of(knowledge_copy)
+    assert any(first["id"] in p and "derives from itself through derived_from (a cycle)" in p for p in problems)
+    assert any(second["id"] in p and "(a cycle)" in p for p in problems), problems
+
+
 # Independent sources: the most supporting sources no two of which share an ancestor.
 
 

@@ -107,7 +107,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         for kind in KINDS:
             for record in knowledge.of(kind.name):
                 problems += verify_record(kind, record, knowledge, _where(kind.name, record))
-        problems += knowledge_problems(knowledge.records, _where)
+        problems += knowledge_problems({**knowledge.records, "source": knowledge.of("source")}, _where)
     if problems:
         raise KnowledgeError(problems)
     knowledge.fingerprint = digest.hexdigest()

@@ -55,7 +55,7 @@ class Lineage:
     def __init__(self, sources: dict[str, tuple[str, list[str]]]):
         self.kinds = {source_id: kind for source_id, (kind, _) in sources.items()}
         self._parents = {source_id: parents for source_id, (_, parents) in sources.items()}
-        self._roots: dict[str, frozenset[str]] = {}
+        self._ancestors: dict[str, frozenset[str]] = {}
 
     @classmethod
     def read(cls) -> Lineage:
@@ -63,13 +63,13 @@ class Lineage:
         return cls({source_id: (kind, [d["source"] for d in derived]) for source_id, kind, derived in rows})
 
     def ancestors(self, source_id: str) -> frozenset[str]:
-        if source_id not in self._roots:
-            self._roots[source_id] = frozenset()  # a cycle stops here (verification refuses self-derivation)
+        if source_id not in self._ancestors:
+            self._ancestors[source_id] = frozenset()  # a cycle stops here (verification refuses cycles)
             found = {source_id}
             for parent in self._parents.get(source_id, []):
                 found |= self.ancestors(parent)
-            self._roots[source_id] = frozenset(found)
-        return self._roots[source_id]
+            self._ancestors[source_id] = frozenset(found)
+        return self._ancestors[source_id]
 
     def independent(self, source_ids: list[str]) -> int:
         """The size of the largest set of these sources no two of which share an ancestor."""

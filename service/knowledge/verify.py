@@ -96,7 +96,7 @@ def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: st
 
 def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dict], str]) -> list[str]:
     """Problems that only show across records: a dispute with fewer than two claims (a contradiction that cites
-    nothing), a name or alias that names two entities."""
+    nothing), sources that derive from each other in a cycle, a name or alias that names two entities."""
     problems = []
     claims: dict[str, int] = {}
     for claim in records.get("claim", []):
@@ -108,6 +108,17 @@ def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dic
                 f"{where('dispute', dispute)}: a dispute needs at least two claims, each with its citations; it has "
                 f"{count}, so it {'cites nothing' if count == 0 else 'has only one side'}"
             )
+    parents = {s["id"]: [d["source"] for d in s["derived_from"]] for s in records.get("source", [])}
+    for source in records.get("source", []):
+        seen, todo = set(), list(parents[source["id"]])
+        while todo:
+            parent = todo.pop()
+            if parent == source["id"]:
+                problems.append(f"{where('source', source)}: derives from itself through derived_from (a cycle)")
+                break
+            if parent not in seen:
+                seen.add(parent)
+                todo += parents.get(parent, [])
     named: dict[str, str] = {}
     for entity in records.get("entity", []):
         for name in dict.fromkeys(fold_name(n) for n in [entity["name"], *entity["aliases"]]):
