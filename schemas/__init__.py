@@ -15,7 +15,7 @@ from .facts import (
     StatementSchema,
     TopicSchema,
 )
-from .service import FactSummarySchema, HealthSchema, ProblemSchema, SearchHitSchema
+from .service import FactSummarySchema, HealthSchema, ProblemSchema, SearchHitSchema, TokenHolderSchema
 
 __all__ = [
     "CitationSchema",
@@ -34,5 +34,6 @@ __all__ = [
     "SearchHitSchema",
     "SourceSchema",
     "StatementSchema",
+    "TokenHolderSchema",
     "TopicSchema",
 ]

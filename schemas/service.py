@@ -115,3 +115,21 @@ class FactSummarySchema(ma.Schema):
         ma.fields.String(),
         metadata={"description": "Ids of the disputes this fact is part of (see /disputes).", "example": []},
     )
+
+
+class TokenHolderSchema(ma.Schema):
+    """Who the presented bearer token belongs to (never the token itself)."""
+
+    name = ma.fields.String(
+        metadata={"description": "The token's name, as given when it was created.", "example": "desk-anna"}
+    )
+    role = ma.fields.String(
+        metadata={
+            "description": "`curator` (proposes changes), `editor` (reviews them, and proposes) or `admin` (manages tokens).",
+            "example": "curator",
+            "enum": ["curator", "editor", "admin"],
+        }
+    )
+    created_at = ma.fields.String(
+        metadata={"description": "When the token was created (UTC, ISO 8601).", "example": "2026-12-02T01:50:00"}
+    )

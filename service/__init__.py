@@ -35,6 +35,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         search,
         sources,
         statements,
+        tokens,
         topics,
     )
     from .web.assets import assets
@@ -52,6 +53,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         disputes,
         facts,
         search,
+        tokens,
         health,
     ):
         api.register_blueprint(module.blp)

@@ -111,7 +111,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, check_command, cite_command, serve_command):
+    for command in (init_command, check_command, cite_command, serve_command, token_group):
         app.cli.add_command(command)
 
 
@@ -125,3 +125,61 @@ def main() -> None:
     """Entry point of the `sanctions-kb` console script."""
     cli = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False, help=__doc__)
     cli.main(prog_name="sanctions-kb")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Manage curation API tokens (shown once when created; stored only as a hash)."""
+
+
+@token_group.command("create")
+@click.option("--name", required=True, help="Who or what holds the token (unique; shown in revisions).")
+@click.option("--role", required=True, type=click.Choice(["curator", "editor", "admin"]), help="What it may do.")
+@with_appcontext
+def token_create_command(name: str, role: str) -> None:
+    """Create a token and print it, once: it cannot be shown again."""
+    from .store.db import db
+    from .store.migrations import migrate
+    from .store.tokens import TokenError, issue_token
+
+    with db.connection_context():
+        migrate()
+        try:
+            secret = issue_token(name, role)
+        except TokenError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(secret)
+    click.echo(f"token {name!r} ({role}) created; it is shown only now: keep it secret", err=True)
+
+
+@token_group.command("list")
+@with_appcontext
+def token_list_command() -> None:
+    """List tokens: name, role, created, revoked (never the tokens or their hashes)."""
+    from .store.db import db
+    from .store.migrations import migrate
+    from .store.tokens import list_tokens
+
+    with db.connection_context():
+        migrate()
+        for token in list_tokens():
+            state = f"revoked {token['revoked_at']}" if token["revoked_at"] else "active"
+            click.echo(f"{token['name']}\t{token['role']}\tcreated {token['created_at']}\t{state}")
+
+
+@token_group.command("revoke")
+@click.argument("name")
+@with_appcontext
+def token_revoke_command(name: str) -> None:
+    """Revoke the active token named NAME: it is refused from the next request on."""
+    from .store.db import db
+    from .store.migrations import migrate
+    from .store.tokens import TokenError, revoke_token
+
+    with db.connection_context():
+        migrate()
+        try:
+            revoke_token(name)
+        except TokenError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"token {name!r} revoked")

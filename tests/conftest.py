@@ -55,6 +55,16 @@ def loaded_database(new_database_url) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def curator_token(loaded_database) -> str:
+    """A curator's bearer token in the session's database."""
+    from service.store.db import db
+    from service.store.tokens import issue_token
+
+    with create_app({"DATABASE_URL": loaded_database}).app_context(), db.connection_context():
+        return issue_token(f"test-curator-{uuid.uuid4().hex[:8]}", "curator")
+
+
 @pytest.fixture
 def app(loaded_database):
     return create_app({"DATABASE_URL": loaded_database, "TESTING": True})

@@ -97,6 +97,7 @@ class LiveServer:
             "PYTHONUNBUFFERED": "1",
         }
         self.process: subprocess.Popen | None = None
+        self.token = ""
 
     def start(self, timeout: float = 60.0) -> None:
         init = subprocess.run(
@@ -109,6 +110,18 @@ class LiveServer:
         )
         if init.returncode != 0:
             pytest.fail(f"`sanctions-kb init` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
+        # An editor's bearer token for the operations that need one (an editor may do what a curator may).
+        token = subprocess.run(
+            [_console_script("sanctions-kb"), "token", "create", "--name", "gate-editor", "--role", "editor"],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if token.returncode != 0:
+            pytest.fail(f"`sanctions-kb token create` failed:\n{token.stdout}\n{token.stderr}", pytrace=False)
+        self.token = token.stdout.strip()
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "service.server"],

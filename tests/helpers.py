@@ -49,8 +49,8 @@ NON_API_SAMPLES = {"filename": "swagger-ui.css"}
 
 def route_catalogue() -> list[dict]:
     """Every route of the app, from its URL map, with a URL that answers 200 (path and required query
-    parameters filled with the spec's examples), its methods, whether it is a paginated list, and its
-    documented query parameters with their examples."""
+    parameters filled with the spec's examples; with a bearer token where it is `secured`), its methods, whether
+    it is a paginated list, and its documented query parameters with their examples."""
     import re
 
     from service import create_app
@@ -85,6 +85,7 @@ def route_catalogue() -> list[dict]:
                 "arguments": sorted(rule.arguments),
                 "methods": sorted(rule.methods),
                 "is_list": any(p["name"] == "page" for p in query),
+                "secured": bool(operations.get(plain, {}).get("security")),
                 "query": {p["name"]: str(p.get("example", p["schema"].get("example"))) for p in query},
             }
         )

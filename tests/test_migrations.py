@@ -13,7 +13,7 @@ def _tables() -> dict[str, dict]:
     """Every table's columns (name, type, nullability) and indexes (name, columns, unique)."""
     search = SearchDocument if isinstance(db.obj, SqliteDatabase) else PgSearchDocument
     found = {}
-    for model in (*m.MODELS, search):
+    for model in (*m.MODELS, *m.CURATION_MODELS, search):
         table = model._meta.table_name
         found[table] = {
             "columns": sorted((c.name, c.data_type.lower(), c.null) for c in db.get_columns(table)),
@@ -28,7 +28,7 @@ def test_migrating_an_empty_database_gives_the_models_tables(new_database_url):
         assert migrate() == list(range(1, LATEST + 1))
         migrated = _tables()
     with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
-        db.create_tables(m.MODELS)
+        db.create_tables([*m.MODELS, *m.CURATION_MODELS])
         create_search_index()
         described = _tables()
     for table, shape in described.items():

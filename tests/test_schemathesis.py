@@ -64,6 +64,20 @@ SEMANTIC_FILTER_OPERATIONS = [
     "listTopics",
 ]
 
+
+def schemathesis_toml(token: str) -> str:
+    """The run's configuration: the checks, and the bearer token for the operations that declare bearerAuth."""
+    return (
+        SCHEMATHESIS_TOML
+        + f"""
+# The operations that declare the bearerAuth security scheme get the live server's editor token; every other
+# operation is sent no credentials (reading is public).
+[auth.openapi.bearerAuth]
+bearer = "{token}"
+"""
+    )
+
+
 SCHEMATHESIS_TOML = f"""\
 seed = {SEED}
 max-failures = 1000          # report every failure, not only the first
@@ -97,12 +111,13 @@ negative_data_rejection.enabled = true
 missing_required_header.enabled = true
 unsupported_method.enabled = true
 allow_header_conformance.enabled = true
-# Not applicable, so off: these need operations that create or delete resources (use_after_free,
-# ensure_resource_availability) or authentication (ignored_auth, object_level_authorization), and this
-# API is read-only and public. Listed so that the set of checks is explicit.
+# An operation that declares bearerAuth must refuse a request without valid credentials.
+ignored_auth.enabled = true
+# Not applicable yet, so off: these need operations that create or delete resources (use_after_free,
+# ensure_resource_availability) or objects owned by one token (object_level_authorization). Listed so that
+# the set of checks is explicit.
 use_after_free.enabled = false
 ensure_resource_availability.enabled = false
-ignored_auth.enabled = false
 object_level_authorization.enabled = false
 
 # ...except that a filter naming an id that does not exist is a documented 422 (see SEMANTIC_FILTER_OPERATIONS).
@@ -159,7 +174,7 @@ def schemathesis_run(request, tmp_path_factory) -> Run:
     live_server = request.getfixturevalue("live_server")  # started only once the tool is known to be there
     workdir = tmp_path_factory.mktemp("schemathesis")
     config = workdir / "schemathesis.toml"
-    config.write_text(SCHEMATHESIS_TOML, encoding="utf-8")
+    config.write_text(schemathesis_toml(live_server.token), encoding="utf-8")
     reports = workdir / "reports"
     command = [
         sys.executable,

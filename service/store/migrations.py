@@ -7,6 +7,7 @@ from peewee import (
     CharField,
     CompositeKey,
     DateField,
+    DateTimeField,
     DoubleField,
     ForeignKeyField,
     IntegerField,
@@ -197,6 +198,24 @@ def _model_v2() -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "dispute_{column}_sort_key" ON "dispute" ("{column}", "sort_key")')
 
 
+class _Token(m.BaseModel):
+    """token as step 7 creates it (frozen)."""
+
+    name = CharField(unique=True)
+    role = CharField()
+    digest = CharField(unique=True)
+    created_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "token"
+
+
+def _tokens() -> None:
+    # Curation API tokens (hashes only). Outside the knowledge: loads never touch this table.
+    db.create_tables([_Token], safe=True)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -208,6 +227,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (4, "store rendered documents and the data version", _store_documents),
     (5, "index lists by sort key and filters; trigram index for statement text", _index_sort_keys_and_filters),
     (6, "knowledge model v2: date intervals, bounds, mentions, derivations, attribution chains, disputes", _model_v2),
+    (7, "curation API tokens", _tokens),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -283,6 +283,17 @@ class Dataset(BaseModel):
     version = CharField(default="")
 
 
+class Token(BaseModel):
+    """A curation API token: its holder's name and role, and only a SHA-256 digest of the secret (which is
+    shown once, when it is created). Not knowledge: no load of the fixtures touches it."""
+
+    name = CharField(unique=True)
+    role = CharField()  # curator | editor | admin
+    digest = CharField(unique=True)  # hex SHA-256 of the secret
+    created_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+
+
 MODELS = (
     Source,
     Entity,
@@ -305,3 +316,5 @@ MODELS = (
     Document,
     Dataset,
 )
+# Tables that hold what the API's users made, not the curated knowledge: loading the fixtures never deletes them.
+CURATION_MODELS = (Token,)

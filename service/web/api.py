@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from schemas import ProblemSchema
 
 from ..store.db import is_unavailable
+from .auth import SECURITY_SCHEME
 from .docs_plugin import PROBLEM_JSON, ApiDocsPlugin
 
 
@@ -27,6 +28,15 @@ class Api(BaseApi):
         # Lists document their own X-Pagination and Link headers (web/pagination.py) rather than flask-smorest's
         # @blp.paginate, whose metadata schema flask-smorest registers anyway: nothing refers to it, so drop it.
         self.spec.components.schemas.pop("PaginationMetadata", None)
+        self.spec.components.security_scheme(
+            SECURITY_SCHEME,
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A curation API token, made with `sanctions-kb token create` (shown once). Reading is "
+                "public; operations that need a token say so.",
+            },
+        )
         # Anything that escapes a view, not only HTTPException, still answers as problem+json.
         app.register_error_handler(Exception, self.handle_unexpected_exception)
 

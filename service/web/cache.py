@@ -7,7 +7,8 @@ If-None-Match with 304, and neither can outlive the knowledge it was made from.
   recently used out first, bounded by KB_CACHE_BYTES. The version is read on every request
   (store/version.py), so after a load every worker's next answer is built from the new knowledge.
 - Answers that do not come from the knowledge (the docs page's files) keep an ETag hashed from their body;
-  /health is never cached (it is the probe that asks the database).
+  /health is never cached (it is the probe that asks the database), nor is any request with an Authorization
+  header (its answer may depend on who asks).
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ class CacheMiddleware:
 
     def __call__(self, wsgi_env: dict, start_response):
         method = wsgi_env.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD"):
+        if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in wsgi_env:
+            # An authenticated answer may depend on who asks: never served from, nor kept in, the shared cache.
             return self.wsgi_app(wsgi_env, start_response)
         try:
             version = data_version()
