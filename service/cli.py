@@ -111,7 +111,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, check_command, cite_command, serve_command, token_group):
+    for command in (init_command, check_command, cite_command, serve_command, token_group, export_fixtures_command):
         app.cli.add_command(command)
 
 
@@ -183,3 +183,18 @@ def token_revoke_command(name: str) -> None:
         except TokenError as error:
             raise click.ClickException(str(error)) from error
     click.echo(f"token {name!r} revoked")
+
+
+@click.command("export-fixtures")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_fixtures_command(directory: Path) -> None:
+    """Write the published knowledge to DIRECTORY/fixtures and DIRECTORY/seeds, as files `check` and `init` read."""
+    from .knowledge.export import export_fixtures
+    from .store.db import db
+
+    with db.connection_context():
+        written = export_fixtures(directory)
+    records = sum(count for name, count in written.items() if name.startswith("fixtures/"))
+    click.echo(f"wrote {records} records in {len(written)} files to {directory}/fixtures and {directory}/seeds")
+    click.echo(f"check them: KB_FIXTURES_DIR={directory}/fixtures KB_SEEDS_DIR={directory}/seeds sanctions-kb check")

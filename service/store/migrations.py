@@ -212,8 +212,11 @@ class _Token(m.BaseModel):
 
 
 def _tokens() -> None:
-    # Curation API tokens (hashes only). Outside the knowledge: loads never touch this table.
+    # Curation API tokens (hashes only). Outside the knowledge: loads never touch this table. And each article's
+    # text file name, so that the knowledge can be written back as fixtures and seeds (export-fixtures).
     db.create_tables([_Token], safe=True)
+    if "file" not in {c.name for c in db.get_columns("source")}:
+        run_migrations(SchemaMigrator.from_database(db.obj).add_column("source", "file", TextField(null=True)))
 
 
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
@@ -227,7 +230,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (4, "store rendered documents and the data version", _store_documents),
     (5, "index lists by sort key and filters; trigram index for statement text", _index_sort_keys_and_filters),
     (6, "knowledge model v2: date intervals, bounds, mentions, derivations, attribution chains, disputes", _model_v2),
-    (7, "curation API tokens", _tokens),
+    (7, "curation API tokens; article file names", _tokens),
 )
 LATEST = MIGRATIONS[-1][0]
 

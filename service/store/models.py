@@ -49,6 +49,7 @@ class Source(BaseModel):
     sha256 = CharField(null=True)
     note = TextField(null=True)
     derived_from = JSONListField(default=list)  # [{source, relation, note}]
+    file = TextField(null=True)  # an article's text file name in seeds/ (not served; kept for export-fixtures)
     text = TextField(null=True)
 
 

@@ -1,0 +1,71 @@
+"""Write the knowledge the database serves back out as fixtures and seeds: the files `sanctions-kb check` reads
+and `init` loads, so that they stay the reviewable record of what is published."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..store import models as m
+from .kinds import KINDS, Kind
+
+
+def _fixture_fields(kind: Kind) -> list[str]:
+    """The fields a fixture record of this kind holds: the schema's, but for what the API computes."""
+    return [name for name, field in kind.schema._declared_fields.items() if not field.dump_only]
+
+
+def _as_fixture(kind: Kind, record: dict) -> dict:
+    return {name: record[name] for name in _fixture_fields(kind) if name in record}
+
+
+def _documents(kind_name: str) -> list[dict]:
+    query = m.Document.select(m.Document.body).where(m.Document.kind == kind_name).order_by(m.Document.record_id)
+    return [json.loads(body) for (body,) in query.tuples()]
+
+
+def published_records() -> dict[str, list[dict]]:
+    """Every record of every kind as a fixture holds it, read from the served documents (records served inside
+    another, such as roles and claims, from their owner's document), in id order."""
+    records: dict[str, list[dict]] = {}
+    for kind in KINDS:
+        if kind.served:
+            records[kind.name] = [_as_fixture(kind, doc) for doc in _documents(kind.name)]
+        for embedded in kind.embedded:
+            inner = next(k for k in KINDS if k.name == embedded.kind)
+            found = [item for doc in _documents(kind.name) for item in doc[embedded.field]]
+            records[inner.name] = sorted((_as_fixture(inner, item) for item in found), key=lambda r: r["id"])
+    return records
+
+
+def export_fixtures(directory: Path) -> dict[str, int]:
+    """Write `directory`/fixtures (one JSON file per kind) and `directory`/seeds (each article's metadata and its
+    text, byte for byte); return the number of records written per file."""
+    fixtures, seeds = directory / "fixtures", directory / "seeds"
+    fixtures.mkdir(parents=True, exist_ok=True)
+    seeds.mkdir(parents=True, exist_ok=True)
+    records = published_records()
+    articles = {
+        source_id: (file, text)
+        for source_id, file, text in m.Source.select(m.Source.id, m.Source.file, m.Source.text)
+        .where(m.Source.kind == "article")
+        .tuples()
+    }
+    written: dict[str, int] = {}
+    for kind in KINDS:
+        items = records[kind.name]
+        if kind.name == "source":
+            for article in [r for r in items if r["kind"] == "article"]:
+                file, text = articles[article["id"]]
+                meta = {"id": article["id"], "kind": "article", "file": file, **article}
+                (seeds / file).write_bytes(text.encode("utf-8"))
+                (seeds / f"{Path(file).stem}.json").write_text(_json(meta), encoding="utf-8")
+                written[f"seeds/{Path(file).stem}.json"] = 1
+            items = [r for r in items if r["kind"] == "reference"]
+        (fixtures / kind.fixture).write_text(_json(items), encoding="utf-8")
+        written[f"fixtures/{kind.fixture}"] = len(items)
+    return written
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
