@@ -15,9 +15,21 @@ from .facts import (
     StatementSchema,
     TopicSchema,
 )
-from .service import FactSummarySchema, HealthSchema, ProblemSchema, SearchHitSchema, TokenHolderSchema
+from .service import (
+    ChangeProposalSchema,
+    ChangeSchema,
+    FactSummarySchema,
+    HealthSchema,
+    ProblemSchema,
+    ReviewSchema,
+    SearchHitSchema,
+    TokenHolderSchema,
+)
 
 __all__ = [
+    "ChangeProposalSchema",
+    "ChangeSchema",
+    "ReviewSchema",
     "CitationSchema",
     "ClaimSchema",
     "DisputeSchema",

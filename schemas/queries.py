@@ -194,6 +194,22 @@ class FactQueryArgs(KeysetPageArgs):
     )
 
 
+class ChangeQueryArgs(PageArgs):
+    status = _choice(("pending", "published", "rejected"), "Only changes with this status.", "pending")
+
+
+class RevisionQueryArgs(PageArgs):
+    after = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Only revisions after this revision number (the change feed since then).",
+            "example": 0,
+        },
+    )
+    kind = _text("Only revisions of records of this kind.", "statement")
+    record = _id("Only revisions of the record with this id.", "ri-seoul-proposals-lacked-sincerity")
+
+
 class SearchQueryArgs(PageArgs):
     q = ma.fields.String(
         required=True,

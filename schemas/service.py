@@ -1,6 +1,23 @@
 """Schemas of the service's own responses: errors, health and search hits."""
 
 import marshmallow as ma
+import marshmallow.validate  # noqa: F401  (ma.validate)
+
+# Kinds of record a change can create, update or delete (knowledge/kinds.py), in the registry's order.
+CHANGE_KINDS = (
+    "source",
+    "entity",
+    "role",
+    "resolution",
+    "vote",
+    "measure",
+    "figure",
+    "event",
+    "statement",
+    "topic",
+    "dispute",
+    "claim",
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -132,4 +149,112 @@ class TokenHolderSchema(ma.Schema):
     )
     created_at = ma.fields.String(
         metadata={"description": "When the token was created (UTC, ISO 8601).", "example": "2026-12-02T01:50:00"}
+    )
+
+
+class ChangeProposalSchema(ma.Schema):
+    """A change to propose: a record to create, a JSON merge patch to apply, or a record to delete."""
+
+    kind = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(CHANGE_KINDS),
+        metadata={
+            "description": f"The kind of record. One of: {', '.join(CHANGE_KINDS)}.",
+            "example": "statement",
+            "enum": list(CHANGE_KINDS),
+        },
+    )
+    action = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(("create", "update", "delete")),
+        metadata={
+            "description": "`create` a record, `update` one with a JSON merge patch (RFC 7396) or `delete` one; "
+            "update and delete need `If-Match` with the record's current ETag.",
+            "example": "create",
+            "enum": ["create", "update", "delete"],
+        },
+    )
+    id = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(
+            r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be a lowercase slug such as 'ri-yong-ho'"
+        ),
+        metadata={"description": "The record's id (stable forever).", "example": "kang-urges-ri-dialogue-2017-08-06"},
+    )
+    record = ma.fields.Dict(
+        load_default=None,
+        metadata={
+            "description": "For create: the whole record, as a fixture holds it (see the kind's schema); for update: "
+            "the merge patch. A quoted citation may leave out `start` and `end`: they are found in the source. "
+            "Omitted for delete.",
+            "example": {"speaker": "kang-kyung-wha"},
+        },
+    )
+    text = ma.fields.String(
+        load_default=None,
+        metadata={
+            "description": "For an article (kind `source`, record kind `article`): its text, stored verbatim with its "
+            "SHA-256; it cannot change once a fact cites it.",
+            "example": None,
+        },
+    )
+    summary = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={
+            "description": "The edit summary: what changes and why.",
+            "example": "Add Kang's appeal to Ri, from Press TV.",
+        },
+    )
+
+
+class ChangeSchema(ma.Schema):
+    """A change proposed through the curation API, and what became of it."""
+
+    id = ma.fields.Integer(metadata={"description": "Number of the change.", "example": 1})
+    kind = ma.fields.String(metadata={"description": "The kind of record.", "example": "statement"})
+    record_id = ma.fields.String(
+        metadata={"description": "The record's id.", "example": "kang-urges-ri-dialogue-2017-08-06"}
+    )
+    action = ma.fields.String(metadata={"description": "create, update or delete.", "example": "create"})
+    status = ma.fields.String(
+        metadata={
+            "description": "`pending` review, `published` (approved by an editor other than its author) or `rejected`.",
+            "example": "pending",
+            "enum": ["pending", "published", "rejected"],
+        }
+    )
+    summary = ma.fields.String(metadata={"description": "The edit summary.", "example": "Add Kang's appeal to Ri."})
+    author = ma.fields.String(metadata={"description": "The proposing token's name.", "example": "desk-anna"})
+    created_at = ma.fields.String(
+        metadata={"description": "When it was proposed (UTC).", "example": "2026-12-02T02:30:00"}
+    )
+    reviewer = ma.fields.String(
+        allow_none=True, metadata={"description": "The reviewing editor's token name.", "example": None}
+    )
+    review_note = ma.fields.String(allow_none=True, metadata={"description": "Why it was rejected.", "example": None})
+    reviewed_at = ma.fields.String(
+        allow_none=True, metadata={"description": "When it was reviewed (UTC).", "example": None}
+    )
+    revision = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Its revision number once published (1, 2, 3...).", "example": None}
+    )
+    before = ma.fields.Dict(
+        allow_none=True, metadata={"description": "The record as published before the change.", "example": None}
+    )
+    record = ma.fields.Dict(
+        allow_none=True, metadata={"description": "The record after the change; null for a delete.", "example": {}}
+    )
+
+
+class ReviewSchema(ma.Schema):
+    """An editor's rejection of a change."""
+
+    note = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=1000),
+        metadata={
+            "description": "Why the change is rejected.",
+            "example": "The quote is Yonhap's paraphrase, not Kang's words.",
+        },
     )

@@ -24,6 +24,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from .cli import register_commands
     from .resources import (
+        changes,
         disputes,
         entities,
         events,
@@ -54,9 +55,11 @@ def create_app(config: Mapping | None = None) -> Flask:
         facts,
         search,
         tokens,
+        changes,
         health,
     ):
         api.register_blueprint(module.blp)
+    api.register_blueprint(changes.revisions)
     app.register_blueprint(assets)
     register_commands(app)
     return app

@@ -28,14 +28,26 @@ def init_command(force: bool) -> None:
     from .store.migrations import SchemaTooNew
 
     try:
-        loaded, facts = initialise_database(force=force)
+        done = initialise_database(force=force)
     except KnowledgeError as error:
         _fail(error)
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
     where = _redacted(current_app.config["DATABASE_URL"])
+    if done.kept_changes:
+        click.echo(_kept_notice(done.kept_changes, where))
     click.echo(
-        f"loaded {facts} facts into {where}" if loaded else f"{where} already holds these {facts} facts; nothing to do"
+        f"loaded {done.facts} facts into {where}"
+        if done.loaded
+        else f"{where} already holds these {done.facts} facts; nothing to do"
+    )
+
+
+def _kept_notice(changes: int, where: str) -> str:
+    return (
+        f"{where} holds {changes} change(s) published through the API: kept, and the fixtures were not loaded "
+        "(loading them would discard those changes). `sanctions-kb export-fixtures DIR` writes the published "
+        "knowledge as fixtures; `sanctions-kb init --force` loads the fixtures instead, discarding the changes."
     )
 
 
@@ -101,12 +113,15 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     from .store.migrations import SchemaTooNew
 
     try:
-        loaded, facts = initialise_database()
+        done = initialise_database()
     except KnowledgeError as error:
         _fail(error)
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{'loaded' if loaded else 'found'} {facts} facts in {_redacted(current_app.config['DATABASE_URL'])}")
+    where = _redacted(current_app.config["DATABASE_URL"])
+    if done.kept_changes:
+        click.echo(_kept_notice(done.kept_changes, where))
+    click.echo(f"{'loaded' if done.loaded else 'found'} {done.facts} facts in {where}")
     exec_server(host, port, workers)
 
 

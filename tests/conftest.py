@@ -57,12 +57,18 @@ def loaded_database(new_database_url) -> str:
 
 @pytest.fixture(scope="session")
 def curator_token(loaded_database) -> str:
-    """A curator's bearer token in the session's database."""
+    """A curator's bearer token in the session's database, and change 1, its proposal awaiting review (the spec's
+    example change): proposing it leaves the published knowledge as it is."""
+    from service.knowledge.curation import propose
     from service.store.db import db
     from service.store.tokens import issue_token
 
+    name = f"test-curator-{uuid.uuid4().hex[:8]}"
     with create_app({"DATABASE_URL": loaded_database}).app_context(), db.connection_context():
-        return issue_token(f"test-curator-{uuid.uuid4().hex[:8]}", "curator")
+        secret = issue_token(name, "curator")
+        record = {"id": "test-topic", "description": "A topic proposed by the tests, never published."}
+        propose("topic", "create", "test-topic", record, "example change", name, lambda record_id: None)
+    return secret
 
 
 @pytest.fixture

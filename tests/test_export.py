@@ -41,7 +41,11 @@ def _every_url(client) -> list[str]:
     """Every list (whole, by pages of 100) and every record's URL, and each article's text."""
     urls = []
     for route in ROUTES:
-        if "GET" not in route["methods"] or route["secured"] or route["url"].startswith(("/docs", "/openapi", "/favicon")):
+        if (
+            "GET" not in route["methods"]
+            or route["secured"]
+            or route["url"].startswith(("/docs", "/openapi", "/favicon"))
+        ):
             continue
         urls.append(route["url"])
         if route["is_list"] and "search" not in route["url"]:

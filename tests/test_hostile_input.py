@@ -99,24 +99,34 @@ def _with_path_argument(route: dict, name: str, raw_value: str) -> str:
 
 
 def refused_cases(route: dict) -> list[Case]:
-    """Requests that must be exactly a 422 naming the parameter."""
+    """Requests that must be exactly a 422 naming the parameter (sent with the route's method: GET, or POST for
+    a route that only takes writes, whose unusable path text is refused before its token is looked at)."""
+    method = "GET" if "GET" in route["methods"] else "POST"
     cases = []
     for name in route["arguments"]:
         cases += [
-            Case(_with_path_argument(route, name, value), refused=("path", name, says))
+            Case(method=method, url=_with_path_argument(route, name, value), refused=("path", name, says))
             for value, says in UNUSABLE.items()
         ]
     for name, example in route["query"].items():
         cases += [
-            Case(_with_query(route, name, value), refused=("query", name, says)) for value, says in UNUSABLE.items()
+            Case(method=method, url=_with_query(route, name, value), refused=("query", name, says))
+            for value, says in UNUSABLE.items()
         ]
         # a repeated parameter is checked in every occurrence, not only the one the schema reads
-        cases.append(Case(_with_query(route, name, quote(example), "%00"), refused=("query", name, UNUSABLE["%00"])))
+        cases.append(
+            Case(
+                method=method,
+                url=_with_query(route, name, quote(example), "%00"),
+                refused=("query", name, UNUSABLE["%00"]),
+            )
+        )
     cases += [
-        Case(_with_query(route, "colour", value), refused=("query", "colour", says)) for value, says in UNUSABLE.items()
+        Case(method=method, url=_with_query(route, "colour", value), refused=("query", "colour", says))
+        for value, says in UNUSABLE.items()
     ]
     cases += [
-        Case(_with_query(route, name, "1"), refused=("query", shown, "its name "))
+        Case(method=method, url=_with_query(route, name, "1"), refused=("query", shown, "its name "))
         for name, shown in HOSTILE_NAMES.items()
     ]
     return cases

@@ -17,7 +17,7 @@ from .render import rendered_documents
 BATCH = 200
 
 
-def load_knowledge(k: Knowledge, force: bool = False) -> bool:
+def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") -> bool:
     """Replace the database's knowledge with `k`; return False if it was already loaded.
 
     One transaction on every engine, search index included: if any step fails, the previous knowledge and its
@@ -37,6 +37,7 @@ def load_knowledge(k: Knowledge, force: bool = False) -> bool:
         m.Dataset.create(
             fingerprint=k.fingerprint,
             version=k.fingerprint,
+            origin=origin,
             facts=k.fact_count,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
         )

@@ -219,6 +219,38 @@ def _tokens() -> None:
         run_migrations(SchemaMigrator.from_database(db.obj).add_column("source", "file", TextField(null=True)))
 
 
+class _Change(m.BaseModel):
+    """change as step 8 creates it (frozen)."""
+
+    kind = CharField()
+    record_id = CharField()
+    action = CharField()
+    record = TextField(null=True)
+    before = TextField(null=True)
+    summary = TextField()
+    author = CharField()
+    status = CharField(index=True)
+    reviewer = CharField(null=True)
+    review_note = TextField(null=True)
+    created_at = DateTimeField()
+    reviewed_at = DateTimeField(null=True)
+    revision = IntegerField(null=True, unique=True)
+    version = CharField(null=True)
+
+    class Meta:
+        table_name = "change"
+        indexes = ((("kind", "record_id"), False),)
+
+
+def _changes() -> None:
+    # Changes made through the API, and whether the knowledge loaded came from the fixtures or from the API.
+    db.create_tables([_Change], safe=True)
+    if "origin" not in {c.name for c in db.get_columns("dataset")}:
+        run_migrations(
+            SchemaMigrator.from_database(db.obj).add_column("dataset", "origin", CharField(default="fixtures"))
+        )
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -231,6 +263,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (5, "index lists by sort key and filters; trigram index for statement text", _index_sort_keys_and_filters),
     (6, "knowledge model v2: date intervals, bounds, mentions, derivations, attribution chains, disputes", _model_v2),
     (7, "curation API tokens; article file names", _tokens),
+    (8, "changes proposed, reviewed and published through the curation API", _changes),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -282,6 +282,7 @@ class Dataset(BaseModel):
     facts = IntegerField()
     loaded_at = DateTimeField()
     version = CharField(default="")
+    origin = CharField(default="fixtures")  # fixtures (loaded by init) | api (published through the curation API)
 
 
 class Token(BaseModel):
@@ -317,5 +318,30 @@ MODELS = (
     Document,
     Dataset,
 )
+
+
+class Change(BaseModel):
+    """A change proposed through the curation API: pending until an editor other than its author approves it
+    (then published, with a revision number) or rejects it."""
+
+    kind = CharField()  # a record kind (knowledge/kinds.py)
+    record_id = CharField()
+    action = CharField()  # create | update | delete
+    record = TextField(null=True)  # the proposed record as a fixture holds it (JSON); null for a delete
+    before = TextField(null=True)  # the published record the change starts from (JSON); null for a create
+    summary = TextField()
+    author = CharField()  # token name
+    status = CharField(index=True)  # pending | published | rejected
+    reviewer = CharField(null=True)
+    review_note = TextField(null=True)
+    created_at = DateTimeField()
+    reviewed_at = DateTimeField(null=True)
+    revision = IntegerField(null=True, unique=True)  # 1, 2, 3... in the order changes were published
+    version = CharField(null=True)  # the data version its publication made
+
+    class Meta:
+        indexes = ((("kind", "record_id"), False),)
+
+
 # Tables that hold what the API's users made, not the curated knowledge: loading the fixtures never deletes them.
-CURATION_MODELS = (Token,)
+CURATION_MODELS = (Token, Change)

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response
 from flask_smorest import Blueprint, abort
 
+from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import Kind
 from ..knowledge.render import item_body, list_body
 from ..store import models as m
@@ -71,6 +72,7 @@ class ResourceBlueprint(Blueprint):
         def decorator(view):
             @self.response(200, kind.schema)
             @self.alt_response(404, response="NOT_FOUND")
+            @self.alt_response(410, response="DEFAULT_ERROR", description="Gone: a published change deleted it.")
             @wraps(view)
             def item(*args, **kwargs):
                 record_id = view(*args, **kwargs)
@@ -80,6 +82,13 @@ class ResourceBlueprint(Blueprint):
                     .scalar()
                 )
                 if body is None:
+                    deleted = last_deletion(kind.name, record_id)
+                    if deleted is not None:
+                        abort(
+                            410,
+                            message=f"the {kind.name} {record_id!r} was deleted by revision {deleted}: "
+                            f"/api/v1/revisions?kind={kind.name}&record={record_id}",
+                        )
                     abort(404, message=f"no {kind.name} with id {record_id!r}")
                 return Response(item_body(body), mimetype=JSON)
 

@@ -150,6 +150,11 @@ class CacheMiddleware:
         return [] if method == "HEAD" else [answer.body]
 
 
+def etag_for(path: str, query: str = "") -> str:
+    """The ETag a GET of `path` answers now (quoted): what a write's If-Match is checked against."""
+    return f'"{hashlib.sha1(repr((data_version(), path, query)).encode(), usedforsecurity=False).hexdigest()}"'
+
+
 def _matches(if_none_match: str | None, etag: str) -> bool:
     """Whether an If-None-Match header (RFC 9110: a list of entity tags, weak ones compared weakly, or *) matches."""
     if not if_none_match:

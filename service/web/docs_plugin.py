@@ -66,6 +66,8 @@ class ApiDocsPlugin(BasePlugin):
             kind = BY_NAME.get(noun)
             if kind is not None:
                 parameter.setdefault("example", kind.schema._declared_fields["id"].metadata["example"])
+            elif noun == "change":
+                parameter.setdefault("example", "1")  # changes are numbered
         for parameter in parameters or []:
             _document_text_rules(parameter)
 

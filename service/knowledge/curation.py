@@ -1,0 +1,295 @@
+"""Changes through the curation API: a proposal is checked exactly as a fixture is (the published knowledge with
+the change applied is read and verified as a whole), waits for an editor other than its author, and is
+published by loading that knowledge in one transaction with its revision."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from peewee import fn
+
+from ..store import models as m
+from ..store.db import db, uses_sqlite
+from .export import export_fixtures, published_records
+from .kinds import BY_NAME, Kind
+from .load import load_knowledge
+from .read import Knowledge, KnowledgeError, read_knowledge
+
+ACTIONS = ("create", "update", "delete")
+LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
+
+
+class ChangeRefused(Exception):
+    """A change that cannot be taken: `status` is the HTTP status to answer, `problems` say why."""
+
+    def __init__(self, status: int, problems: list[str], errors: dict | None = None):
+        self.status = status
+        self.problems = problems
+        self.errors = errors
+        super().__init__("; ".join(problems))
+
+
+def merge_patch(target, patch):
+    """RFC 7396 JSON merge patch: objects merge key by key, null deletes a key, anything else replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def published_record(kind: Kind, record_id: str) -> dict | None:
+    """The record as a fixture holds it, as published now; None if there is none."""
+    return next((r for r in published_records()[kind.name] if r["id"] == record_id), None)
+
+
+def _is_cited(source_id: str) -> bool:
+    return m.Citation.select().where(m.Citation.source == source_id).exists()
+
+
+def _texts() -> dict[str, str]:
+    return dict(m.Source.select(m.Source.id, m.Source.text).where(m.Source.kind == "article").tuples())
+
+
+def complete_citations(record: dict, texts: dict[str, str]) -> list[str]:
+    """Fill in the offsets of each quoted citation that gives none, where the quote occurs once in its source;
+    return a problem for each quote that is not there or is there more than once."""
+    problems = []
+    for number, citation in enumerate(record.get("citations") or [], 1):
+        if not isinstance(citation, dict) or not citation.get("quote") or citation.get("start") is not None:
+            continue
+        text = texts.get(citation.get("source"))
+        if text is None:
+            known = m.Source.select().where(m.Source.id == str(citation.get("source"))).exists()
+            problems.append(
+                f"citation {number}: a reference source has no text here, so its citation takes no quote"
+                if known
+                else f"citation {number}: source {citation.get('source')!r} does not exist"
+            )
+            continue
+        starts, at = [], text.find(citation["quote"])
+        while at >= 0:
+            starts.append(at)
+            at = text.find(citation["quote"], at + 1)
+        if not starts:
+            problems.append(
+                f"citation {number}: the quote is not in source {citation['source']!r}: {citation['quote']!r}"
+            )
+        elif len(starts) > 1:
+            problems.append(
+                f"citation {number}: the quote occurs {len(starts)} times in source {citation['source']!r}, at "
+                f"{starts}: give the `start` of the one you mean"
+            )
+        else:
+            citation["start"], citation["end"] = starts[0], starts[0] + len(citation["quote"])
+    return problems
+
+
+def published_knowledge() -> Knowledge:
+    """The knowledge the database serves, read back and verified as fixtures are."""
+    with tempfile.TemporaryDirectory(prefix="kb-published-") as tmp:
+        export_fixtures(Path(tmp))
+        return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
+
+
+def published_changes() -> int:
+    return m.Change.select().where(m.Change.status == "published").count()
+
+
+def knowledge_with(kind: Kind, record_id: str, record: dict | None, text: str | None = None) -> Knowledge:
+    """The published knowledge with this record created, replaced (or, for None, deleted), read and verified
+    from files exactly as `sanctions-kb check` reads fixtures; KnowledgeError lists every problem."""
+    with tempfile.TemporaryDirectory(prefix="kb-change-") as tmp:
+        directory = Path(tmp)
+        export_fixtures(directory)
+        if kind.name == "source" and ((record or {}).get("kind") == "article" or _is_article(directory, record_id)):
+            _write_article(directory / "seeds", record_id, record, text)
+        else:
+            path = directory / "fixtures" / kind.fixture
+            records = [r for r in json.loads(path.read_text(encoding="utf-8")) if r["id"] != record_id]
+            if record is not None:
+                records.append(record)
+            path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        return read_knowledge(directory / "fixtures", directory / "seeds")
+
+
+def _is_article(directory: Path, record_id: str) -> bool:
+    return any(
+        json.loads(p.read_text(encoding="utf-8"))["id"] == record_id for p in (directory / "seeds").glob("*.json")
+    )
+
+
+def _write_article(seeds: Path, record_id: str, record: dict | None, text: str | None) -> None:
+    existing = [p for p in seeds.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["id"] == record_id]
+    for meta in existing:
+        if record is None:
+            (seeds / json.loads(meta.read_text(encoding="utf-8"))["file"]).unlink()
+            meta.unlink()
+    if record is None:
+        return
+    if existing:
+        old = json.loads(existing[0].read_text(encoding="utf-8"))
+        file = old["file"]
+        if text is not None:
+            (seeds / file).write_bytes(text.encode("utf-8"))
+        meta = existing[0]
+    else:
+        file, meta = f"{record_id}.txt", seeds / f"{record_id}.json"
+        (seeds / file).write_bytes((text or "").encode("utf-8"))
+    body = (seeds / file).read_bytes()
+    meta.write_text(
+        json.dumps({**record, "file": file, "sha256": hashlib.sha256(body).hexdigest()}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+
+
+class _Lock:
+    """Serialise proposals and publications: SQLite's BEGIN IMMEDIATE, or a PostgreSQL advisory lock."""
+
+    def __enter__(self):
+        if uses_sqlite():
+            self._transaction = db.atomic(lock_type="IMMEDIATE")
+        else:
+            self._transaction = db.atomic()
+        self._transaction.__enter__()
+        if not uses_sqlite():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        return self
+
+    def __exit__(self, *exc):
+        return self._transaction.__exit__(*exc)
+
+
+def propose(
+    kind_name: str,
+    action: str,
+    record_id: str,
+    record: dict | None,
+    summary: str,
+    author: str,
+    current_etag,
+    text: str | None = None,
+) -> m.Change:
+    """Check a change and keep it pending review; ChangeRefused says why it is not taken.
+
+    `current_etag(record_id)` gives the ETag the record's URL answers now, for the caller's If-Match check (made
+    under the lock, so that of two proposals on the same record only the first is taken).
+    """
+    kind = BY_NAME[kind_name]
+    with _Lock():
+        before = published_record(kind, record_id)
+        if action == "create" and before is not None:
+            raise ChangeRefused(409, [f"a {kind.name} with id {record_id!r} already exists: update it instead"])
+        if action != "create" and before is None:
+            raise ChangeRefused(404, [f"no {kind.name} with id {record_id!r}"])
+        if action != "create":
+            current_etag(record_id)  # raises 412 when the caller's copy is stale
+            pending = m.Change.get_or_none(
+                (m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.status == "pending")
+            )
+            if pending is not None:
+                raise ChangeRefused(
+                    412,
+                    [
+                        f"change {pending.id} to this {kind.name} is awaiting review: review it first, then send If-Match "
+                        "with the ETag the record answers after it"
+                    ],
+                )
+        if text is not None and before is not None and _is_cited(record_id):
+            raise ChangeRefused(
+                422, [f"the text of article {record_id!r} is cited by facts, so it can no longer change"]
+            )
+        candidate = merge_patch(before, record) if action == "update" else record
+        if candidate is not None:
+            candidate["id"] = record_id
+            problems = complete_citations(candidate, {**_texts(), **({record_id: text} if text is not None else {})})
+            if problems:
+                raise ChangeRefused(422, problems)
+        try:
+            knowledge_with(kind, record_id, candidate, text)
+        except KnowledgeError as error:
+            raise ChangeRefused(422, error.problems) from error
+        return m.Change.create(
+            kind=kind.name,
+            record_id=record_id,
+            action=action,
+            record=None
+            if candidate is None
+            else json.dumps({**candidate, **({"text": text} if text else {})}, ensure_ascii=False),
+            before=None if before is None else json.dumps(before, ensure_ascii=False),
+            summary=summary,
+            author=author,
+            status="pending",
+            created_at=_now(),
+        )
+
+
+def publish(change: m.Change, reviewer: str) -> m.Change:
+    """Apply an approved change: the knowledge with it is verified again and loaded, in one transaction with
+    the change's revision; ChangeRefused (409) when the record changed since it was proposed."""
+    kind = BY_NAME[change.kind]
+    with _Lock():
+        change = m.Change.get_by_id(change.id)
+        _require_pending(change)
+        before = published_record(kind, change.record_id)
+        if (json.dumps(before, ensure_ascii=False) if before is not None else None) != change.before:
+            raise ChangeRefused(
+                409, [f"the {kind.name} changed since change {change.id} was proposed: propose it again"]
+            )
+        record = json.loads(change.record) if change.record else None
+        text = record.pop("text", None) if record else None
+        try:
+            knowledge = knowledge_with(kind, change.record_id, record, text)
+        except KnowledgeError as error:
+            raise ChangeRefused(409, error.problems) from error
+        load_knowledge(knowledge, force=True, origin="api")
+        last = (
+            m.Change.select(m.Change.revision)
+            .where(m.Change.revision.is_null(False))
+            .order_by(m.Change.revision.desc())
+            .scalar()
+        )
+        change.status, change.reviewer, change.reviewed_at = "published", reviewer, _now()
+        change.revision, change.version = (last or 0) + 1, knowledge.fingerprint
+        change.save()
+    return change
+
+
+def reject(change: m.Change, reviewer: str, note: str) -> m.Change:
+    with _Lock():
+        change = m.Change.get_by_id(change.id)
+        _require_pending(change)
+        change.status, change.reviewer, change.review_note, change.reviewed_at = "rejected", reviewer, note, _now()
+        change.save()
+    return change
+
+
+def _require_pending(change: m.Change) -> None:
+    if change.status != "pending":
+        raise ChangeRefused(409, [f"change {change.id} is {change.status}, not pending review"])
+
+
+def last_deletion(kind_name: str, record_id: str) -> int | None:
+    """The revision that deleted this record, if a published change did."""
+    return (
+        m.Change.select(fn.MAX(m.Change.revision))
+        .where(
+            (m.Change.kind == kind_name)
+            & (m.Change.record_id == record_id)
+            & (m.Change.action == "delete")
+            & (m.Change.status == "published")
+        )
+        .scalar()
+    )

@@ -1,0 +1,236 @@
+"""Changes: propose a record to create, update or delete; an editor other than the author approves or rejects it;
+each published change is a revision (see /revisions)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import abort
+
+from schemas import ChangeProposalSchema, ChangeSchema, ReviewSchema
+from schemas.queries import ChangeQueryArgs, RevisionQueryArgs
+
+from ..knowledge.curation import ChangeRefused, propose, publish, reject
+from ..knowledge.kinds import BY_NAME
+from ..store import models as m
+from ..web.auth import documented_requires
+from ..web.blueprint import ResourceBlueprint
+from ..web.cache import etag_for
+
+blp = ResourceBlueprint(
+    "changes",
+    __name__,
+    url_prefix="/api/v1/changes",
+    description="Propose changes to the knowledge (bearer token); an editor other than the author reviews each one.",
+)
+revisions = ResourceBlueprint(
+    "revisions",
+    __name__,
+    url_prefix="/api/v1/revisions",
+    description="Every published change, in order: who, when, why, the reviewer, before and after; the change feed.",
+)
+
+# Where a record is read, for the If-Match of its update or delete: its own URL, or its owner's.
+OWNER_URLS = {
+    "role": lambda r: f"/api/v1/entities/{r['entity']}",
+    "claim": lambda r: f"/api/v1/disputes/{r['dispute']}",
+    "vote": lambda r: f"/api/v1/resolutions/{r['resolution']}/votes",
+}
+
+
+def change_record(change: m.Change) -> dict:
+    return {
+        "id": change.id,
+        "kind": change.kind,
+        "record_id": change.record_id,
+        "action": change.action,
+        "status": change.status,
+        "summary": change.summary,
+        "author": change.author,
+        "created_at": change.created_at.isoformat(),
+        "reviewer": change.reviewer,
+        "review_note": change.review_note,
+        "reviewed_at": change.reviewed_at.isoformat() if change.reviewed_at else None,
+        "revision": change.revision,
+        "before": json.loads(change.before) if change.before else None,
+        "record": json.loads(change.record) if change.record else None,
+    }
+
+
+def _refused(error: ChangeRefused):
+    abort(error.status, message="; ".join(error.problems), errors={"json": {"record": error.problems}})
+
+
+def _if_match_checker(kind_name: str):
+    """A check of the request's If-Match against the record's URL as it answers now: 428 without, 412 if stale."""
+    sent = request.headers.get("If-Match")
+
+    def check(record_id: str) -> None:
+        if not sent:
+            abort(428, message="an update or delete needs If-Match with the record's ETag (from a GET of it)")
+        from ..knowledge.curation import published_record
+
+        kind = BY_NAME[kind_name]
+        record = published_record(kind, record_id)
+        path = OWNER_URLS[kind.name](record) if kind.name in OWNER_URLS else kind.url.format(id=record_id)
+        if sent.strip() != "*" and etag_for(path) not in [tag.strip().removeprefix("W/") for tag in sent.split(",")]:
+            abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
+
+    return check
+
+
+@blp.route("")
+class Changes(MethodView):
+    @documented_requires(blp, "curator")
+    @blp.arguments(ChangeProposalSchema)
+    @blp.response(
+        201, ChangeSchema, headers={"Location": {"description": "The change's URL.", "schema": {"type": "string"}}}
+    )
+    @blp.alt_response(404, response="NOT_FOUND", description="Not Found: no record with that id to update or delete.")
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="Conflict: a record with that id already exists.")
+    @blp.alt_response(
+        412,
+        response="DEFAULT_ERROR",
+        description="Precondition Failed: If-Match is stale, or the record has a change awaiting review.",
+    )
+    @blp.alt_response(
+        428, response="DEFAULT_ERROR", description="Precondition Required: an update or delete without If-Match."
+    )
+    @blp.doc(
+        parameters=[
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "For update and delete: the record's current ETag.",
+                "example": '"5c0e1b3c2c1a4f7b9c8d"',
+            }
+        ]
+    )
+    def post(self, proposal):
+        """Propose a change
+
+        Create a record (`record` is the whole record, as a fixture holds it), update one (`record` is a JSON
+        merge patch) or delete one, with an edit summary. The change is checked as the fixtures are: every
+        citation's quote must be in its source (offsets left out are found; a quote found more than once is a
+        422 asking which), every id it names must exist. It then waits, unpublished, for an editor other than
+        its author. Update and delete need `If-Match` with the record's current ETag (428 without, 412 when
+        stale or when the record already has a change awaiting review).
+        """
+        try:
+            change = propose(
+                proposal["kind"],
+                proposal["action"],
+                proposal["id"],
+                proposal["record"],
+                proposal["summary"],
+                g.token.name,
+                _if_match_checker(proposal["kind"]),
+                proposal["text"],
+            )
+        except ChangeRefused as error:
+            _refused(error)
+        return change_record(change), {"Location": f"/api/v1/changes/{change.id}"}
+
+    @documented_requires(blp, "curator")
+    @blp.list_of(ChangeSchema, ChangeQueryArgs, records=lambda rows: [change_record(c) for c in rows])
+    def get(self, args):
+        """List changes (the review queue)
+
+        Changes, newest first: an editor sees every one, a curator its own. `status=pending` is the review
+        queue.
+        """
+        query = m.Change.select().order_by(m.Change.id.desc())
+        if g.token.role != "editor":
+            query = query.where(m.Change.author == g.token.name)
+        if "status" in args:
+            query = query.where(m.Change.status == args["status"])
+        return query
+
+
+def _visible_change(change_id: str) -> m.Change:
+    change = (
+        m.Change.get_or_none(m.Change.id == int(change_id)) if change_id.isdigit() and len(change_id) < 10 else None
+    )
+    if change is None or (g.token.role != "editor" and change.author != g.token.name):
+        abort(404, message=f"no change {change_id} that this token may see")
+    return change
+
+
+@blp.route("/<string:change_id>")
+class ChangeItem(MethodView):
+    @documented_requires(blp, "curator")
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, change_id):
+        """Get a change
+
+        One change, with the record before and after it; its author and editors may see it.
+        """
+        return change_record(_visible_change(change_id))
+
+
+@blp.route("/<string:change_id>/approve")
+class ChangeApproval(MethodView):
+    @documented_requires(blp, "editor")
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="Conflict: not pending, or the record changed since.")
+    def post(self, change_id):
+        """Approve and publish a change
+
+        An editor other than the change's author publishes it: the knowledge with the change is verified
+        again and served from the next request, as a new revision and a new data version. 409 when the
+        record changed since the change was proposed.
+        """
+        change = _visible_change(change_id)
+        if change.author == g.token.name:
+            abort(403, message="a change is approved by an editor other than its author")
+        try:
+            return change_record(publish(change, g.token.name))
+        except ChangeRefused as error:
+            _refused(error)
+
+
+@blp.route("/<string:change_id>/reject")
+class ChangeRejection(MethodView):
+    @documented_requires(blp, "editor")
+    @blp.arguments(ReviewSchema)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="Conflict: the change is not pending.")
+    def post(self, review, change_id):
+        """Reject a change
+
+        An editor other than the change's author rejects it, saying why; it is never published.
+        """
+        change = _visible_change(change_id)
+        if change.author == g.token.name:
+            abort(403, message="a change is reviewed by an editor other than its author")
+        try:
+            return change_record(reject(change, g.token.name, review["note"]))
+        except ChangeRefused as error:
+            _refused(error)
+
+
+@revisions.route("")
+class Revisions(MethodView):
+    @revisions.list_of(ChangeSchema, RevisionQueryArgs, records=lambda rows: [change_record(c) for c in rows])
+    def get(self, args):
+        """List revisions (the change feed)
+
+        Every published change in the order it was published, with its author, reviewer, summary, and the
+        record before and after. `after=N` gives the revisions since revision N (keep the last one you read
+        to stay in sync); `kind` and `record` give one record's history.
+        """
+        query = m.Change.select().where(m.Change.status == "published").order_by(m.Change.revision)
+        if "after" in args:
+            query = query.where(m.Change.revision > args["after"])
+        if "kind" in args:
+            query = query.where(m.Change.kind == args["kind"])
+        if "record" in args:
+            query = query.where(m.Change.record_id == args["record"])
+        return query

@@ -1,0 +1,316 @@
+"""The curation API: changes proposed with a bearer token, checked as fixtures are, published only when an editor
+other than the author approves them, each a revision; the database keeps them as the system of record."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from service import create_app
+from service.cli import export_fixtures_command, init_command
+from service.knowledge.lifecycle import initialise_database
+from service.store import models as m
+from service.store.db import db
+from service.store.tokens import issue_token
+from tests.helpers import assert_problem
+
+KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
+
+
+@pytest.fixture
+def curation(new_database_url):
+    """A database of its own (writes change it), a client, and a curator's, a second curator's and an editor's tokens."""
+    url = new_database_url()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        initialise_database()
+    with app.app_context(), db.connection_context():
+        tokens = {
+            role: issue_token(f"{role}-{uuid.uuid4().hex[:6]}", role.rstrip("2"))
+            for role in ("curator", "curator2", "editor", "admin")
+        }
+    return app, app.test_client(), tokens
+
+
+def auth(token: str, **headers) -> dict:
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def statement(**changes) -> dict:
+    record = {
+        "speaker": "kang-kyung-wha",
+        "speaker_as_written": "Kang",
+        "said_on": "2017-08-06",
+        "date_precision": "day",
+        "topics": ["dialogue"],
+        "stance": "supports",
+        "summary": "Kang urged Ri to accept Seoul's offer of talks.",
+        "quote": None,
+        "attribution": "reported",
+        "attribution_chain": [{"relay": "yonhap", "attribution": "reported", "note": "'According to the report'"}],
+        "citations": [{"source": "presstv-manila-talks-2017-08-07", "quote": KANG}],
+    }
+    return {**record, **changes}
+
+
+def propose(client, token, action="create", record_id="kang-urges-ri-test", record=None, **headers):
+    body = {"kind": "statement", "action": action, "id": record_id, "summary": f"{action} {record_id}"}
+    if record is not None:
+        body["record"] = record
+    return client.post("/api/v1/changes", json=body, headers=auth(token, **headers))
+
+
+def test_a_change_is_published_only_when_another_editor_approves_it(curation):
+    app, client, tokens = curation
+    version = client.get("/api/v1/statements?page_size=1").headers["ETag"]
+    proposed = propose(client, tokens["curator"], record=statement())
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    change = proposed.get_json()
+    assert proposed.headers["Location"] == f"/api/v1/changes/{change['id']}"
+    assert change["status"] == "pending" and change["revision"] is None
+    # The service found the quote's offsets in the article.
+    assert change["record"]["citations"][0] | {"start": 677, "end": 783} == change["record"]["citations"][0]
+    # Readers do not see it yet; the author and editors do (the review queue).
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
+    assert client.get("/api/v1/statements?page_size=1").headers["ETag"] == version
+    queue = client.get("/api/v1/changes?status=pending", headers=auth(tokens["editor"])).get_json()
+    assert [c["id"] for c in queue] == [change["id"]]
+    assert client.get("/api/v1/changes", headers=auth(tokens["curator2"])).get_json() == []
+    assert client.get(f"/api/v1/changes/{change['id']}", headers=auth(tokens["curator2"])).status_code == 404
+
+    # Only an editor, and not the author, approves.
+    assert_problem(client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["curator"])), 403)
+    approved = client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"]))
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    assert approved.get_json()["status"] == "published" and approved.get_json()["revision"] == 1
+
+    served = client.get("/api/v1/statements/kang-urges-ri-test")
+    assert served.status_code == 200 and served.get_json()["citations"][0]["start"] == 677
+    assert served.get_json()["support"] == {"sources": 1, "independent_sources": 1, "articles": 1, "references": 0}
+    assert client.get("/api/v1/statements?page_size=1").headers["ETag"] != version  # a new data version
+    assert "kang-urges-ri-test" in [s["id"] for s in client.get("/api/v1/statements?speaker=kang-kyung-wha").get_json()]
+    [revision] = client.get("/api/v1/revisions").get_json()
+    assert (revision["revision"], revision["action"], revision["before"]) == (1, "create", None)
+    assert revision["author"].startswith("curator-") and revision["reviewer"].startswith("editor-")
+    assert client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"])).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "citation, problem",
+    [
+        (
+            {"quote": "Ri"},
+            "the quote occurs 5 times in source 'presstv-manila-talks-2017-08-07', at [525, 688, 785, 1055, 1244]",
+        ),
+        ({"quote": "Kim promised to disarm"}, "citation 1: the quote is not in source"),
+        ({"quote": KANG, "start": 678, "end": 784}, "offsets 678:784 do not match the quote, which is at 677:783"),
+        ({"source": "daily-planet", "quote": KANG}, "source 'daily-planet' does not exist"),
+        ({"source": "un-doc-s-res-2371-2017", "quote": KANG}, "a reference source has no text here"),
+    ],
+)
+def test_every_citation_is_verified_before_a_change_is_taken(curation, citation, problem):
+    app, client, tokens = curation
+    record = statement(citations=[{"source": "presstv-manila-talks-2017-08-07", **citation}])
+    refused = propose(client, tokens["curator"], record=record)
+    assert_problem(refused, 422, problem)
+    with app.app_context(), db.connection_context():
+        assert m.Change.select().count() == 0  # a refused change leaves nothing behind
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"speaker": "kim-jong-il"}, "speaker 'kim-jong-il' is not an entity in entities.json"),
+        ({"stance": "angry"}, "Must be one of: supports, opposes, conditional, neutral"),
+        ({"attribution": "direct"}, "relayed through an attribution_chain are not direct"),
+        (
+            {"date_precision": "span", "said_on": None, "date_earliest": "2017-08-07", "date_latest": "2017-08-06"},
+            "ends (2017-08-06) before it starts",
+        ),
+    ],
+)
+def test_a_record_is_checked_as_a_fixture_is(curation, change, problem):
+    app, client, tokens = curation
+    assert_problem(propose(client, tokens["curator"], record=statement(**change)), 422, problem)
+
+
+def test_bad_requests_and_roles(curation):
+    app, client, tokens = curation
+    body = {"kind": "statement", "action": "create", "id": "x", "record": statement(), "summary": "x"}
+    assert_problem(client.post("/api/v1/changes", json=body), 401)
+    assert_problem(client.post("/api/v1/changes", json=body, headers=auth(tokens["admin"])), 403)
+    assert_problem(
+        client.post("/api/v1/changes", json={**body, "summary": ""}, headers=auth(tokens["curator"])), 422, "summary"
+    )
+    assert_problem(
+        client.post("/api/v1/changes", json={**body, "kind": "rumour"}, headers=auth(tokens["curator"])), 422, "kind"
+    )
+    assert_problem(
+        client.post("/api/v1/changes", json={**body, "colour": 1}, headers=auth(tokens["curator"])), 422, "colour"
+    )
+    taken = {**body, "id": "ri-seoul-proposals-lacked-sincerity"}
+    assert_problem(client.post("/api/v1/changes", json=taken, headers=auth(tokens["curator"])), 409, "already exists")
+
+
+def test_updates_and_deletes_need_the_current_etag_and_one_pending_change_at_a_time(curation):
+    app, client, tokens = curation
+    url = "/api/v1/statements/wang-yi-hopes-north-south-improve-relations"
+    record_id = url.rsplit("/", 1)[1]
+    assert_problem(propose(client, tokens["curator"], "update", record_id, {"stance": "neutral"}), 428, "If-Match")
+    assert_problem(
+        propose(client, tokens["curator"], "update", record_id, {"stance": "neutral"}, **{"If-Match": '"stale"'}), 412
+    )
+    etag = client.get(url).headers["ETag"]
+    first = propose(client, tokens["curator"], "update", record_id, {"stance": "neutral"}, **{"If-Match": etag})
+    assert first.status_code == 201, first.get_data(as_text=True)
+    assert first.get_json()["before"]["stance"] == "supports" and first.get_json()["record"]["stance"] == "neutral"
+    second = propose(client, tokens["curator2"], "update", record_id, {"stance": "opposes"}, **{"If-Match": etag})
+    assert_problem(second, 412, f"change {first.get_json()['id']} to this statement is awaiting review")
+    assert (
+        client.post(f"/api/v1/changes/{first.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
+        == 200
+    )
+    assert client.get(url).get_json()["stance"] == "neutral"
+    assert_problem(
+        propose(client, tokens["curator2"], "update", record_id, {"stance": "opposes"}, **{"If-Match": etag}), 412
+    )
+
+    etag = client.get(url).headers["ETag"]
+    deleted = propose(client, tokens["curator2"], "delete", record_id, **{"If-Match": etag})
+    assert deleted.status_code == 201 and deleted.get_json()["record"] is None
+    assert (
+        client.post(f"/api/v1/changes/{deleted.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
+        == 200
+    )
+    gone = client.get(url)
+    assert_problem(gone, 410, f"deleted by revision 2: /api/v1/revisions?kind=statement&record={record_id}")
+    history = client.get(f"/api/v1/revisions?kind=statement&record={record_id}").get_json()
+    assert [(r["revision"], r["action"]) for r in history] == [(1, "update"), (2, "delete")]
+    assert client.get("/api/v1/revisions?after=1").get_json() == history[1:]
+
+
+def test_deleting_a_record_others_name_is_refused_naming_them(curation):
+    app, client, tokens = curation
+    etag = client.get("/api/v1/entities/yonhap").headers["ETag"]
+    body = {"kind": "entity", "action": "delete", "id": "yonhap", "summary": "remove"}
+    refused = client.post("/api/v1/changes", json=body, headers=auth(tokens["curator"], **{"If-Match": etag}))
+    assert_problem(refused, 422, "record 'ri-seoul-proposals-lacked-sincerity': reported_via 'yonhap' is not an entity")
+
+
+def test_a_rejected_change_is_never_published(curation):
+    app, client, tokens = curation
+    change = propose(client, tokens["curator"], record=statement()).get_json()
+    assert_problem(
+        client.post(f"/api/v1/changes/{change['id']}/reject", json={"note": "no"}, headers=auth(tokens["curator"])), 403
+    )
+    assert_problem(
+        client.post(f"/api/v1/changes/{change['id']}/reject", json={}, headers=auth(tokens["editor"])), 422, "note"
+    )
+    rejected = client.post(
+        f"/api/v1/changes/{change['id']}/reject",
+        json={"note": "Paraphrase, not a quote."},
+        headers=auth(tokens["editor"]),
+    )
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    assert rejected.get_json()["review_note"] == "Paraphrase, not a quote."
+    assert client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"])).status_code == 409
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
+    assert client.get("/api/v1/revisions").get_json() == []
+
+
+def test_a_new_article_and_a_statement_quoting_it(curation):
+    app, client, tokens = curation
+    text = "Foreign Minister Kang Kyung-wha said on Monday that Seoul remains open to talks with the North.\n"
+    article = {
+        "kind": "article",
+        "title": "Kang: Seoul open to talks",
+        "publisher": "Example Wire",
+        "published_on": "2017-08-07",
+        "date_precision": "day",
+        "dateline": "Mon Aug 7, 2017",
+    }
+    body = {
+        "kind": "source",
+        "action": "create",
+        "id": "example-wire-kang-2017-08-07",
+        "record": article,
+        "text": text,
+        "summary": "new article",
+    }
+    created = client.post("/api/v1/changes", json=body, headers=auth(tokens["curator"]))
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert (
+        client.post(f"/api/v1/changes/{created.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
+        == 200
+    )
+    assert client.get("/api/v1/sources/example-wire-kang-2017-08-07/text").get_data(as_text=True) == text
+    source = client.get("/api/v1/sources/example-wire-kang-2017-08-07").get_json()
+    assert len(source["sha256"]) == 64
+
+    quoting = statement(
+        said_on="2017-08-07",
+        attribution_chain=[],
+        attribution="direct",
+        quote=None,
+        citations=[{"source": "example-wire-kang-2017-08-07", "quote": "Seoul remains open to talks with the North"}],
+    )
+    proposed = propose(client, tokens["curator"], record_id="kang-seoul-open-to-talks", record=quoting)
+    assert proposed.status_code == 201, proposed.get_data(as_text=True)
+    assert (
+        client.post(f"/api/v1/changes/{proposed.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
+        == 200
+    )
+    assert client.get("/api/v1/statements/kang-seoul-open-to-talks").get_json()["citations"][0]["start"] == 52
+    # Cited, the article's text can no longer change.
+    etag = client.get("/api/v1/sources/example-wire-kang-2017-08-07").headers["ETag"]
+    body = {
+        "kind": "source",
+        "action": "update",
+        "id": "example-wire-kang-2017-08-07",
+        "record": {},
+        "text": "Other words.",
+        "summary": "edit",
+    }
+    assert_problem(
+        client.post("/api/v1/changes", json=body, headers=auth(tokens["curator"], **{"If-Match": etag})),
+        422,
+        "can no longer change",
+    )
+
+
+def test_init_keeps_published_changes_unless_forced_and_export_holds_them(curation, tmp_path):
+    app, client, tokens = curation
+    change = propose(client, tokens["curator"], record=statement()).get_json()
+    client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"]))
+    runner = app.test_cli_runner()
+    kept = runner.invoke(init_command)
+    assert kept.exit_code == 0 and "holds 1 change(s) published through the API: kept" in kept.output, kept.output
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 200
+    exported = runner.invoke(export_fixtures_command, [str(tmp_path)])
+    assert exported.exit_code == 0
+    assert "kang-urges-ri-test" in [
+        r["id"] for r in json.loads((tmp_path / "fixtures" / "statements.json").read_text())
+    ]
+    forced = runner.invoke(init_command, ["--force"])
+    assert forced.exit_code == 0 and forced.output.startswith("loaded "), forced.output
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
+    with app.app_context(), db.connection_context():
+        assert m.Change.select().count() == 1  # the record of what was published stays
+
+
+def test_the_change_feed_pages_in_revision_order(curation):
+    app, client, tokens = curation
+    for number in range(3):
+        change = propose(
+            client, tokens["curator"], record_id=f"kang-urges-ri-test-{number}", record=statement()
+        ).get_json()
+        assert client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"])).status_code == 200
+    first = client.get("/api/v1/revisions?page_size=2")
+    assert [r["revision"] for r in first.get_json()] == [1, 2]
+    assert json.loads(first.headers["X-Pagination"])["total"] == 3
+    assert [r["revision"] for r in client.get("/api/v1/revisions?page_size=2&page=2").get_json()] == [3]
+    assert [r["record_id"] for r in client.get("/api/v1/revisions?after=2").get_json()] == ["kang-urges-ri-test-2"]
+    queue = client.get("/api/v1/changes?page_size=2", headers=auth(tokens["editor"]))
+    assert [c["id"] for c in queue.get_json()] == [3, 2] and 'rel="next"' in queue.headers["Link"]
