@@ -8,7 +8,14 @@
 #                   baked-in KB_BAKED_DATABASE_URL; `init` is idempotent, so restarts are cheap
 #   KB_INIT=always  run it before the server whatever the database
 #   KB_INIT=never   never run it (the database is managed elsewhere)
+#
+#   The baked-in database is read-only (the image's root filesystem may be too): unless KB_READ_ONLY is set,
+#   the service answers writes with a problem saying so whenever DATABASE_URL is KB_BAKED_DATABASE_URL.
 set -eu
+
+if [ -z "${KB_READ_ONLY:-}" ] && [ "${DATABASE_URL:-}" = "${KB_BAKED_DATABASE_URL:-}" ]; then
+    export KB_READ_ONLY=true
+fi
 
 server=no
 case "${1:-} ${2:-} ${3:-}" in

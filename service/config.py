@@ -22,6 +22,8 @@ class Config:
 
     # Bytes of answers each worker keeps in memory, keyed by the data version (web/cache.py); 0 turns it off.
     KB_CACHE_BYTES = int(os.environ.get("KB_CACHE_BYTES", str(16 * 1024 * 1024)))
+    # A deployment that only serves (the image's baked-in database): every write is answered with a problem.
+    KB_READ_ONLY = os.environ.get("KB_READ_ONLY", "false").strip().lower() in ("1", "true", "yes")
 
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"

@@ -314,3 +314,15 @@ def test_the_change_feed_pages_in_revision_order(curation):
     assert [r["record_id"] for r in client.get("/api/v1/revisions?after=2").get_json()] == ["kang-urges-ri-test-2"]
     queue = client.get("/api/v1/changes?page_size=2", headers=auth(tokens["editor"]))
     assert [c["id"] for c in queue.get_json()] == [3, 2] and 'rel="next"' in queue.headers["Link"]
+
+
+def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(loaded_database, curator_token):
+    client = create_app({"DATABASE_URL": loaded_database, "KB_READ_ONLY": True, "TESTING": True}).test_client()
+    body = {"kind": "topic", "action": "create", "id": "never", "record": {"description": "x"}, "summary": "x"}
+    for response in (
+        client.post("/api/v1/changes", json=body, headers=auth(curator_token)),
+        client.post("/api/v1/changes", json=body),
+        client.post("/api/v1/changes/1/approve", headers=auth(curator_token)),
+    ):
+        assert_problem(response, 403, "this deployment is read-only (KB_READ_ONLY)")
+    assert client.get("/api/v1/token", headers=auth(curator_token)).status_code == 200  # reading still works

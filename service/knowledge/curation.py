@@ -14,7 +14,7 @@ from peewee import fn
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
-from .export import export_fixtures, published_records
+from .export import as_fixture_json, export_fixtures, published_records
 from .kinds import BY_NAME, Kind
 from .load import load_knowledge
 from .read import Knowledge, KnowledgeError, read_knowledge
@@ -121,7 +121,7 @@ def knowledge_with(kind: Kind, record_id: str, record: dict | None, text: str | 
             records = [r for r in json.loads(path.read_text(encoding="utf-8")) if r["id"] != record_id]
             if record is not None:
                 records.append(record)
-            path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+            path.write_text(as_fixture_json(records), encoding="utf-8")
         return read_knowledge(directory / "fixtures", directory / "seeds")
 
 
@@ -150,8 +150,7 @@ def _write_article(seeds: Path, record_id: str, record: dict | None, text: str |
         (seeds / file).write_bytes((text or "").encode("utf-8"))
     body = (seeds / file).read_bytes()
     meta.write_text(
-        json.dumps({**record, "file": file, "sha256": hashlib.sha256(body).hexdigest()}, ensure_ascii=False),
-        encoding="utf-8",
+        as_fixture_json({**record, "file": file, "sha256": hashlib.sha256(body).hexdigest()}), encoding="utf-8"
     )
 
 

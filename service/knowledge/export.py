@@ -59,13 +59,14 @@ def export_fixtures(directory: Path) -> dict[str, int]:
                 file, text = articles[article["id"]]
                 meta = {"id": article["id"], "kind": "article", "file": file, **article}
                 (seeds / file).write_bytes(text.encode("utf-8"))
-                (seeds / f"{Path(file).stem}.json").write_text(_json(meta), encoding="utf-8")
+                (seeds / f"{Path(file).stem}.json").write_text(as_fixture_json(meta), encoding="utf-8")
                 written[f"seeds/{Path(file).stem}.json"] = 1
             items = [r for r in items if r["kind"] == "reference"]
-        (fixtures / kind.fixture).write_text(_json(items), encoding="utf-8")
+        (fixtures / kind.fixture).write_text(as_fixture_json(items), encoding="utf-8")
         written[f"fixtures/{kind.fixture}"] = len(items)
     return written
 
 
-def _json(value) -> str:
+def as_fixture_json(value) -> str:
+    """JSON as the fixture files are written (so the same knowledge always has the same fingerprint)."""
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"

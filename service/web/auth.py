@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import abort
 
 from ..store.tokens import token_for
@@ -32,6 +32,12 @@ def requires(*roles: str):
     def decorator(view):
         @wraps(view)
         def guarded(*args, **kwargs):
+            if request.method not in ("GET", "HEAD") and current_app.config.get("KB_READ_ONLY"):
+                abort(
+                    403,
+                    message="this deployment is read-only (KB_READ_ONLY): it serves the knowledge it was built "
+                    "with and takes no changes; propose them to a curated deployment",
+                )
             secret = presented_secret()
             token = token_for(secret) if secret else None
             if token is None:
