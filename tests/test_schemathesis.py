@@ -78,6 +78,12 @@ bearer = "{token}"
     )
 
 
+# The curation API's writes: a schema-valid proposal is still refused when it does not verify against the sources
+# or the knowledge (422: a quote not in its article, an id that does not exist), when the record exists or does
+# not (409, 404), when its If-Match is missing or stale (428, 412), and a review by the change's own author or of
+# a change that is not pending (403, 409). Each is a documented problem; every other check applies in full.
+WRITE_OPERATIONS = ["postChanges", "postChangeApproval", "postChangeRejection"]
+
 SCHEMATHESIS_TOML = f"""\
 seed = {SEED}
 max-failures = 1000          # report every failure, not only the first
@@ -124,6 +130,10 @@ object_level_authorization.enabled = false
 [[operations]]
 include-operation-id = {json.dumps(SEMANTIC_FILTER_OPERATIONS)}
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "404", "422"]
+
+[[operations]]
+include-operation-id = {json.dumps(WRITE_OPERATIONS)}
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "403", "404", "409", "412", "422", "428"]
 """
 
 SNAPSHOT = PROJECT_ROOT / "schemas" / "openapi.json"
