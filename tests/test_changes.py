@@ -326,3 +326,10 @@ def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(loaded_d
     ):
         assert_problem(response, 403, "this deployment is read-only (KB_READ_ONLY)")
     assert client.get("/api/v1/token", headers=auth(curator_token)).status_code == 200  # reading still works
+
+
+def test_every_kind_of_record_can_be_changed():
+    from schemas.service import CHANGE_KINDS
+    from service.knowledge.kinds import KINDS
+
+    assert CHANGE_KINDS == tuple(kind.name for kind in KINDS)
