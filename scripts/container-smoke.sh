@@ -369,6 +369,20 @@ case "$pid1" in *granian*) ;; *) die "PID 1 is not granian but: $pid1 (SIGTERM w
 info "runs as uid $uid; PID 1: $pid1"
 podman exec "$main" sh -c 'touch /app/data/x 2>/dev/null' && die "the service user can write to /app/data"
 info "the baked database is read-only for the service user"
+write=$(python3 - "http://127.0.0.1:$port" <<'PY'
+import json, sys, urllib.error, urllib.request
+body = json.dumps({"kind": "topic", "action": "create", "id": "x", "record": {"description": "x"}, "summary": "x"}).encode()
+request = urllib.request.Request(sys.argv[1] + "/api/v1/changes", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+try:
+    urllib.request.urlopen(request, timeout=10)
+    print("accepted")
+except urllib.error.HTTPError as error:
+    print(error.code, json.load(error)["detail"])
+PY
+)
+case "$write" in "403 this deployment is read-only"*) ;; *) die "a write to the baked image was not refused as read-only: $write" ;; esac
+info "a write is refused: $write"
 
 podman healthcheck run "$main" >/dev/null || die "podman healthcheck run: $main is not healthy"
 status=$(podman inspect --format '{{.State.Health.Status}}' "$main" 2>/dev/null || podman inspect --format '{{.State.Healthcheck.Status}}' "$main")
