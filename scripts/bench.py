@@ -20,6 +20,7 @@ and the ratios to Datasette and to the ceiling measured in the same run. RSS is 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -147,6 +149,54 @@ def wrk(binary: str, url: str, args, headers: tuple[str, ...] = ()) -> dict:
     }
 
 
+class Writer(threading.Thread):
+    """Publishes a change every `interval` seconds through the curation API, as a curator and an editor would:
+    GET the record's ETag, propose an update with If-Match, approve it."""
+
+    RECORD = "/api/v1/figures/tillerson-manila-diplomacy-days"
+
+    def __init__(self, base: str, curator: str, editor: str, interval: float):
+        super().__init__(daemon=True)
+        self.base, self.curator, self.editor, self.interval = base, curator, editor, interval
+        self.stop = threading.Event()
+        self.seconds: list[float] = []
+        self.failures = 0
+
+    def _post(self, path: str, token: str, body: dict | None = None, etag: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if etag:
+            headers["If-Match"] = etag
+        data = json.dumps(body or {}).encode()
+        with urllib.request.urlopen(
+            urllib.request.Request(self.base + path, data=data, headers=headers), timeout=60
+        ) as r:
+            return json.load(r)
+
+    def run(self) -> None:
+        number = 0
+        while not self.stop.wait(self.interval):
+            number += 1
+            started = time.monotonic()
+            try:
+                etag = urllib.request.urlopen(self.base + self.RECORD, timeout=10).headers["ETag"]
+                change = self._post(
+                    "/api/v1/changes",
+                    self.curator,
+                    {
+                        "kind": "figure",
+                        "action": "update",
+                        "id": self.RECORD.rsplit("/", 1)[1],
+                        "record": {"description": f"Benchmark write {number}: not knowledge."},
+                        "summary": f"benchmark write {number}",
+                    },
+                    etag,
+                )
+                self._post(f"/api/v1/changes/{change['id']}/approve", self.editor)
+                self.seconds.append(time.monotonic() - started)
+            except (OSError, ValueError):
+                self.failures += 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", type=Path, help="a loaded SQLite file (default: the shipped knowledge)")
@@ -155,6 +205,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--soak", type=int, default=0, help="then load kb for this many seconds and report RSS")
+    parser.add_argument(
+        "--writes-per-second",
+        type=float,
+        default=0,
+        help="meanwhile, publish this many changes a second through the curation API (proposed and approved)",
+    )
     args = parser.parse_args()
     binary = ensure_wrk()
     bin_dir = Path(sys.executable).parent
@@ -219,6 +275,20 @@ def main() -> None:
             },
         }
         facts = sqlite3.connect(database).execute("SELECT facts FROM dataset").fetchone()[0]
+        writer = None
+        if args.writes_per_second:
+            tokens = [
+                subprocess.run(
+                    [str(bin_dir / "sanctions-kb"), "token", "create", "--name", f"bench-{role}", "--role", role],
+                    env=base_env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+                for role in ("curator", "editor")
+            ]
+            writer = Writer(servers["kb"].base, *tokens, 1 / args.writes_per_second)
+            writer.start()
         results: dict[tuple[str, str], list[dict]] = {}
         try:
             for targets in requests.values():  # warm every server and cache once
@@ -238,6 +308,9 @@ def main() -> None:
                 wrk(binary, servers["kb"].base + "/api/v1/statements?page_size=20", soak_args)
                 soak = (start_rss, rss_mb(servers["kb"].process.pid))
         finally:
+            if writer is not None:
+                writer.stop.set()
+                writer.join(timeout=60)
             for s in servers.values():
                 s.stop()
 
@@ -267,6 +340,13 @@ def main() -> None:
         print(f"| {s.name} | {s.peak_rss:.0f} MB |")
     if soak:
         print(f"\nsoak: kb RSS {soak[0]:.0f} MB before, {soak[1]:.0f} MB after {args.soak} s of load")
+    if writer is not None:
+        times = writer.seconds or [0.0]
+        print(
+            f"\nwriter: {len(writer.seconds)} changes published during the runs (one every "
+            f"{1 / args.writes_per_second:g} s asked), each proposed and approved in a median "
+            f"{statistics.median(times):.2f} s (max {max(times):.2f} s); {writer.failures} failed"
+        )
 
 
 if __name__ == "__main__":
