@@ -67,7 +67,7 @@ def curator_token(loaded_database) -> str:
     with create_app({"DATABASE_URL": loaded_database}).app_context(), db.connection_context():
         secret = issue_token(name, "curator")
         record = {"id": "test-topic", "description": "A topic proposed by the tests, never published."}
-        propose("topic", "create", "test-topic", record, "example change", name, lambda record_id: None)
+        propose("topic", "create", "test-topic", record, "example change", name, lambda record_id, record: None)
     return secret
 
 

@@ -99,29 +99,27 @@ class LiveServer:
         self.process: subprocess.Popen | None = None
         self.token = ""
 
+    def sanctions_kb(self, *args: str, timeout: float = 300) -> str:
+        """Run `sanctions-kb ARGS` on this server's database; its standard output, or the test fails."""
+        done = subprocess.run(
+            [_console_script("sanctions-kb"), *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            command = " ".join(args)
+            pytest.fail(
+                f"`sanctions-kb {command}` failed ({done.returncode}):\n{done.stdout}\n{done.stderr}", pytrace=False
+            )
+        return done.stdout
+
     def start(self, timeout: float = 60.0) -> None:
-        init = subprocess.run(
-            [_console_script("sanctions-kb"), "init"],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if init.returncode != 0:
-            pytest.fail(f"`sanctions-kb init` failed ({init.returncode}):\n{init.stdout}\n{init.stderr}", pytrace=False)
+        self.sanctions_kb("init")
         # An editor's bearer token for the operations that need one (an editor may do what a curator may).
-        token = subprocess.run(
-            [_console_script("sanctions-kb"), "token", "create", "--name", "gate-editor", "--role", "editor"],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if token.returncode != 0:
-            pytest.fail(f"`sanctions-kb token create` failed:\n{token.stdout}\n{token.stderr}", pytrace=False)
-        self.token = token.stdout.strip()
+        self.token = self.sanctions_kb("token", "create", "--name", "gate-editor", "--role", "editor").strip()
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "service.server"],

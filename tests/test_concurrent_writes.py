@@ -4,7 +4,6 @@ taken, the other is answered 412."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -13,9 +12,9 @@ import uuid
 import pytest
 
 try:  # tests/ is not a package: gate_support is a sibling module
-    from gate_support import PROJECT_ROOT, _console_script, shared_live_server
+    from gate_support import shared_live_server
 except ImportError:
-    from tests.gate_support import PROJECT_ROOT, _console_script, shared_live_server
+    from tests.gate_support import shared_live_server
 
 pytestmark = pytest.mark.gate
 
@@ -28,24 +27,7 @@ def live_server(request):
 
 
 def _token(server, role: str) -> str:
-    made = subprocess.run(
-        [
-            _console_script("sanctions-kb"),
-            "token",
-            "create",
-            "--name",
-            f"{role}-{uuid.uuid4().hex[:6]}",
-            "--role",
-            role,
-        ],
-        cwd=PROJECT_ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    return made.stdout.strip()
+    return server.sanctions_kb("token", "create", "--name", f"{role}-{uuid.uuid4().hex[:6]}", "--role", role).strip()
 
 
 def _post(url: str, body: dict, headers: dict) -> tuple[int, dict]:

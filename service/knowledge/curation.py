@@ -52,7 +52,7 @@ def _now() -> datetime:
 
 def published_record(kind: Kind, record_id: str) -> dict | None:
     """The record as a fixture holds it, as published now; None if there is none."""
-    return next((r for r in published_records()[kind.name] if r["id"] == record_id), None)
+    return next((r for r in published_records(kind.name)[kind.name] if r["id"] == record_id), None)
 
 
 def _is_cited(source_id: str) -> bool:
@@ -183,7 +183,7 @@ def propose(
 ) -> m.Change:
     """Check a change and keep it pending review; ChangeRefused says why it is not taken.
 
-    `current_etag(record_id)` gives the ETag the record's URL answers now, for the caller's If-Match check (made
+    `current_etag(record_id, record)` checks the ETag the record's URL answers now, for the caller's If-Match check (made
     under the lock, so that of two proposals on the same record only the first is taken).
     """
     kind = BY_NAME[kind_name]
@@ -194,7 +194,7 @@ def propose(
         if action != "create" and before is None:
             raise ChangeRefused(404, [f"no {kind.name} with id {record_id!r}"])
         if action != "create":
-            current_etag(record_id)  # raises 412 when the caller's copy is stale
+            current_etag(record_id, before)  # raises 412 when the caller's copy is stale
             pending = m.Change.get_or_none(
                 (m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.status == "pending")
             )

@@ -24,16 +24,21 @@ def _documents(kind_name: str) -> list[dict]:
     return [json.loads(body) for (body,) in query.tuples()]
 
 
-def published_records() -> dict[str, list[dict]]:
-    """Every record of every kind as a fixture holds it, read from the served documents (records served inside
-    another, such as roles and claims, from their owner's document), in id order."""
+def published_records(only: str | None = None) -> dict[str, list[dict]]:
+    """Every record of every kind (or of the kind named `only`) as a fixture holds it, read from the served
+    documents (records served inside another, such as roles and claims, from their owner's document), in id
+    order; each kind's documents are read once."""
     records: dict[str, list[dict]] = {}
     for kind in KINDS:
-        if kind.served:
-            records[kind.name] = [_as_fixture(kind, doc) for doc in _documents(kind.name)]
-        for embedded in kind.embedded:
+        wanted = [e for e in kind.embedded if only in (None, e.kind)]
+        if not (wanted or (kind.served and only in (None, kind.name))):
+            continue
+        documents = _documents(kind.name)
+        if kind.served and only in (None, kind.name):
+            records[kind.name] = [_as_fixture(kind, doc) for doc in documents]
+        for embedded in wanted:
             inner = next(k for k in KINDS if k.name == embedded.kind)
-            found = [item for doc in _documents(kind.name) for item in doc[embedded.field]]
+            found = [item for doc in documents for item in doc[embedded.field]]
             records[inner.name] = sorted((_as_fixture(inner, item) for item in found), key=lambda r: r["id"])
     return records
 
