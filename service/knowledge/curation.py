@@ -1,23 +1,27 @@
 """Changes through the curation API: a proposal is checked exactly as a fixture is (the published knowledge with
-the change applied is read and verified as a whole), waits for an editor other than its author, and is
-published by loading that knowledge in one transaction with its revision."""
+the change applied is verified as a whole), waits for an editor other than its author, and is published by
+writing what it alters (rows, documents, /facts rows, search entries) in one transaction with its revision."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import marshmallow as ma
 from peewee import fn
+
+from schemas import SourceSchema
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
-from .export import as_fixture_json, export_fixtures, published_records
+from .export import export_fixtures, published_records
 from .kinds import BY_NAME, Kind
-from .load import load_knowledge
-from .read import Knowledge, KnowledgeError, read_knowledge
+from .load import update_knowledge
+from .read import Knowledge, KnowledgeError, cross_check, read_knowledge
 
 ACTIONS = ("create", "update", "delete")
 LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
@@ -59,11 +63,7 @@ def _is_cited(source_id: str) -> bool:
     return m.Citation.select().where(m.Citation.source == source_id).exists()
 
 
-def _texts() -> dict[str, str]:
-    return dict(m.Source.select(m.Source.id, m.Source.text).where(m.Source.kind == "article").tuples())
-
-
-def complete_citations(record: dict, texts: dict[str, str]) -> list[str]:
+def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, dict]) -> list[str]:
     """Fill in the offsets of each quoted citation that gives none, where the quote occurs once in its source;
     return a problem for each quote that is not there or is there more than once."""
     problems = []
@@ -72,10 +72,9 @@ def complete_citations(record: dict, texts: dict[str, str]) -> list[str]:
             continue
         text = texts.get(citation.get("source"))
         if text is None:
-            known = m.Source.select().where(m.Source.id == str(citation.get("source"))).exists()
             problems.append(
                 f"citation {number}: a reference source has no text here, so its citation takes no quote"
-                if known
+                if citation.get("source") in sources
                 else f"citation {number}: source {citation.get('source')!r} does not exist"
             )
             continue
@@ -104,54 +103,89 @@ def published_knowledge() -> Knowledge:
         return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
 
 
+class _Published:
+    """This process's copy of the published knowledge, for the data version it was read at (proposals and
+    publications start from it rather than reading everything back for each change)."""
+
+    def __init__(self):
+        self._held: tuple[str, Knowledge] | None = None
+        self._guard = threading.Lock()
+
+    def current(self) -> Knowledge:
+        """The published knowledge now (call under the curation lock, so the version cannot move meanwhile)."""
+        version = m.Dataset.select(m.Dataset.version).scalar()
+        with self._guard:
+            held = self._held
+        if held is not None and held[0] == version:
+            return held[1]
+        knowledge = published_knowledge()
+        self.keep(version, knowledge)
+        return knowledge
+
+    def keep(self, version: str, knowledge: Knowledge) -> None:
+        with self._guard:
+            self._held = (version, knowledge)
+
+
+PUBLISHED = _Published()
+
+
 def published_changes() -> int:
     return m.Change.select().where(m.Change.status == "published").count()
 
 
-def knowledge_with(kind: Kind, record_id: str, record: dict | None, text: str | None = None) -> Knowledge:
-    """The published knowledge with this record created, replaced (or, for None, deleted), read and verified
-    from files exactly as `sanctions-kb check` reads fixtures; KnowledgeError lists every problem."""
-    with tempfile.TemporaryDirectory(prefix="kb-change-") as tmp:
-        directory = Path(tmp)
-        export_fixtures(directory)
-        if kind.name == "source" and ((record or {}).get("kind") == "article" or _is_article(directory, record_id)):
-            _write_article(directory / "seeds", record_id, record, text)
-        else:
-            path = directory / "fixtures" / kind.fixture
-            records = [r for r in json.loads(path.read_text(encoding="utf-8")) if r["id"] != record_id]
-            if record is not None:
-                records.append(record)
-            path.write_text(as_fixture_json(records), encoding="utf-8")
-        return read_knowledge(directory / "fixtures", directory / "seeds")
-
-
-def _is_article(directory: Path, record_id: str) -> bool:
-    return any(
-        json.loads(p.read_text(encoding="utf-8"))["id"] == record_id for p in (directory / "seeds").glob("*.json")
-    )
-
-
-def _write_article(seeds: Path, record_id: str, record: dict | None, text: str | None) -> None:
-    existing = [p for p in seeds.glob("*.json") if json.loads(p.read_text(encoding="utf-8"))["id"] == record_id]
-    for meta in existing:
-        if record is None:
-            (seeds / json.loads(meta.read_text(encoding="utf-8"))["file"]).unlink()
-            meta.unlink()
-    if record is None:
-        return
-    if existing:
-        old = json.loads(existing[0].read_text(encoding="utf-8"))
-        file = old["file"]
-        if text is not None:
-            (seeds / file).write_bytes(text.encode("utf-8"))
-        meta = existing[0]
+def knowledge_with(
+    base: Knowledge, kind: Kind, record_id: str, record: dict | None, text: str | None = None
+) -> Knowledge:
+    """`base` with this record created, replaced (or, for None, deleted), checked exactly as `sanctions-kb check`
+    checks fixtures: the record against its schema, then every record against what it names and the whole for
+    what spans records. KnowledgeError lists every problem."""
+    new = Knowledge(dict(base.sources), dict(base.texts), dict(base.records))
+    problems: list[str] = []
+    if kind.name == "source":
+        new.sources.pop(record_id, None)
+        new.texts.pop(record_id, None)
+        if record is not None:
+            old = base.sources.get(record_id)
+            if record.get("kind") == "article" or (old is not None and old["kind"] == "article"):
+                file = old["file"] if old is not None and old.get("file") else f"{record_id}.txt"
+                body = text if text is not None else base.texts.get(record_id, "")
+                meta = {**record, "file": file, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
+                where = f"seeds/{Path(file).stem}.json"
+                loaded = _loaded(SourceSchema, meta, where, problems)
+                if loaded is not None and loaded["kind"] != "article":
+                    problems.append(
+                        f"{where}: source {record_id!r}: seeds/ holds articles only; put references in "
+                        "fixtures/references.json"
+                    )
+                elif loaded is not None:
+                    new.sources[record_id], new.texts[record_id] = loaded, body
+            else:
+                loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
+                if loaded is not None:
+                    new.sources[record_id] = loaded
     else:
-        file, meta = f"{record_id}.txt", seeds / f"{record_id}.json"
-        (seeds / file).write_bytes((text or "").encode("utf-8"))
-    body = (seeds / file).read_bytes()
-    meta.write_text(
-        as_fixture_json({**record, "file": file, "sha256": hashlib.sha256(body).hexdigest()}), encoding="utf-8"
-    )
+        records = [r for r in base.of(kind.name) if r["id"] != record_id]
+        if record is not None:
+            loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
+            if loaded is not None:
+                records.append(loaded)
+        new.records[kind.name] = records
+    if not problems:
+        problems = cross_check(new)
+    if problems:
+        raise KnowledgeError(problems)
+    return new
+
+
+def _loaded(schema: type[ma.Schema], record: dict, where: str, problems: list[str]) -> dict | None:
+    """The record as reading its fixture file gives it (a JSON round trip, then its schema), or None with the
+    problem added, worded as `check` words it."""
+    try:
+        return schema().load(json.loads(json.dumps(record, ensure_ascii=False)))
+    except ma.ValidationError as error:
+        problems.append(f"{where}: record {record.get('id')!r}: invalid: {json.dumps(error.messages, sort_keys=True)}")
+        return None
 
 
 class _Lock:
@@ -211,13 +245,15 @@ def propose(
                 422, [f"the text of article {record_id!r} is cited by facts, so it can no longer change"]
             )
         candidate = merge_patch(before, record) if action == "update" else record
+        base = PUBLISHED.current()
         if candidate is not None:
             candidate["id"] = record_id
-            problems = complete_citations(candidate, {**_texts(), **({record_id: text} if text is not None else {})})
+            texts = {**base.texts, **({record_id: text} if text is not None else {})}
+            problems = complete_citations(candidate, texts, base.sources)
             if problems:
                 raise ChangeRefused(422, problems)
         try:
-            knowledge_with(kind, record_id, candidate, text)
+            knowledge_with(base, kind, record_id, candidate, text)
         except KnowledgeError as error:
             raise ChangeRefused(422, error.problems) from error
         return m.Change.create(
@@ -249,11 +285,12 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
             )
         record = json.loads(change.record) if change.record else None
         text = record.pop("text", None) if record else None
+        base = PUBLISHED.current()
         try:
-            knowledge = knowledge_with(kind, change.record_id, record, text)
+            knowledge = knowledge_with(base, kind, change.record_id, record, text)
         except KnowledgeError as error:
             raise ChangeRefused(409, error.problems) from error
-        load_knowledge(knowledge, force=True, origin="api")
+        knowledge.fingerprint = update_knowledge(base, knowledge, origin="api")
         last = (
             m.Change.select(m.Change.revision)
             .where(m.Change.revision.is_null(False))
@@ -263,6 +300,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         change.status, change.reviewer, change.reviewed_at = "published", reviewer, _now()
         change.revision, change.version = (last or 0) + 1, knowledge.fingerprint
         change.save()
+    PUBLISHED.keep(knowledge.fingerprint, knowledge)
     return change
 
 

@@ -43,32 +43,41 @@ def published_records(only: str | None = None) -> dict[str, list[dict]]:
     return records
 
 
-def export_fixtures(directory: Path) -> dict[str, int]:
-    """Write `directory`/fixtures (one JSON file per kind) and `directory`/seeds (each article's metadata and its
-    text, byte for byte); return the number of records written per file."""
-    fixtures, seeds = directory / "fixtures", directory / "seeds"
-    fixtures.mkdir(parents=True, exist_ok=True)
-    seeds.mkdir(parents=True, exist_ok=True)
-    records = published_records()
+def fixture_files(records: dict[str, list[dict]] | None = None) -> dict[str, bytes]:
+    """The published knowledge (or these records, as `published_records` gives them) as the files `init` reads:
+    "fixtures/<kind's file>" and, for each article, "seeds/<name>.json" and its text, byte for byte."""
+    records = published_records() if records is None else records
     articles = {
         source_id: (file, text)
         for source_id, file, text in m.Source.select(m.Source.id, m.Source.file, m.Source.text)
         .where(m.Source.kind == "article")
         .tuples()
     }
-    written: dict[str, int] = {}
+    files: dict[str, bytes] = {}
     for kind in KINDS:
         items = records[kind.name]
         if kind.name == "source":
             for article in [r for r in items if r["kind"] == "article"]:
                 file, text = articles[article["id"]]
                 meta = {"id": article["id"], "kind": "article", "file": file, **article}
-                (seeds / file).write_bytes(text.encode("utf-8"))
-                (seeds / f"{Path(file).stem}.json").write_text(as_fixture_json(meta), encoding="utf-8")
-                written[f"seeds/{Path(file).stem}.json"] = 1
+                files[f"seeds/{file}"] = text.encode("utf-8")
+                files[f"seeds/{Path(file).stem}.json"] = as_fixture_json(meta).encode("utf-8")
             items = [r for r in items if r["kind"] == "reference"]
-        (fixtures / kind.fixture).write_text(as_fixture_json(items), encoding="utf-8")
-        written[f"fixtures/{kind.fixture}"] = len(items)
+        files[f"fixtures/{kind.fixture}"] = as_fixture_json(items).encode("utf-8")
+    return files
+
+
+def export_fixtures(directory: Path) -> dict[str, int]:
+    """Write `directory`/fixtures (one JSON file per kind) and `directory`/seeds (each article's metadata and its
+    text, byte for byte); return the number of records written per file."""
+    (directory / "fixtures").mkdir(parents=True, exist_ok=True)
+    (directory / "seeds").mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    for name, body in fixture_files().items():
+        (directory / name).write_bytes(body)
+        if name.endswith(".json"):
+            value = json.loads(body)
+            written[name] = len(value) if isinstance(value, list) else 1
     return written
 
 

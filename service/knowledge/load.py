@@ -9,9 +9,16 @@ from datetime import UTC, datetime
 
 from ..store import models as m
 from ..store.db import db
-from ..store.search_index import rebuild_search_index, rebuild_statement_text
+from ..store.search_index import (
+    rebuild_search_index,
+    rebuild_statement_text,
+    search_index_documents,
+    update_search_index,
+    update_statement_text,
+)
+from .export import fixture_files
 from .kinds import KINDS, LISTED_FACTS, SEARCHED
-from .read import Knowledge
+from .read import Knowledge, files_fingerprint
 from .render import rendered_documents
 
 BATCH = 200
@@ -44,9 +51,11 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
     return True
 
 
-def _insert(k: Knowledge) -> None:
-    """Each kind's rows in registry order, then the link tables and the citations (which point at them)."""
-    links: list[tuple[type, list[dict]]] = []
+def table_rows(k: Knowledge) -> dict[type, list[dict]]:
+    """The rows of every knowledge table for `k`, table by table in the order they are inserted: each kind's rows
+    in registry order, then the link tables and the citations (which point at them)."""
+    tables: dict[type, list[dict]] = {}
+    links: dict[type, list[dict]] = {}
     citations: list[dict] = []
     for kind in KINDS:
         records = k.of(kind.name)
@@ -65,31 +74,127 @@ def _insert(k: Knowledge) -> None:
             rows.append(row)
             for position, citation in enumerate(record.get("citations", []) if kind.cited else []):
                 citations.append({"fact_type": kind.name, "fact_id": record["id"], "position": position, **citation})
-        _bulk(kind.model, rows)
+        tables[kind.model] = rows
         for link in kind.links:
-            links.append(
-                (
-                    link.model,
-                    [
-                        {link.owner: record["id"], link.target: target, "position": position}
-                        for record in records
-                        for position, target in enumerate(record[link.field])
-                    ],
-                )
-            )
-    links.append(
-        (
-            m.DisputeFact,
-            [
-                {"dispute": record["id"], "fact_type": ref["type"], "fact_id": ref["id"], "position": position}
-                for record in k.of("dispute")
-                for position, ref in enumerate(record["facts"])
-            ],
+            links[link.model] = [
+                {link.owner: record["id"], link.target: target, "position": position}
+                for record in records
+                for position, target in enumerate(record[link.field])
+            ]
+    links[m.DisputeFact] = [
+        {"dispute": record["id"], "fact_type": ref["type"], "fact_id": ref["id"], "position": position}
+        for record in k.of("dispute")
+        for position, ref in enumerate(record["facts"])
+    ]
+    return {**tables, **links, m.Citation: citations}
+
+
+def update_knowledge(old: Knowledge, new: Knowledge, origin: str = "api") -> str:
+    """Bring the database from `old` (the knowledge it holds) to `new`, writing only the rows, documents, /facts
+    rows and search entries that differ, in one transaction: the same database a full load of `new` gives.
+
+    Every document is rendered again (a record's document shows what it links to, so one change can reach
+    many), but only those whose bytes changed are written. Returns the new data version: the fingerprint that
+    reading the database's own export gives, so a restart finds the same knowledge loaded.
+    """
+    with db.atomic():
+        changed_statements = _update_rows(table_rows(old), table_rows(new))
+        old_documents = dict(_keyed(m.Document.select(m.Document.kind, m.Document.record_id, m.Document.body)))
+        new_documents = {(d["kind"], d["record_id"]): d["body"] for d in rendered_documents()}
+        _update_keyed(m.Document, old_documents, new_documents, lambda key, body: {"body": body})
+        old_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(old_documents)}
+        new_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(new_documents)}
+        _update_keyed(m.Fact, old_facts, new_facts, lambda key, row: row)
+        old_search = {(d["kind"], d["record_id"]): d for d in search_index_documents()}
+        new_search = {(d["kind"], d["record_id"]): d for d in search_documents()}
+        update_search_index(
+            [key for key in old_search if old_search[key] != new_search.get(key)],
+            [doc for key, doc in new_search.items() if old_search.get(key) != doc],
         )
+        update_statement_text(changed_statements)
+        fingerprint = files_fingerprint(fixture_files())
+        m.Dataset.update(
+            fingerprint=fingerprint,
+            version=fingerprint,
+            origin=origin,
+            facts=new.fact_count,
+            loaded_at=datetime.now(UTC).replace(tzinfo=None),
+        ).execute()
+    return fingerprint
+
+
+def _key_fields(model) -> tuple[str, ...]:
+    """The fields that identify a row: its id, or (for a link or citation row) its table's unique index."""
+    if "id" in model._meta.fields and model._meta.primary_key.name == "id" and not model._meta.auto_increment:
+        return ("id",)
+    return next(columns for columns, unique in model._meta.indexes if unique)
+
+
+def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list[dict]]) -> set[str]:
+    """Write the difference between two sets of table rows; return the ids of the statements it touched.
+
+    Link and citation rows that went or changed are deleted first, records are then inserted or updated in
+    registry order (what a record points at comes before it), new link and citation rows are inserted, and
+    records that went are deleted last, in reverse order."""
+    keyed = {}
+    for model in new_tables:
+        fields = _key_fields(model)
+        keyed[model] = (
+            fields,
+            {tuple(row[f] for f in fields): row for row in old_tables[model]},
+            {tuple(row[f] for f in fields): row for row in new_tables[model]},
+        )
+    records = [model for model in new_tables if keyed[model][0] == ("id",)]
+    leaves = [model for model in new_tables if keyed[model][0] != ("id",)]
+    for model in reversed(leaves):
+        fields, old, new = keyed[model]
+        for key in [key for key, row in old.items() if new.get(key) != row]:
+            model.delete().where(*[getattr(model, f) == value for f, value in zip(fields, key, strict=True)]).execute()
+    for model in records:
+        fields, old, new = keyed[model]
+        _bulk(model, [row for key, row in new.items() if key not in old])
+        for key, row in new.items():
+            if key in old and old[key] != row:
+                changes = {name: value for name, value in row.items() if old[key].get(name) != value}
+                model.update(**changes).where(model.id == key[0]).execute()
+    for model in leaves:
+        fields, old, new = keyed[model]
+        _bulk(model, [row for key, row in new.items() if old.get(key) != row])
+    for model in reversed(records):
+        fields, old, new = keyed[model]
+        gone = [key[0] for key in old if key not in new]
+        if gone:
+            model.delete().where(model.id.in_(gone)).execute()
+    _, old, new = keyed[m.Statement]
+    return {key[0] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
+def _keyed(query) -> Iterator[tuple[tuple, str]]:
+    for *key, value in query.tuples().iterator():
+        yield tuple(key), value
+
+
+def _update_keyed(model, old: dict, new: dict, values) -> None:
+    """Write the difference between two keyed sets of a table's rows (Document, Fact: composite keys)."""
+    fields = list(model._meta.primary_key.field_names)
+
+    def where(key):
+        return [getattr(model, f) == value for f, value in zip(fields, key, strict=True)]
+
+    for key in [key for key in old if key not in new]:
+        model.delete().where(*where(key)).execute()
+    for key, value in new.items():
+        if key in old and old[key] != value:
+            model.update(**values(key, value)).where(*where(key)).execute()
+    _bulk(
+        model,
+        [{**dict(zip(fields, key, strict=True)), **values(key, value)} for key, value in new.items() if key not in old],
     )
-    for model, rows in links:
+
+
+def _insert(k: Knowledge) -> None:
+    for model, rows in table_rows(k).items():
         _bulk(model, rows)
-    _bulk(m.Citation, citations)
 
 
 def _bulk(model, rows: list[dict]) -> None:
@@ -97,12 +202,16 @@ def _bulk(model, rows: list[dict]) -> None:
         model.insert_many(rows[start : start + BATCH]).execute()
 
 
-def fact_rows() -> Iterator[dict]:
+def fact_rows(documents: dict[tuple[str, str], str] | None = None) -> Iterator[dict]:
     """A /facts row for every fact of the listed kinds, from its rendered document (so its support and disputes
-    are the ones its own URL serves)."""
+    are the ones its own URL serves): the stored documents, or these ((kind, id) -> body)."""
     for kind in LISTED_FACTS:
-        query = m.Document.select(m.Document.record_id, m.Document.body).where(m.Document.kind == kind.name)
-        for record_id, body in query.tuples().iterator():
+        if documents is None:
+            query = m.Document.select(m.Document.record_id, m.Document.body).where(m.Document.kind == kind.name)
+            bodies = query.tuples().iterator()
+        else:
+            bodies = sorted((key[1], body) for key, body in documents.items() if key[0] == kind.name)
+        for record_id, body in bodies:
             record = json.loads(body)
             yield {
                 "fact_type": kind.name,

@@ -104,14 +104,32 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         knowledge.records[kind.name] = records
 
     if not problems:
-        for kind in KINDS:
-            for record in knowledge.of(kind.name):
-                problems += verify_record(kind, record, knowledge, _where(kind.name, record))
-        problems += knowledge_problems({**knowledge.records, "source": knowledge.of("source")}, _where)
+        problems = cross_check(knowledge)
     if problems:
         raise KnowledgeError(problems)
     knowledge.fingerprint = digest.hexdigest()
     return knowledge
+
+
+def cross_check(knowledge: Knowledge) -> list[str]:
+    """Every problem of records read one by one: each against what it names, and the whole for what spans records."""
+    problems = []
+    for kind in KINDS:
+        for record in knowledge.of(kind.name):
+            problems += verify_record(kind, record, knowledge, record_where(kind.name, record))
+    return problems + knowledge_problems({**knowledge.records, "source": knowledge.of("source")}, record_where)
+
+
+def files_fingerprint(files: dict[str, bytes]) -> str:
+    """The fingerprint `read_knowledge` gives the fixtures and seeds held in `files` (relative path -> bytes, as
+    `export.fixture_files` gives them), computed without writing them out."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for name in sorted(n for n in files if n.startswith("seeds/") and n.endswith(".json")):
+        digest.update(files[name])
+        digest.update(files["seeds/" + json.loads(files[name])["file"]])
+    for kind in KINDS:
+        digest.update(kind.fixture.encode() + b"\0" + files[f"fixtures/{kind.fixture}"])
+    return digest.hexdigest()
 
 
 def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
@@ -158,7 +176,8 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _where(kind_name: str, record: dict) -> str:
+def record_where(kind_name: str, record: dict) -> str:
+    """Where a record is curated, as problems name it."""
     kind = BY_NAME[kind_name]
     if kind.name == "source" and record["kind"] == "article":
         return f"seeds/{Path(record['file']).stem}.json: source {record['id']!r}"
@@ -186,11 +205,11 @@ def _load_records(path: Path, schema: type[ma.Schema], problems: list[str], sing
     if not isinstance(data, list):
         problems.append(f"{_rel(path)}: must hold a JSON array of records")
         return []
-    loaded = []
+    loaded, instance = [], schema()  # one instance for the file: its nested schemas are built once
     for position, item in enumerate(data):
         name = item.get("id", f"#{position}") if isinstance(item, dict) else f"#{position}"
         try:
-            loaded.append(schema().load(item))
+            loaded.append(instance.load(item))
         except ma.ValidationError as error:
             problems.append(f"{_rel(path)}: record {name!r}: invalid: {json.dumps(error.messages, sort_keys=True)}")
     return loaded

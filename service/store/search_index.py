@@ -79,3 +79,43 @@ def rebuild_search_index(docs: list[dict]) -> None:
             )
         for start in range(0, len(docs), 200):
             PgSearchDocument.insert_many(docs[start : start + 200]).execute()
+
+
+def _search_model():
+    return SearchDocument if uses_sqlite() else PgSearchDocument
+
+
+def search_index_documents() -> list[dict]:
+    """The documents the index holds now (kind, record_id, label, body)."""
+    model = _search_model()
+    return list(model.select(model.kind, model.record_id, model.label, model.body).dicts())
+
+
+def update_search_index(removed: list[tuple[str, str]], added: list[dict]) -> None:
+    """Drop the index's documents for these (kind, record_id) keys, then index these documents."""
+    model = _search_model()
+    with db.atomic():
+        for kind, record_id in removed:
+            model.delete().where((model.kind == kind) & (model.record_id == record_id)).execute()
+        if uses_sqlite():
+            for doc in added:
+                model.insert(doc).execute()
+            return
+        for doc in added:
+            document = fn.setweight(fn.to_tsvector("english", doc["label"]), "A").concat(
+                fn.setweight(fn.to_tsvector("english", doc["body"]), "B")
+            )
+            model.insert({**doc, "document": document}).execute()
+
+
+def update_statement_text(statement_ids: set[str]) -> None:
+    """Refill the trigram table's rows of these statements (SQLite; PostgreSQL's index follows the rows)."""
+    if uses_sqlite() and statement_ids:
+        ids = sorted(statement_ids)
+        StatementText.delete().where(StatementText.statement_id.in_(ids)).execute()
+        marks = ", ".join("?" for _ in ids)
+        db.execute_sql(
+            'INSERT INTO "statement_text" ("statement_id", "text") '
+            f'SELECT "id", "search_text" FROM "statement" WHERE "id" IN ({marks})',
+            ids,
+        )
