@@ -21,6 +21,7 @@ from .service import (
     FactSummarySchema,
     HealthSchema,
     ProblemSchema,
+    RevertSchema,
     ReviewSchema,
     SearchHitSchema,
     TokenHolderSchema,
@@ -29,6 +30,7 @@ from .service import (
 __all__ = [
     "ChangeProposalSchema",
     "ChangeSchema",
+    "RevertSchema",
     "ReviewSchema",
     "CitationSchema",
     "ClaimSchema",

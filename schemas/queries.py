@@ -1,5 +1,7 @@
 """Query-string arguments of the list endpoints."""
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -208,6 +210,22 @@ class RevisionQueryArgs(PageArgs):
     )
     kind = _text("Only revisions of records of this kind.", "statement")
     record = _id("Only revisions of the record with this id.", "ri-seoul-proposals-lacked-sincerity")
+    since = ma.fields.AwareDateTime(
+        default_timezone=dt.UTC,
+        metadata={
+            "description": "Only revisions published at or after this time (ISO 8601; UTC when no offset is given).",
+            "example": "2026-12-02T00:00:00Z",
+        },
+    )
+    since_version = ma.fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Only revisions published after the one that made this data version (`data_version` "
+            "of /health, or a revision's `version`). A version no revision made or started from is a 422: "
+            "use `after` with the last revision number you read.",
+            "example": "5f0c3e9b8d7a6c5b4a3928171605f4e3d2c1b0a99887766554433221100ffeed",
+        },
+    )
 
 
 class SearchQueryArgs(PageArgs):

@@ -55,6 +55,13 @@ class HealthSchema(ma.Schema):
     database = ma.fields.String(metadata={"description": "`reachable` when a query succeeded.", "example": "reachable"})
     engine = ma.fields.String(metadata={"description": "The database engine in use.", "example": "sqlite"})
     facts = ma.fields.Integer(metadata={"description": "Number of facts loaded (all kinds).", "example": 180})
+    data_version = ma.fields.String(
+        metadata={
+            "description": "The data version served: it changes with every publication and every reload "
+            "(`/api/v1/revisions?since_version=` gives the revisions since one).",
+            "example": "5f0c3e9b8d7a6c5b4a3928171605f4e3d2c1b0a99887766554433221100ffeed",
+        }
+    )
     counts = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(),
@@ -152,6 +159,15 @@ class TokenHolderSchema(ma.Schema):
     )
 
 
+def _edit_summary(description: str, example: str) -> ma.fields.String:
+    """Every change carries an edit summary (shown in its revision)."""
+    return ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+        metadata={"description": description, "example": example},
+    )
+
+
 class ChangeProposalSchema(ma.Schema):
     """A change to propose: a record to create, a JSON merge patch to apply, or a record to delete."""
 
@@ -198,14 +214,26 @@ class ChangeProposalSchema(ma.Schema):
             "example": None,
         },
     )
-    summary = ma.fields.String(
-        required=True,
-        validate=ma.validate.Length(min=1, max=500),
-        metadata={
-            "description": "The edit summary: what changes and why.",
-            "example": "Add Kang's appeal to Ri, from Press TV.",
-        },
-    )
+    summary = _edit_summary("The edit summary: what changes and why.", "Add Kang's appeal to Ri, from Press TV.")
+
+    @ma.validates_schema
+    def _record_fits_the_action(self, data, **kwargs):
+        action, record = data.get("action"), data.get("record")
+        if action in ("create", "update") and record is None:
+            raise ma.ValidationError(
+                (
+                    "a create needs `record`: the whole record"
+                    if action == "create"
+                    else "an update needs `record`: the merge patch ({} to change only an article's text)"
+                ),
+                "record",
+            )
+        if action == "update" and record == {} and data.get("text") is None:
+            raise ma.ValidationError(
+                "the merge patch is empty and no `text` is given: the update changes nothing", "record"
+            )
+        if action == "delete" and (record is not None or data.get("text") is not None):
+            raise ma.ValidationError("a delete takes no `record` or `text`", "record")
 
 
 class ChangeSchema(ma.Schema):
@@ -243,7 +271,32 @@ class ChangeSchema(ma.Schema):
         allow_none=True, metadata={"description": "The record as published before the change.", "example": None}
     )
     record = ma.fields.Dict(
-        allow_none=True, metadata={"description": "The record after the change; null for a delete.", "example": {}}
+        allow_none=True,
+        metadata={"description": "The record as proposed (offsets filled in); null for a delete.", "example": {}},
+    )
+    after = ma.fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Once published: the record as published after the change (what its URL then served, "
+            "as a fixture holds it); null for a delete or before publication.",
+            "example": None,
+        },
+    )
+    version = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Once published: the data version its publication made.", "example": None},
+    )
+    reverts = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The revision this change undoes, if it is a revert.", "example": None},
+    )
+
+
+class RevertSchema(ma.Schema):
+    """An editor's proposal to undo a published revision."""
+
+    summary = _edit_summary(
+        "The edit summary: why the revision is undone.", "Revert: the quote is Yonhap's paraphrase."
     )
 
 

@@ -154,6 +154,26 @@ def test_bad_requests_and_roles(curation):
     assert_problem(client.post("/api/v1/changes", json=taken, headers=auth(tokens["curator"])), 409, "already exists")
 
 
+@pytest.mark.parametrize(
+    "action, fields, problem",
+    [
+        ("create", {}, "a create needs `record`: the whole record"),
+        ("create", {"record": None}, "record"),
+        ("update", {}, "an update needs `record`: the merge patch"),
+        ("update", {"record": {}}, "the update changes nothing"),
+        ("delete", {"record": {"summary": "x"}}, "a delete takes no `record` or `text`"),
+    ],
+)
+def test_a_change_says_what_its_action_needs(curation, action, fields, problem):
+    """A create or update without its record, an empty patch, a delete with one: refused, and nothing is kept."""
+    app, client, tokens = curation
+    body = {"kind": "statement", "action": action, "id": "seoul-proposed-talks-north-silent", "summary": "x", **fields}
+    headers = auth(tokens["curator"], **{"If-Match": "*"})
+    assert_problem(client.post("/api/v1/changes", json=body, headers=headers), 422, problem)
+    with app.app_context(), db.connection_context():
+        assert m.Change.select().count() == 0
+
+
 def test_updates_and_deletes_need_the_current_etag_and_one_pending_change_at_a_time(curation):
     app, client, tokens = curation
     url = "/api/v1/statements/wang-yi-hopes-north-south-improve-relations"
@@ -287,6 +307,7 @@ def test_init_keeps_published_changes_unless_forced_and_export_holds_them(curati
     runner = app.test_cli_runner()
     kept = runner.invoke(init_command)
     assert kept.exit_code == 0 and "holds 1 change(s) published through the API: kept" in kept.output, kept.output
+    assert kept.output.splitlines()[-1].endswith("already holds these 179 facts; nothing to do"), kept.output
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 200
     exported = runner.invoke(export_fixtures_command, [str(tmp_path)])
     assert exported.exit_code == 0
@@ -294,7 +315,9 @@ def test_init_keeps_published_changes_unless_forced_and_export_holds_them(curati
         r["id"] for r in json.loads((tmp_path / "fixtures" / "statements.json").read_text())
     ]
     forced = runner.invoke(init_command, ["--force"])
-    assert forced.exit_code == 0 and forced.output.startswith("loaded "), forced.output
+    assert forced.exit_code == 0, forced.output
+    assert forced.output.startswith("discarded 1 change(s) published through the API (--force)"), forced.output
+    assert forced.output.splitlines()[-1].startswith("loaded "), forced.output
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
     with app.app_context(), db.connection_context():
         assert m.Change.select().count() == 1  # the record of what was published stays
@@ -424,3 +447,138 @@ def test_publication_writes_what_a_full_load_of_the_same_knowledge_writes(curati
         assert _database_state() == published
     with app.app_context():
         assert initialise_database().loaded is False
+
+
+def _approve(client, tokens, change_id, editor="editor"):
+    approved = client.post(f"/api/v1/changes/{change_id}/approve", headers=auth(tokens[editor]))
+    assert approved.status_code == 200, approved.get_data(as_text=True)
+    return approved.get_json()
+
+
+def test_an_editor_reverts_a_revision_through_a_reviewed_change(curation):
+    app, client, tokens = curation
+    with app.app_context(), db.connection_context():
+        tokens["editor2"] = issue_token(f"editor2-{uuid.uuid4().hex[:6]}", "editor")
+    url = "/api/v1/statements/ri-seoul-proposals-lacked-sincerity"
+    original = client.get(url).get_data(as_text=True)
+    patch = {"stance": "neutral", "date_derivation": None}
+    update = propose(
+        client,
+        tokens["curator"],
+        "update",
+        "ri-seoul-proposals-lacked-sincerity",
+        patch,
+        **{"If-Match": client.get(url).headers["ETag"]},
+    ).get_json()
+    published = _approve(client, tokens, update["id"])
+    assert published["after"]["stance"] == "neutral" and published["after"] == published["before"] | {
+        "stance": "neutral",
+        "date_derivation": None,
+    }
+
+    # A curator may not revert; an editor proposes it, and it waits for another editor like any change.
+    body = {"summary": "Revert: the stance was right."}
+    assert_problem(
+        client.post(f"/api/v1/revisions/{published['revision']}/revert", json=body, headers=auth(tokens["curator"])),
+        403,
+    )
+    assert_problem(
+        client.post("/api/v1/revisions/99/revert", json=body, headers=auth(tokens["editor"])), 404, "no revision 99"
+    )
+    reverting = client.post(
+        f"/api/v1/revisions/{published['revision']}/revert", json=body, headers=auth(tokens["editor"])
+    )
+    assert reverting.status_code == 201, reverting.get_data(as_text=True)
+    change = reverting.get_json()
+    assert change["reverts"] == published["revision"] and change["action"] == "update" and change["status"] == "pending"
+    assert reverting.headers["Location"] == f"/api/v1/changes/{change['id']}"
+    assert client.get(url).get_json()["stance"] == "neutral"  # not until it is reviewed
+    assert_problem(
+        client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"])),
+        403,
+        "other than its author",
+    )
+    reverted = _approve(client, tokens, change["id"], editor="editor2")
+    assert reverted["after"] == published["before"]
+    assert client.get(url).get_data(as_text=True) == original  # byte for byte as before the revision
+
+    # Only a record's latest revision can be undone.
+    assert_problem(
+        client.post(f"/api/v1/revisions/{published['revision']}/revert", json=body, headers=auth(tokens["editor"])),
+        409,
+        f"changed since revision {published['revision']} (revision {reverted['revision']}): revert that one first",
+    )
+
+
+def test_reverting_a_creation_deletes_and_reverting_a_deletion_creates_again(curation):
+    app, client, tokens = curation
+    with app.app_context(), db.connection_context():
+        tokens["editor2"] = issue_token(f"editor2-{uuid.uuid4().hex[:6]}", "editor")
+    created = _approve(client, tokens, propose(client, tokens["curator"], record=statement()).get_json()["id"])
+    url = "/api/v1/statements/kang-urges-ri-test"
+    document = client.get(url).get_data(as_text=True)
+    body = {"summary": "Revert the new statement."}
+    deleting = client.post(f"/api/v1/revisions/{created['revision']}/revert", json=body, headers=auth(tokens["editor"]))
+    assert deleting.status_code == 201 and deleting.get_json()["action"] == "delete", deleting.get_data(as_text=True)
+    deleted = _approve(client, tokens, deleting.get_json()["id"], editor="editor2")
+    assert_problem(client.get(url), 410)
+    creating = client.post(f"/api/v1/revisions/{deleted['revision']}/revert", json=body, headers=auth(tokens["editor"]))
+    assert creating.status_code == 201 and creating.get_json()["action"] == "create", creating.get_data(as_text=True)
+    _approve(client, tokens, creating.get_json()["id"], editor="editor2")
+    assert client.get(url).get_data(as_text=True) == document
+
+
+def test_the_change_feed_since_a_time_or_a_data_version(curation):
+    app, client, tokens = curation
+    start = client.get("/health").get_json()["data_version"]
+    assert client.get(f"/api/v1/revisions?since_version={start}").get_json() == []
+    published = []
+    for number in range(3):
+        change = propose(
+            client, tokens["curator"], record_id=f"kang-urges-ri-test-{number}", record=statement()
+        ).get_json()
+        published.append(_approve(client, tokens, change["id"]))
+    assert client.get("/health").get_json()["data_version"] == published[-1]["version"]
+
+    def feed(query):
+        response = client.get(f"/api/v1/revisions?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [r["revision"] for r in response.get_json()]
+
+    assert feed(f"since_version={start}") == [1, 2, 3]  # the version revision 1 was published on
+    assert feed(f"since_version={published[0]['version']}") == [2, 3]
+    assert feed(f"since_version={published[2]['version']}") == []
+    assert_problem(client.get("/api/v1/revisions?since_version=not-a-version"), 422, "use `after`")
+    assert feed(f"since={published[0]['reviewed_at']}Z") == [1, 2, 3]
+    assert feed("since=2999-01-01T00:00:00%2B01:00") == []
+    assert feed(f"since={published[0]['reviewed_at']}%2B01:00") == [1, 2, 3]  # an hour earlier in UTC
+    assert_problem(client.get("/api/v1/revisions?since=yesterday"), 422)
+
+
+@pytest.mark.parametrize("step", ["update_search_index", "fixture_files"])
+def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, monkeypatch, step):
+    """A failure after some rows are written (here, the search index or the new data version) rolls the whole
+    publication back: the knowledge, the data version and the change are as they were, and it can be
+    approved again once the failure is gone."""
+    from service.knowledge import curation as publication
+    from service.knowledge import load
+
+    app, client, tokens = curation
+    change = propose(client, tokens["curator"], record=statement()).get_json()
+    with app.app_context(), db.connection_context():
+        before, version = _database_state(), m.Dataset.get().version
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(load, step, broken)
+        with pytest.raises(RuntimeError):
+            publication.publish(m.Change.get_by_id(change["id"]), "an-editor")
+        monkeypatch.undo()
+        assert _database_state() == before
+        assert m.Dataset.get().version == version
+        assert m.Change.get_by_id(change["id"]).status == "pending"
+        assert m.Change.get_by_id(change["id"]).revision is None
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
+    assert _approve(client, tokens, change["id"])["revision"] == 1
+    assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 200

@@ -214,6 +214,7 @@ def propose(
     author: str,
     current_etag,
     text: str | None = None,
+    reverts: int | None = None,
 ) -> m.Change:
     """Check a change and keep it pending review; ChangeRefused says why it is not taken.
 
@@ -268,6 +269,7 @@ def propose(
             author=author,
             status="pending",
             created_at=_now(),
+            reverts=reverts,
         )
 
 
@@ -286,6 +288,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         record = json.loads(change.record) if change.record else None
         text = record.pop("text", None) if record else None
         base = PUBLISHED.current()
+        previous_version = m.Dataset.select(m.Dataset.version).scalar()
         try:
             knowledge = knowledge_with(base, kind, change.record_id, record, text)
         except KnowledgeError as error:
@@ -299,9 +302,80 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         )
         change.status, change.reviewer, change.reviewed_at = "published", reviewer, _now()
         change.revision, change.version = (last or 0) + 1, knowledge.fingerprint
+        change.previous_version = previous_version
+        after = published_record(kind, change.record_id)
+        change.after = None if after is None else json.dumps(after, ensure_ascii=False)
         change.save()
     PUBLISHED.keep(knowledge.fingerprint, knowledge)
     return change
+
+
+def revert(revision: int, summary: str, author: str) -> m.Change:
+    """Propose undoing a published revision: the record goes back to how it was before it (created again if
+    it deleted it, deleted if it created it). Only a record's latest revision can be undone (409 otherwise),
+    and the revert is a change like any other: it waits for an editor other than its author."""
+    original = m.Change.get_or_none(m.Change.revision == revision)
+    if original is None:
+        raise ChangeRefused(404, [f"no revision {revision}"])
+    kind = BY_NAME[original.kind]
+    if original.after is None and original.action != "delete":
+        raise ChangeRefused(409, [f"revision {revision} predates the record of what it left: propose the change"])
+    if _is_article_change(original):
+        raise ChangeRefused(
+            409,
+            [
+                f"revision {revision} changed an article's text, which revisions do not keep: propose the article "
+                "again with its text"
+            ],
+        )
+    before = json.loads(original.before) if original.before else None
+    after = json.loads(original.after) if original.after else None
+    if original.action == "create":
+        action, record = "delete", None
+    elif original.action == "delete":
+        action, record = "create", before
+    else:
+        action, record = "update", merge_diff(after, before)
+
+    def unchanged_since(record_id: str, current: dict) -> None:
+        if current != after:
+            later = (
+                m.Change.select(fn.MAX(m.Change.revision))
+                .where(
+                    (m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.revision > revision)
+                )
+                .scalar()
+            )
+            raise ChangeRefused(
+                409,
+                [
+                    f"the {kind.name} changed since revision {revision}"
+                    + (f" (revision {later}): revert that one first" if later else "")
+                ],
+            )
+
+    return propose(kind.name, action, original.record_id, record, summary, author, unchanged_since, reverts=revision)
+
+
+def _is_article_change(change: m.Change) -> bool:
+    """A change whose undoing needs an article's earlier text, which a revision does not keep: the deletion of
+    an article, or an update of its text."""
+    before = json.loads(change.before) if change.before else {}
+    record = json.loads(change.record) if change.record else {}
+    return before.get("kind") == "article" and (change.action == "delete" or "text" in record)
+
+
+def merge_diff(current: dict, target: dict) -> dict:
+    """The JSON merge patch that turns `current` into `target` (the inverse of `merge_patch`)."""
+    patch = {key: None for key in current if key not in target}
+    for key, value in target.items():
+        if isinstance(value, dict) and isinstance(current.get(key), dict):
+            inner = merge_diff(current[key], value)
+            if inner:
+                patch[key] = inner
+        elif current.get(key) != value or key not in current:
+            patch[key] = value
+    return patch
 
 
 def reject(change: m.Change, reviewer: str, note: str) -> m.Change:

@@ -27,6 +27,7 @@ class Initialised:
     loaded: bool  # the knowledge was (re)loaded
     facts: int
     kept_changes: int = 0  # the database holds this many changes published through the API, which were kept
+    discarded_changes: int = 0  # `force` loaded the fixtures over this many changes published through the API
 
 
 def initialise_database(force: bool = False) -> Initialised:
@@ -60,4 +61,6 @@ def _initialise(fixtures: Knowledge, force: bool) -> Initialised:
         own = published_knowledge()
         loaded = load_knowledge(own, force=bool(migrated), origin="api")
         return Initialised(loaded, own.fact_count, published_changes())
-    return Initialised(load_knowledge(fixtures, force=force or bool(migrated)), fixtures.fact_count)
+    discarded = published_changes() if dataset is not None and dataset.origin == "api" else 0
+    loaded = load_knowledge(fixtures, force=force or bool(migrated))
+    return Initialised(loaded, fixtures.fact_count, discarded_changes=discarded)

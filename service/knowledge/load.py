@@ -25,7 +25,11 @@ BATCH = 200
 
 
 def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") -> bool:
-    """Replace the database's knowledge with `k`; return False if it was already loaded.
+    """Replace the database's knowledge with `k`; return False if it was already loaded (the same fingerprint).
+
+    The data version it serves is the fingerprint of the database's own export (`export-fixtures`): the same
+    knowledge has the same version, whether it was loaded from the curated files, from an export of them or
+    reached by publishing changes.
 
     One transaction on every engine, search index included: if any step fails, the previous knowledge and its
     fingerprint stay in place, so the next `init` tries again.
@@ -43,7 +47,7 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
         rebuild_statement_text()
         m.Dataset.create(
             fingerprint=k.fingerprint,
-            version=k.fingerprint,
+            version=files_fingerprint(fixture_files()),
             origin=origin,
             facts=k.fact_count,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
@@ -155,8 +159,7 @@ def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list
         _bulk(model, [row for key, row in new.items() if key not in old])
         for key, row in new.items():
             if key in old and old[key] != row:
-                changes = {name: value for name, value in row.items() if old[key].get(name) != value}
-                model.update(**changes).where(model.id == key[0]).execute()
+                model.update(**_changed_columns(model, old[key], row)).where(model.id == key[0]).execute()
     for model in leaves:
         fields, old, new = keyed[model]
         _bulk(model, [row for key, row in new.items() if old.get(key) != row])
@@ -167,6 +170,21 @@ def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list
             model.delete().where(model.id.in_(gone)).execute()
     _, old, new = keyed[m.Statement]
     return {key[0] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+
+def _changed_columns(model, old: dict, new: dict) -> dict:
+    """The columns to set to turn row `old` into `new`; a column `new` leaves out takes its default, as it
+    would on insert."""
+    changes = {}
+    for name in old.keys() | new.keys():
+        if name in new:
+            value = new[name]
+        else:
+            default = model._meta.fields[name].default
+            value = default() if callable(default) else default
+        if old.get(name) != value or name not in old:
+            changes[name] = value
+    return changes
 
 
 def _keyed(query) -> Iterator[tuple[tuple, str]]:

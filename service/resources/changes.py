@@ -4,17 +4,20 @@ each published change is a revision (see /revisions)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import abort
+from peewee import fn
 
-from schemas import ChangeProposalSchema, ChangeSchema, ReviewSchema
+from schemas import ChangeProposalSchema, ChangeSchema, RevertSchema, ReviewSchema
 from schemas.queries import ChangeQueryArgs, RevisionQueryArgs
 
-from ..knowledge.curation import ChangeRefused, propose, publish, reject
+from ..knowledge.curation import ChangeRefused, propose, publish, reject, revert
 from ..knowledge.kinds import BY_NAME
 from ..store import models as m
+from ..store.version import data_version
 from ..web.auth import documented_requires
 from ..web.blueprint import ResourceBlueprint
 from ..web.cache import etag_for
@@ -31,6 +34,8 @@ revisions = ResourceBlueprint(
     url_prefix="/api/v1/revisions",
     description="Every published change, in order: who, when, why, the reviewer, before and after; the change feed.",
 )
+
+CHANGE_LOCATION = {"Location": {"description": "The change's URL.", "schema": {"type": "string"}}}
 
 # Where a record is read, for the If-Match of its update or delete: its own URL, or its owner's.
 OWNER_URLS = {
@@ -56,6 +61,9 @@ def change_record(change: m.Change) -> dict:
         "revision": change.revision,
         "before": json.loads(change.before) if change.before else None,
         "record": json.loads(change.record) if change.record else None,
+        "after": json.loads(change.after) if change.after else None,
+        "version": change.version,
+        "reverts": change.reverts,
     }
 
 
@@ -82,9 +90,7 @@ def _if_match_checker(kind_name: str):
 class Changes(MethodView):
     @documented_requires(blp, "curator")
     @blp.arguments(ChangeProposalSchema)
-    @blp.response(
-        201, ChangeSchema, headers={"Location": {"description": "The change's URL.", "schema": {"type": "string"}}}
-    )
+    @blp.response(201, ChangeSchema, headers=CHANGE_LOCATION)
     @blp.alt_response(404, response="NOT_FOUND", description="Not Found: no record with that id to update or delete.")
     @blp.alt_response(409, response="DEFAULT_ERROR", description="Conflict: a record with that id already exists.")
     @blp.alt_response(
@@ -220,14 +226,71 @@ class Revisions(MethodView):
         """List revisions (the change feed)
 
         Every published change in the order it was published, with its author, reviewer, summary, and the
-        record before and after. `after=N` gives the revisions since revision N (keep the last one you read
-        to stay in sync); `kind` and `record` give one record's history.
+        record before and after. To keep a copy in sync, ask for the revisions since the last one you read:
+        `after=N` (a revision number), `since_version` (a data version) or `since` (a time). `kind` and
+        `record` give one record's history.
         """
         query = m.Change.select().where(m.Change.status == "published").order_by(m.Change.revision)
         if "after" in args:
             query = query.where(m.Change.revision > args["after"])
+        if "since" in args:
+            query = query.where(m.Change.reviewed_at >= args["since"].astimezone(UTC).replace(tzinfo=None))
+        if "since_version" in args:
+            query = query.where(m.Change.revision > _revision_of_version(args["since_version"]))
         if "kind" in args:
             query = query.where(m.Change.kind == args["kind"])
         if "record" in args:
             query = query.where(m.Change.record_id == args["record"])
         return query
+
+
+def _revision_of_version(version: str) -> int:
+    """The revision after which the knowledge was at `version`: the one that made it, or the one before the first
+    revision published on it; 422 when no revision made it or started from it."""
+    made = m.Change.select(m.Change.revision).where(m.Change.version == version).scalar()
+    if made is not None:
+        return made
+    started = m.Change.select(fn.MIN(m.Change.revision)).where(m.Change.previous_version == version).scalar()
+    if started is not None:
+        return started - 1
+    if version == data_version():
+        return m.Change.select(fn.MAX(m.Change.revision)).scalar() or 0
+    abort(
+        422,
+        message="no revision made or started from that data version (a reload since, or not this database's): "
+        "use `after` with the last revision number you read",
+        errors={"query": {"since_version": ["unknown data version"]}},
+    )
+
+
+@revisions.route("/<string:revision_id>/revert")
+class RevisionRevert(MethodView):
+    @documented_requires(revisions, "editor")
+    @revisions.arguments(RevertSchema)
+    @revisions.response(201, ChangeSchema, headers=CHANGE_LOCATION)
+    @revisions.alt_response(404, response="NOT_FOUND", description="Not Found: no such revision.")
+    @revisions.alt_response(
+        409,
+        response="DEFAULT_ERROR",
+        description="Conflict: the record changed since, or the revision cannot be undone.",
+    )
+    @revisions.alt_response(
+        412, response="DEFAULT_ERROR", description="Precondition Failed: the record has a change awaiting review."
+    )
+    def post(self, body, revision_id):
+        """Propose reverting a revision
+
+        An editor proposes undoing a published revision: the record goes back to how it was before it
+        (created again if the revision deleted it, deleted if it created it). The revert is a change like
+        any other: checked, then published only when another editor approves it. Only a record's latest
+        revision can be reverted (409 names the later one), and a revision that deleted an article or
+        rewrote its text cannot (its text is not kept): propose the article again instead.
+        """
+        number = int(revision_id) if revision_id.isdigit() and len(revision_id) < 10 else None
+        if number is None:
+            abort(404, message=f"no revision {revision_id}")
+        try:
+            change = revert(number, body["summary"], g.token.name)
+        except ChangeRefused as error:
+            _refused(error)
+        return change_record(change), {"Location": f"/api/v1/changes/{change.id}"}

@@ -8,6 +8,7 @@ from schemas import HealthSchema
 from ..knowledge.kinds import KINDS
 from ..store import models as m
 from ..store.db import uses_sqlite
+from ..store.version import data_version
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness of the service.")
 
@@ -21,7 +22,7 @@ class Health(MethodView):
 
         Answers 200 when the database answered a query, with the number of facts loaded
         (entities, roles, resolutions, votes, measures, figures, events, statements) and the
-        count of every kind of record.
+        count of every kind of record, and the data version served.
         """
         counts = {kind.plural: kind.model.select().count() for kind in KINDS}
         return {
@@ -29,5 +30,6 @@ class Health(MethodView):
             "database": "reachable",
             "engine": "sqlite" if uses_sqlite() else "postgresql",
             "facts": sum(counts[kind.plural] for kind in KINDS if kind.cited),
+            "data_version": data_version(),
             "counts": {**counts, "citations": m.Citation.select().count()},
         }

@@ -251,6 +251,23 @@ def _changes() -> None:
         )
 
 
+def _change_history() -> None:
+    # What each published change left (the record after it, the data version it started from) and reverts.
+    present = {c.name for c in db.get_columns("change")}
+    migrator = SchemaMigrator.from_database(db.obj)
+    steps = [
+        migrator.add_column("change", name, field)
+        for name, field in (
+            ("previous_version", CharField(null=True)),
+            ("after", TextField(null=True)),
+            ("reverts", IntegerField(null=True)),
+        )
+        if name not in present
+    ]
+    if steps:
+        run_migrations(*steps)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -264,6 +281,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (6, "knowledge model v2: date intervals, bounds, mentions, derivations, attribution chains, disputes", _model_v2),
     (7, "curation API tokens; article file names", _tokens),
     (8, "changes proposed, reviewed and published through the curation API", _changes),
+    (9, "changes keep the record after them and the version they started from; reverts", _change_history),
 )
 LATEST = MIGRATIONS[-1][0]
 

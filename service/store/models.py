@@ -276,7 +276,8 @@ class Document(BaseModel):
 
 class Dataset(BaseModel):
     """One row: what is loaded. `fingerprint` identifies the fixtures, seeds and code it was loaded from (so
-    `init` is idempotent); `version` identifies the knowledge being served: ETags and caches are keyed by it."""
+    `init` is idempotent); `version` identifies the knowledge being served (the fingerprint of its own export, so
+    the same knowledge has the same version however it got there): ETags and caches are keyed by it."""
 
     fingerprint = CharField()
     facts = IntegerField()
@@ -338,6 +339,9 @@ class Change(BaseModel):
     reviewed_at = DateTimeField(null=True)
     revision = IntegerField(null=True, unique=True)  # 1, 2, 3... in the order changes were published
     version = CharField(null=True)  # the data version its publication made
+    previous_version = CharField(null=True)  # the data version it was published on
+    after = TextField(null=True)  # the record as published once the change was (JSON); null for a delete
+    reverts = IntegerField(null=True)  # the revision this change undoes, if it is a revert
 
     class Meta:
         indexes = ((("kind", "record_id"), False),)

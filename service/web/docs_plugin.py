@@ -1,9 +1,11 @@
 """The documentation every operation shares, added by an apispec plugin as flask-smorest registers each view:
 problem+json errors, operationIds from endpoint names, path parameters described with a real example id, ETag,
-If-None-Match and 304 on every GET, and the 404 a list answers past its last page."""
+If-None-Match and 304 on every GET, the 404 a list answers past its last page, and the links between the curation
+API's operations (LINKS)."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 
@@ -32,6 +34,49 @@ IF_NONE_MATCH = {
 NOT_MODIFIED = {
     "description": "Not Modified: the If-None-Match ETag still matches.",
     "headers": {"ETag": ETAG_HEADER},
+}
+
+# OpenAPI links: which operation a response leads to, with the values it takes from that response. They document
+# the curation workflow (propose, read, review) for clients, and the contract gate's stateful phase follows them
+# (schemathesis: a proposed change is then read, approved and rejected by its real number). Per operationId and
+# status code. A change names its record by `kind` and `record_id`, and a link cannot depend on a value of the
+# response: a link from a change to its record's own URL (`getStatement` with `statement_id` from `record_id`)
+# would hold for one kind in twelve, and for a pending create not even then, so there is none. The record's
+# history, `/revisions?kind=...&record=...`, takes both and holds for every kind once the change is published.
+_THE_CHANGE = {"change_id": "$response.body#/id"}
+_REVIEW_LINKS = {
+    "ApproveChange": {
+        "operationId": "postChangeApproval",
+        "parameters": _THE_CHANGE,
+        "description": "Approve and publish this change (an editor other than its author).",
+    },
+    "RejectChange": {
+        "operationId": "postChangeRejection",
+        "parameters": _THE_CHANGE,
+        "description": "Reject this change, saying why (an editor other than its author).",
+    },
+}
+_GET_CHANGE_LINK = {
+    "GetChange": {
+        "operationId": "getChange",
+        "parameters": _THE_CHANGE,
+        "description": "This change as it stands now.",
+    }
+}
+LINKS: dict[str, dict[int, dict[str, dict]]] = {
+    "postChanges": {201: {**_GET_CHANGE_LINK, **_REVIEW_LINKS}},
+    "getChange": {200: _REVIEW_LINKS},
+    "postChangeApproval": {
+        200: {
+            **_GET_CHANGE_LINK,
+            "RecordRevisions": {
+                "operationId": "listRevisions",
+                "parameters": {"kind": "$response.body#/kind", "record": "$response.body#/record_id"},
+                "description": "The published history of the record this change is to, this revision included.",
+            },
+        }
+    },
+    "postChangeRejection": {200: _GET_CHANGE_LINK},
 }
 
 
@@ -66,8 +111,9 @@ class ApiDocsPlugin(BasePlugin):
             kind = BY_NAME.get(noun)
             if kind is not None:
                 parameter.setdefault("example", kind.schema._declared_fields["id"].metadata["example"])
-            elif noun == "change":
-                parameter.setdefault("example", "1")  # changes are numbered
+            elif noun in ("change", "revision"):
+                parameter["description"] = f"Number of the {noun}."
+                parameter.setdefault("example", "1")  # changes and revisions are numbered
         for parameter in parameters or []:
             _document_text_rules(parameter)
 
@@ -76,6 +122,7 @@ class ApiDocsPlugin(BasePlugin):
             for parameter in operation.get("parameters", []):
                 _document_text_rules(parameter)
             operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
+            _add_links(operation)
             if method != "get":
                 continue
             operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
@@ -86,6 +133,14 @@ class ApiDocsPlugin(BasePlugin):
             responses.setdefault(304, dict(NOT_MODIFIED))
             if _is_list(operation):
                 responses.setdefault(404, "NOT_FOUND")
+
+
+def _add_links(operation: dict) -> None:
+    for status, links in LINKS.get(operation["operationId"], {}).items():
+        response = operation.get("responses", {}).get(status)
+        if not isinstance(response, dict):  # a link must not silently vanish with the response it belongs to
+            raise ValueError(f"{operation['operationId']} documents no {status} response for its links {list(links)}")
+        response["links"] = copy.deepcopy(links)
 
 
 def _document_text_rules(parameter) -> None:
