@@ -174,6 +174,34 @@ def test_every_get_documents_etag_and_304(spec):
         assert "content" not in not_modified and "ETag" in not_modified["headers"], where
 
 
+def test_every_link_leads_to_an_operation_with_values_from_its_response(spec):
+    """Each declared link names an existing operation, fills its path parameters, and takes every value from a
+    property that its response's schema has (clients and schemathesis' stateful phase follow them)."""
+    by_id = {operation["operationId"]: (path, operation) for path, _, operation in operations(spec)}
+    links = 0
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            response = resolve(spec, response)
+            for name, link in response.get("links", {}).items():
+                links += 1
+                where = f"{method.upper()} {path} -> {status}, link {name}"
+                assert link.get("description", "").strip(), f"{where} has no description"
+                assert link["operationId"] in by_id, f"{where}: no operation {link['operationId']!r}"
+                target_path, target = by_id[link["operationId"]]
+                parameters = {
+                    p["name"]: p["in"]
+                    for p in [*spec["paths"][target_path].get("parameters", []), *target.get("parameters", [])]
+                }
+                required_path = {n for n, location in parameters.items() if location == "path"}
+                assert required_path <= set(link["parameters"]), f"{where} leaves {required_path} unfilled"
+                properties = resolve(spec, response["content"]["application/json"]["schema"])["properties"]
+                for parameter, expression in link["parameters"].items():
+                    assert parameter in parameters, f"{where}: {link['operationId']} has no parameter {parameter!r}"
+                    field = expression.removeprefix("$response.body#/")
+                    assert field in properties, f"{where}: {expression} is not a property of the response"
+    assert links >= 8, "the curation workflow's links are gone (service/web/docs_plugin.py, LINKS)"
+
+
 def test_snapshot_matches_the_served_spec(spec):
     assert SNAPSHOT.exists(), f"{SNAPSHOT.relative_to(PROJECT_ROOT)} is missing: create it with `{REGENERATE}`"
     committed = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
