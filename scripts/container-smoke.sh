@@ -383,6 +383,10 @@ PY
 )
 case "$write" in "403 this deployment is read-only"*) ;; *) die "a write to the baked image was not refused as read-only: $write" ;; esac
 info "a write is refused: $write"
+token=$(podman exec "$main" sanctions-kb token create --name smoke --role curator 2>&1) && die "a token was created in the baked database: $token"
+case "$token" in *Traceback*) die "token create on the baked database failed with a traceback: $token" ;; esac
+case "$token" in *"is read-only, so it cannot hold tokens"*) ;; *) die "token create on the baked database: unclear error: $token" ;; esac
+info "token create on the baked database: ${token#Error: }"
 
 podman healthcheck run "$main" >/dev/null || die "podman healthcheck run: $main is not healthy"
 status=$(podman inspect --format '{{.State.Health.Status}}' "$main" 2>/dev/null || podman inspect --format '{{.State.Healthcheck.Status}}' "$main")
@@ -424,6 +428,11 @@ again_after=$(wait_healthy "$again" "http://127.0.0.1:$db_port/health")
 log_grep "$again" -q 'already holds these [0-9]* facts; nothing to do' || die "init on the second start did not find the facts in place"
 info "second start on the same volume: healthy ${again_after}s after podman run, init found the facts in place"
 podman rm --force --time 0 "$again" >/dev/null
+log_grep "$again" -q 'is not a volume' && die "the entrypoint warned that a mounted volume is not one"
+forgot=$(podman run --rm --read-only --env DATABASE_URL=sqlite:////data/kb.sqlite3 "$IMAGE" 2>&1) && die "the image started on a read-only /data without a volume"
+case "$forgot" in *"/data is not a volume"*"cannot write to /data"*) ;; *) die "no clear refusal without a volume: $forgot" ;; esac
+case "$forgot" in *Traceback*) die "a traceback without a volume: $forgot" ;; esac
+info "without a volume under --read-only the start stops, saying so: $(printf '%s' "$forgot" | tail -1)"
 
 # ---------------------------------------------------------------------------------------------------------------
 pg_mode=${SMOKE_POSTGRES:-auto}

@@ -31,11 +31,26 @@ if [ "$server" = yes ]; then
             echo "docker-entrypoint: KB_INIT must be auto, always or never, not '${KB_INIT}'" >&2
             exit 64 ;;
     esac
+    # A SQLite database of one's own belongs on a volume: say so when its folder is in the container's own layer
+    # (lost with the container), and stop when it cannot be written (a forgotten volume under --read-only).
+    case "${DATABASE_URL:-}" in
+        sqlite:///*)
+            if [ "${DATABASE_URL}" != "${KB_BAKED_DATABASE_URL:-}" ]; then
+                folder=$(dirname "${DATABASE_URL#sqlite:///}")
+                if [ "$(stat -c %d "$folder" 2>/dev/null)" = "$(stat -c %d /)" ]; then
+                    echo "docker-entrypoint: warning: $folder is not a volume, so the database in it is lost with the container: mount one (-v NAME:$folder)" >&2
+                fi
+                if [ ! -w "$folder" ]; then
+                    echo "docker-entrypoint: cannot write to $folder, the folder of DATABASE_URL's database: mount a volume there (-v NAME:$folder)" >&2
+                    exit 73
+                fi
+            fi ;;
+    esac
     if [ "$init" = yes ]; then
         echo "docker-entrypoint: KB_INIT=${KB_INIT:-auto}: running sanctions-kb init"
         # `init` prints DATABASE_URL, which may hold a password: mask user:password@ before logging it.
         output=$(sanctions-kb init)
-        printf 'docker-entrypoint: %s\n' "$output" | sed 's#://[^/@]*@#://***@#'
+        printf '%s\n' "$output" | sed -e 's#://[^/@]*@#://***@#' -e 's/^/docker-entrypoint: /'
     fi
 fi
 

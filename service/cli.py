@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -34,18 +35,31 @@ def init_command(force: bool) -> None:
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
     where = _redacted(current_app.config["DATABASE_URL"])
+    click.echo(_outcome(done, where, f"{where} already holds these {done.facts} facts; nothing to do"))
+
+
+def _outcome(done, where: str, unchanged: str) -> str:
+    """What init did, in words: kept the published changes, discarded them, or loaded the fixtures."""
+    lines = []
     if done.kept_changes:
-        click.echo(_kept_notice(done.kept_changes, where))
-    click.echo(
-        f"loaded {done.facts} facts into {where}"
-        if done.loaded
-        else f"{where} already holds these {done.facts} facts; nothing to do"
-    )
+        lines.append(_kept_notice(done.kept_changes, where))
+    if done.discarded_changes:
+        lines.append(
+            f"discarded {done.discarded_changes} change(s) published through the API (--force): the fixtures "
+            "replace them. Their revisions stay listed in /api/v1/revisions as history."
+        )
+    if not done.loaded:
+        lines.append(unchanged)
+    elif done.kept_changes:
+        lines.append(f"reloaded the published knowledge ({done.facts} facts) into {where}, rendered by this release")
+    else:
+        lines.append(f"loaded {done.facts} facts into {where}")
+    return "\n".join(lines)
 
 
 def _kept_notice(changes: int, where: str) -> str:
     return (
-        f"{where} holds {changes} change(s) published through the API: kept, and the fixtures were not loaded "
+        f"{where} holds {changes} change(s) published through the API: kept, and the fixtures were not read into it "
         "(loading them would discard those changes). `sanctions-kb export-fixtures DIR` writes the published "
         "knowledge as fixtures; `sanctions-kb init --force` loads the fixtures instead, discarding the changes."
     )
@@ -119,9 +133,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
     where = _redacted(current_app.config["DATABASE_URL"])
-    if done.kept_changes:
-        click.echo(_kept_notice(done.kept_changes, where))
-    click.echo(f"{'loaded' if done.loaded else 'found'} {done.facts} facts in {where}")
+    click.echo(_outcome(done, where, f"found {done.facts} facts in {where}"))
     exec_server(host, port, workers)
 
 
@@ -147,18 +159,38 @@ def token_group() -> None:
     """Manage curation API tokens (shown once when created; stored only as a hash)."""
 
 
+@contextmanager
+def _token_store():
+    """A connection to the database the tokens live in, migrated; a clean error when it cannot be written to
+    (the container image's baked-in database is read-only)."""
+    from peewee import OperationalError
+
+    from .store.db import db
+    from .store.migrations import migrate
+
+    try:
+        with db.connection_context():
+            migrate()
+            yield
+    except OperationalError as error:
+        if "readonly" not in str(error) and "read-only" not in str(error):
+            raise
+        where = _redacted(current_app.config["DATABASE_URL"])
+        raise click.ClickException(
+            f"{where} is read-only, so it cannot hold tokens (the image's baked-in database is): set DATABASE_URL "
+            'to a database of your own (docs/deploy.md, "A curated deployment")'
+        ) from None
+
+
 @token_group.command("create")
 @click.option("--name", required=True, help="Who or what holds the token (unique; shown in revisions).")
 @click.option("--role", required=True, type=click.Choice(["curator", "editor", "admin"]), help="What it may do.")
 @with_appcontext
 def token_create_command(name: str, role: str) -> None:
     """Create a token and print it, once: it cannot be shown again."""
-    from .store.db import db
-    from .store.migrations import migrate
     from .store.tokens import TokenError, issue_token
 
-    with db.connection_context():
-        migrate()
+    with _token_store():
         try:
             secret = issue_token(name, role)
         except TokenError as error:
@@ -171,12 +203,9 @@ def token_create_command(name: str, role: str) -> None:
 @with_appcontext
 def token_list_command() -> None:
     """List tokens: name, role, created, revoked (never the tokens or their hashes)."""
-    from .store.db import db
-    from .store.migrations import migrate
     from .store.tokens import list_tokens
 
-    with db.connection_context():
-        migrate()
+    with _token_store():
         for token in list_tokens():
             state = f"revoked {token['revoked_at']}" if token["revoked_at"] else "active"
             click.echo(f"{token['name']}\t{token['role']}\tcreated {token['created_at']}\t{state}")
@@ -187,12 +216,9 @@ def token_list_command() -> None:
 @with_appcontext
 def token_revoke_command(name: str) -> None:
     """Revoke the active token named NAME: it is refused from the next request on."""
-    from .store.db import db
-    from .store.migrations import migrate
     from .store.tokens import TokenError, revoke_token
 
-    with db.connection_context():
-        migrate()
+    with _token_store():
         try:
             revoke_token(name)
         except TokenError as error:
