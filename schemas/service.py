@@ -3,21 +3,10 @@
 import marshmallow as ma
 import marshmallow.validate  # noqa: F401  (ma.validate)
 
+from .writes import RECORD_REFS, RECORD_SCHEMAS
+
 # Kinds of record a change can create, update or delete (knowledge/kinds.py), in the registry's order.
-CHANGE_KINDS = (
-    "source",
-    "entity",
-    "role",
-    "resolution",
-    "vote",
-    "measure",
-    "figure",
-    "event",
-    "statement",
-    "topic",
-    "dispute",
-    "claim",
-)
+CHANGE_KINDS = tuple(RECORD_SCHEMAS)
 
 
 class ProblemSchema(ma.Schema):
@@ -202,8 +191,9 @@ class ChangeProposalSchema(ma.Schema):
         metadata={
             "description": "For create: the whole record, as a fixture holds it (see the kind's schema); for update: "
             "the merge patch. A quoted citation may leave out `start` and `end`: they are found in the source. "
-            "Omitted for delete.",
+            "Omitted for delete. The shapes are `<Kind>Create` and `<Kind>Patch` (the `kind` says which kind).",
             "example": {"speaker": "kang-kyung-wha"},
+            "anyOf": RECORD_REFS,
         },
     )
     text = ma.fields.String(

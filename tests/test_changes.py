@@ -353,9 +353,32 @@ def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(loaded_d
 
 def test_every_kind_of_record_can_be_changed():
     from schemas.service import CHANGE_KINDS
+    from schemas.writes import RECORD_SCHEMAS
     from service.knowledge.kinds import KINDS
 
     assert CHANGE_KINDS == tuple(kind.name for kind in KINDS)
+    assert RECORD_SCHEMAS == {kind.name: kind.schema for kind in KINDS}
+
+
+def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
+    """A create names the fields a fixture holds, required as the fixtures require them; a patch any of them."""
+    from service.knowledge.export import _fixture_fields
+    from service.knowledge.kinds import KINDS
+
+    spec = client.get("/openapi.json").get_json()
+    shapes, record = (
+        spec["components"]["schemas"],
+        spec["components"]["schemas"]["ChangeProposal"]["properties"]["record"],
+    )
+    named = {ref["$ref"].rsplit("/", 1)[1] for ref in record["anyOf"]}
+    for kind in KINDS:
+        name = kind.schema.__name__.removesuffix("Schema")
+        create, patch = shapes[f"{name}Create"], shapes[f"{name}Patch"]
+        assert {f"{name}Create", f"{name}Patch"} <= named
+        fields = [f for f in _fixture_fields(kind) if f != "id"]
+        assert set(create["properties"]) == set(fields) == set(patch["properties"]), kind.name
+        required = [f for f in fields if kind.schema._declared_fields[f].required]
+        assert sorted(create.get("required", [])) == sorted(required) and "required" not in patch, kind.name
 
 
 def _database_state() -> dict:

@@ -11,6 +11,7 @@ from flask_smorest import Api as BaseApi
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from schemas import ProblemSchema
+from schemas.writes import RECORD_SHAPES, shape_name
 
 from ..store.db import is_unavailable
 from .auth import SECURITY_SCHEME
@@ -28,6 +29,10 @@ class Api(BaseApi):
         # Lists document their own X-Pagination and Link headers (web/pagination.py) rather than flask-smorest's
         # @blp.paginate, whose metadata schema flask-smorest registers anyway: nothing refers to it, so drop it.
         self.spec.components.schemas.pop("PaginationMetadata", None)
+        # What a change's `record` holds, per kind (schemas/writes.py), which ChangeProposal's `record` refers to.
+        for create, patch in RECORD_SHAPES.values():
+            for shape in (create, patch):
+                self.spec.components.schema(shape_name(shape), schema=shape)
         self.spec.components.security_scheme(
             SECURITY_SCHEME,
             {
