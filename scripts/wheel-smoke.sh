@@ -78,6 +78,18 @@ fi
 WHEEL=${wheels[0]}
 info "$(basename "$WHEEL"): $(stat -c %s "$WHEEL") bytes, built in $(since "$t")s"
 
+# Publish-ready: the metadata PyPI would check (twine check: the README renders as the long description, the
+# licence files are named), the licence files inside the wheel.
+"$VENV/bin/python" -m pip install --quiet "twine>=6,<8" >"$WORK/twine.log" 2>&1 || { show_log "$WORK/twine.log"; die "could not install twine"; }
+"$VENV/bin/python" -m twine check --strict "$WHEEL" || die "twine check: the wheel's metadata is not ready to publish"
+python3 - "$WHEEL" <<'PY' || die "the wheel does not carry LICENSE and NOTICE"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+missing = [f for f in ("LICENSE", "NOTICE") if not any(n.endswith(f".dist-info/licenses/{f}") for n in names)]
+sys.exit(f"FAIL: not in the wheel: {missing}" if missing else 0)
+PY
+info "twine check --strict passed; LICENSE and NOTICE are in the wheel"
+
 python3 - "$WHEEL" "$ROOT" <<'EOF' || die "the wheel does not hold fixtures/ and seeds/ as they are in $ROOT"
 import sys, zipfile
 from pathlib import Path

@@ -26,3 +26,14 @@ def test_the_wheel_takes_every_file_of_fixtures_and_seeds():
         patterns = package_data[f"service.bundled.{name}"]
         left_out = sorted(p.name for p in folder.iterdir() if not any(fnmatch.fnmatch(p.name, g) for g in patterns))
         assert left_out == [], f"{name}/{left_out} would not go into the wheel: add a pattern to package-data"
+
+
+def test_the_metadata_is_ready_to_publish():
+    """Every classifier is one PyPI knows, and the declared licence is the one LICENSE holds."""
+    from trove_classifiers import classifiers
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["classifiers"] and set(project["classifiers"]) <= classifiers, set(project["classifiers"]) - classifiers
+    assert project["license"] == "MIT"
+    assert (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+    assert set(project["license-files"]) == {"LICENSE", "NOTICE"}
