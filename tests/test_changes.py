@@ -12,7 +12,7 @@ from service import create_app
 from service.cli import export_fixtures_command, init_command
 from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
-from service.store.db import db
+from service.store.db import db, uses_sqlite
 from service.store.tokens import issue_token
 from tests.helpers import assert_problem
 
@@ -396,7 +396,7 @@ def _database_state() -> dict:
             for row in model.select(*[getattr(model, f) for f in fields]).tuples()
         )
     state["search"] = sorted(tuple(sorted(d.items())) for d in search_index_documents())
-    if db.obj.__class__.__name__.startswith("Sqlite"):
+    if uses_sqlite():
         state["statement_text"] = sorted(
             db.execute_sql('SELECT "statement_id", "text" FROM "statement_text"').fetchall()
         )

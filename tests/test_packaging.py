@@ -33,7 +33,9 @@ def test_the_metadata_is_ready_to_publish():
     from trove_classifiers import classifiers
 
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["classifiers"] and set(project["classifiers"]) <= classifiers, set(project["classifiers"]) - classifiers
+    assert project["classifiers"] and set(project["classifiers"]) <= classifiers, (
+        set(project["classifiers"]) - classifiers
+    )
     assert project["license"] == "MIT"
     assert (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
     assert set(project["license-files"]) == {"LICENSE", "NOTICE"}

@@ -63,10 +63,10 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
     if problems:
         raise KnowledgeError(problems)
     knowledge = Knowledge()
-    digest = hashlib.sha256(code_fingerprint().encode())
+    files: dict[str, bytes] = {}  # what was read, for the fingerprint (files_fingerprint)
 
     for meta_path in sorted(seeds_dir.glob("*.json")):
-        digest.update(meta_path.read_bytes())
+        files[f"seeds/{meta_path.name}"] = meta_path.read_bytes()
         for record in _load_records(meta_path, SourceSchema, problems, single=True):
             text_path = seeds_dir / (record.get("file") or "")
             where = f"{_rel(meta_path)}: source {record['id']!r}"
@@ -76,8 +76,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
             if not text_path.is_file():
                 problems.append(f"{where}: text file {record.get('file')!r} not found in {seeds_dir}")
                 continue
-            raw = text_path.read_bytes()
-            digest.update(raw)
+            raw = files[f"seeds/{record['file']}"] = text_path.read_bytes()
             actual = hashlib.sha256(raw).hexdigest()
             if actual != record["sha256"]:
                 problems.append(f"{where}: sha256 is {record['sha256']} but {text_path.name} hashes to {actual}")
@@ -89,7 +88,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         if not path.is_file():
             problems.append(f"{_rel(path)}: missing")
             continue
-        digest.update(kind.fixture.encode() + b"\0" + path.read_bytes())
+        files[f"fixtures/{kind.fixture}"] = path.read_bytes()
         records = _load_records(path, kind.schema, problems)
         if kind.name == "source":
             for record in records:
@@ -107,7 +106,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         problems = cross_check(knowledge)
     if problems:
         raise KnowledgeError(problems)
-    knowledge.fingerprint = digest.hexdigest()
+    knowledge.fingerprint = files_fingerprint(files)
     return knowledge
 
 
@@ -121,8 +120,8 @@ def cross_check(knowledge: Knowledge) -> list[str]:
 
 
 def files_fingerprint(files: dict[str, bytes]) -> str:
-    """The fingerprint `read_knowledge` gives the fixtures and seeds held in `files` (relative path -> bytes, as
-    `export.fixture_files` gives them), computed without writing them out."""
+    """The fingerprint of the fixtures and seeds held in `files` (relative path -> bytes, as `read_knowledge` reads
+    them and `export.fixture_files` gives them, so an export is fingerprinted without writing it out)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     for name in sorted(n for n in files if n.startswith("seeds/") and n.endswith(".json")):
         digest.update(files[name])

@@ -154,10 +154,15 @@ class Changes(MethodView):
         return query
 
 
+def _number(text: str) -> int | None:
+    """A change's or revision's number from its URL, or None if it is not one (the route takes any string, so the
+    input guard's 422s hold here too)."""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 def _visible_change(change_id: str) -> m.Change:
-    change = (
-        m.Change.get_or_none(m.Change.id == int(change_id)) if change_id.isdigit() and len(change_id) < 10 else None
-    )
+    number = _number(change_id)
+    change = m.Change.get_or_none(m.Change.id == number) if number is not None else None
     if change is None or (g.token.role != "editor" and change.author != g.token.name):
         abort(404, message=f"no change {change_id} that this token may see")
     return change
@@ -286,7 +291,7 @@ class RevisionRevert(MethodView):
         revision can be reverted (409 names the later one), and a revision that deleted an article or
         rewrote its text cannot (its text is not kept): propose the article again instead.
         """
-        number = int(revision_id) if revision_id.isdigit() and len(revision_id) < 10 else None
+        number = _number(revision_id)
         if number is None:
             abort(404, message=f"no revision {revision_id}")
         try:
