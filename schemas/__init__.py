@@ -18,6 +18,7 @@ from .facts import (
 from .service import (
     ChangeProposalSchema,
     ChangeSchema,
+    ExportSchema,
     FactSummarySchema,
     HealthSchema,
     ProblemSchema,
@@ -37,6 +38,7 @@ __all__ = [
     "DisputeSchema",
     "EntitySchema",
     "EventSchema",
+    "ExportSchema",
     "FactSummarySchema",
     "FigureSchema",
     "HealthSchema",

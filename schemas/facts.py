@@ -335,6 +335,14 @@ class EntitySchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
+    country_code = Text(
+        "A country's ISO 3166-1 alpha-2 code, upper case as ISO writes it (curated, unique); null for every "
+        "entity that is not a country.",
+        "KP",
+        allow_none=True,
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code such as 'KP'"),
+    )
     named = ma.fields.Boolean(
         load_default=True,
         metadata={
@@ -424,6 +432,13 @@ class MeasureSchema(ma.Schema):
     kind = Choice(MEASURE_KINDS, "What sort of measure.", "export_ban", required=True)
     commodity = Text(
         "For an export or import ban: the commodity banned; null otherwise.", "coal", allow_none=True, load_default=None
+    )
+    target = Slug(
+        "The entity the measure is imposed on (the country whose exports are banned, say); null when the knowledge "
+        "base does not hold it (a designation's listed individuals and entities are not recorded).",
+        "north-korea",
+        allow_none=True,
+        load_default=None,
     )
     description = Text("What the measure does.", "Bans all exports of coal from North Korea.", required=True)
     disputes = Disputes()

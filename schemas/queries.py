@@ -238,3 +238,7 @@ class SearchQueryArgs(PageArgs):
         },
     )
     type = _choice(("statement", "entity", "measure", "event", "dispute"), "Only hits of this type.", "statement")
+
+
+class NoArgs(ma.Schema):
+    """No query parameters: an operation that takes none refuses any (422), as the lists refuse unknown ones."""

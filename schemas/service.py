@@ -301,3 +301,21 @@ class ReviewSchema(ma.Schema):
             "example": "The quote is Yonhap's paraphrase, not Kang's words.",
         },
     )
+
+
+class ExportSchema(ma.Schema):
+    """One bulk export of the whole knowledge: where it is and what it holds."""
+
+    name = ma.fields.String(metadata={"description": "The export's name.", "example": "records.ndjson"})
+    url = ma.fields.String(
+        metadata={"description": "Where to download it (GET).", "example": "/api/v1/exports/records.ndjson"}
+    )
+    media_type = ma.fields.String(
+        metadata={"description": "Its media type (Content-Type).", "example": "application/x-ndjson"}
+    )
+    description = ma.fields.String(
+        metadata={
+            "description": "What it holds.",
+            "example": "Every record as the API serves it, citations included, one JSON object a line.",
+        }
+    )

@@ -9,6 +9,7 @@ from .store.db import init_db
 from .web.api import Api
 from .web.cache import init_cache
 from .web.guard import init_guard
+from .web.http import init_proxies
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
     init_guard(app)  # first: unusable input is refused before anything else runs
     init_cache(app)  # then a repeated GET is answered from memory, before a connection is opened
+    init_proxies(app)  # outermost: behind KB_PROXY_HOPS proxies, the cache and the links see the client's URL
     init_db(app)
 
     from .cli import register_commands
@@ -28,6 +30,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         disputes,
         entities,
         events,
+        exports,
         facts,
         figures,
         health,
@@ -54,6 +57,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         disputes,
         facts,
         search,
+        exports,
         tokens,
         changes,
         health,
@@ -90,4 +94,13 @@ parameter value must be valid UTF-8 of at most 200 characters, with no control c
 refused with a 422 naming the parameter, whatever the endpoint.
 
 **Caching**: every successful GET carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
+Answers derived from the knowledge are `Cache-Control: public, no-cache` (it can change at any moment: revalidate
+with the ETag); authenticated answers are `private, no-store`, errors and `/health` `no-store`.
+
+**Browsers and compression**: the read API is open to pages of any origin (CORS: `Access-Control-Allow-Origin`,
+with `ETag`, `Link` and `X-Pagination` exposed to scripts); writes and requests with `Authorization` are not,
+unless the deployment lists the page's origin. Answers of 1 KiB or more by default (JSON, problem details,
+NDJSON, CSV...) are gzip-compressed when `Accept-Encoding` takes gzip, with `Vary: Accept-Encoding`; the
+compressed answer's ETag is the same tag with `-gzip` inside the quotes, and either tag is accepted by
+`If-None-Match` and `If-Match`.
 """

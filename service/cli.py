@@ -22,38 +22,81 @@ def _redacted(url: str) -> str:
 
 
 @click.command("init")
-@click.option("--force", is_flag=True, help="Reload the fixtures even if the same ones are already loaded.")
+@click.option(
+    "--force", is_flag=True, help="Reload the fixtures (or the export) even if the same ones are already loaded."
+)
+@click.option(
+    "--from",
+    "export_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load a knowledge export (GET /api/v1/exports/knowledge.json; - for standard input) instead of the fixtures.",
+)
 @with_appcontext
-def init_command(force: bool) -> None:
-    """Create the tables and load the fixtures (idempotent)."""
+def init_command(force: bool, export_file: Path | None) -> None:
+    """Create the tables and load the fixtures, or an export of the knowledge (idempotent)."""
+    from .knowledge.lifecycle import ChangesWouldBeLost
     from .store.migrations import SchemaTooNew
 
     try:
-        done = initialise_database(force=force)
+        export = None if export_file is None else _read_export(export_file)
+        done = initialise_database(force=force, export=export)
     except KnowledgeError as error:
         _fail(error)
-    except SchemaTooNew as error:
+    except (SchemaTooNew, ChangesWouldBeLost) as error:
         raise click.ClickException(str(error)) from error
     where = _redacted(current_app.config["DATABASE_URL"])
-    click.echo(_outcome(done, where, f"{where} already holds these {done.facts} facts; nothing to do"))
+    loaded_from = "the fixtures" if export_file is None else f"the export {export_file}"
+    click.echo(_outcome(done, where, f"{where} already holds these {done.facts} facts; nothing to do", loaded_from))
 
 
-def _outcome(done, where: str, unchanged: str) -> str:
+def _read_export(path: Path):
+    """The knowledge of an export file, verified as fixtures are."""
+    import tempfile
+
+    from .knowledge.bulk import KnowledgeDocumentError, knowledge_files
+    from .knowledge.read import read_knowledge
+
+    try:
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read the export {path}: {error.strerror}") from error
+    try:
+        files = knowledge_files(json.loads(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"the export {path} is not valid JSON: {error}") from error
+    except KnowledgeDocumentError as error:
+        raise click.ClickException(f"{path}: {error}") from error
+    with tempfile.TemporaryDirectory(prefix="kb-export-") as tmp:
+        for name, body in files.items():
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_bytes(body)
+        return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
+
+
+def _outcome(done, where: str, unchanged: str, loaded_from: str = "the fixtures") -> str:
     """What init did, in words: kept the published changes, discarded them, or loaded the fixtures."""
     lines = []
     if done.kept_changes:
         lines.append(_kept_notice(done.kept_changes, where))
+    elif done.kept_export:
+        lines.append(
+            f"{where} holds knowledge loaded from an export (init --from): kept, and the fixtures were not read into "
+            "it; `sanctions-kb init --force` loads the fixtures instead."
+        )
     if done.discarded_changes:
         lines.append(
-            f"discarded {done.discarded_changes} change(s) published through the API (--force): the fixtures "
-            "replace them. Their revisions stay listed in /api/v1/revisions as history."
+            f"discarded {done.discarded_changes} change(s) published through the API (--force): they are "
+            f"replaced by {loaded_from}. Their revisions stay listed in /api/v1/revisions as history."
         )
     if not done.loaded:
         lines.append(unchanged)
-    elif done.kept_changes:
+    elif done.kept_changes or done.kept_export:
         lines.append(f"reloaded the published knowledge ({done.facts} facts) into {where}, rendered by this release")
     else:
-        lines.append(f"loaded {done.facts} facts into {where}")
+        lines.append(
+            f"loaded {done.facts} facts into {where}"
+            + ("" if loaded_from == "the fixtures" else f" from {loaded_from}")
+        )
     return "\n".join(lines)
 
 

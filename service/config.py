@@ -22,8 +22,22 @@ class Config:
 
     # Bytes of answers each worker keeps in memory, keyed by the data version (web/cache.py); 0 turns it off.
     KB_CACHE_BYTES = int(os.environ.get("KB_CACHE_BYTES", str(16 * 1024 * 1024)))
+    # Answers smaller than this many bytes are sent as they are; larger ones of a text-like media type are
+    # gzip-compressed for clients that take it (web/http.py). `off` compresses nothing (a proxy in front does it).
+    KB_GZIP_MIN_BYTES = os.environ.get("KB_GZIP_MIN_BYTES", "1024")
+    # Origins whose pages may read the public API (CORS): `*` any, or a list (comma-separated); empty: none.
+    KB_CORS_ORIGINS = os.environ.get("KB_CORS_ORIGINS", "*")
+    # Origins whose pages may also write (POST, PATCH, PUT, DELETE, any request with Authorization), such as a
+    # curation UI served elsewhere: a comma-separated list, never `*`. Empty by default: writes are same-origin only.
+    KB_CORS_WRITE_ORIGINS = os.environ.get("KB_CORS_WRITE_ORIGINS", "")
+    # Trusted reverse proxies in front of the service: their X-Forwarded-For/-Proto/-Host/-Port/-Prefix are
+    # believed (werkzeug's ProxyFix) and the Link headers' URLs are absolute, as the client sees them. 0: none.
+    KB_PROXY_HOPS = int(os.environ.get("KB_PROXY_HOPS", "0"))
     # A deployment that only serves (the image's baked-in database): every write is answered with a problem.
     KB_READ_ONLY = os.environ.get("KB_READ_ONLY", "false").strip().lower() in ("1", "true", "yes")
+    # Exports each worker streams at once (resources/exports.py): each holds a server thread until its client has
+    # read it, so the worker's other threads stay free for the API; one more is answered 503 with Retry-After.
+    KB_EXPORT_STREAMS = int(os.environ.get("KB_EXPORT_STREAMS", "1"))
 
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"

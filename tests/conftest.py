@@ -92,3 +92,21 @@ def knowledge_copy(tmp_path) -> Path:
     shutil.copytree(FIXTURES_DIR, tmp_path / "fixtures")
     shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
     return tmp_path
+
+
+@pytest.fixture
+def curation(new_database_url):
+    """A database of its own (writes change it), a client, and a curator's, a second curator's and an editor's tokens."""
+    url = new_database_url()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        initialise_database()
+    from service.store.db import db
+    from service.store.tokens import issue_token
+
+    with app.app_context(), db.connection_context():
+        tokens = {
+            role: issue_token(f"{role}-{uuid.uuid4().hex[:6]}", role.rstrip("2"))
+            for role in ("curator", "curator2", "editor", "admin")
+        }
+    return app, app.test_client(), tokens

@@ -69,7 +69,7 @@ def route_catalogue() -> list[dict]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        plain = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
+        plain = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"<\1>", rule.rule)
         missing = [name for name in rule.arguments if name not in samples]
         assert not missing, f"{rule.rule}: no example for {missing}; document it in the spec or in NON_API_SAMPLES"
         url = re.sub(r"<(\w+)>", lambda m: str(samples[m.group(1)]), plain)

@@ -19,21 +19,6 @@ from tests.helpers import assert_problem
 KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
 
 
-@pytest.fixture
-def curation(new_database_url):
-    """A database of its own (writes change it), a client, and a curator's, a second curator's and an editor's tokens."""
-    url = new_database_url()
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    with app.app_context():
-        initialise_database()
-    with app.app_context(), db.connection_context():
-        tokens = {
-            role: issue_token(f"{role}-{uuid.uuid4().hex[:6]}", role.rstrip("2"))
-            for role in ("curator", "curator2", "editor", "admin")
-        }
-    return app, app.test_client(), tokens
-
-
 def auth(token: str, **headers) -> dict:
     return {"Authorization": f"Bearer {token}", **headers}
 

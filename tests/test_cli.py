@@ -166,7 +166,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 9
+        assert schema_version() == LATEST == 10
         # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
         db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')
@@ -176,6 +176,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         db.execute_sql('DROP TABLE "dispute_fact"')
         db.execute_sql('DROP TABLE "token"')
         db.execute_sql('DROP TABLE "change"')
+        db.execute_sql('ALTER TABLE "entity" DROP COLUMN "country_code"')
         SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
         assert schema_version() == 1
 
@@ -187,6 +188,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         assert "role" in {c.name for c in db.get_columns("citation")} and db.table_exists("dispute_fact")
         assert db.table_exists("token")
         assert {"after", "previous_version", "reverts"} <= {c.name for c in db.get_columns("change")}
+        assert "country_code" in {c.name for c in db.get_columns("entity")}
         assert migrate() == [], "a second run applies nothing"
     client = app.test_client()
     assert [s["speaker"] for s in client.get("/api/v1/statements?q=Sincerity").get_json()] == ["ri-yong-ho"]

@@ -93,7 +93,7 @@ def test_every_operation_id_comes_from_its_endpoint_not_its_prose(app, spec):
 
     endpoints = {}
     for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
         endpoints[path] = rule.endpoint
     for path, method, operation in operations(spec):
         is_list = any(p["name"] == "page" for p in operation.get("parameters", []))

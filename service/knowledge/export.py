@@ -15,7 +15,8 @@ def _fixture_fields(kind: Kind) -> list[str]:
     return [name for name, field in kind.schema._declared_fields.items() if not field.dump_only]
 
 
-def _as_fixture(kind: Kind, record: dict) -> dict:
+def as_fixture(kind: Kind, record: dict) -> dict:
+    """A served record as its fixture file holds it."""
     return {name: record[name] for name in _fixture_fields(kind) if name in record}
 
 
@@ -35,11 +36,11 @@ def published_records(only: str | None = None) -> dict[str, list[dict]]:
             continue
         documents = _documents(kind.name)
         if kind.served and only in (None, kind.name):
-            records[kind.name] = [_as_fixture(kind, doc) for doc in documents]
+            records[kind.name] = [as_fixture(kind, doc) for doc in documents]
         for embedded in wanted:
             inner = next(k for k in KINDS if k.name == embedded.kind)
             found = [item for doc in documents for item in doc[embedded.field]]
-            records[inner.name] = sorted((_as_fixture(inner, item) for item in found), key=lambda r: r["id"])
+            records[inner.name] = sorted((as_fixture(inner, item) for item in found), key=lambda r: r["id"])
     return records
 
 

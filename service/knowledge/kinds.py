@@ -138,6 +138,20 @@ def _dispute_facts(where: str, record: dict, catalogue) -> list[str]:
     ]
 
 
+def _country_code(where: str, record: dict, catalogue) -> list[str]:
+    code = record["country_code"]
+    if record["kind"] != "country":
+        return [] if code is None else [f"{where}: a {record['kind']} has no country_code (only a country does)"]
+    if code is None:
+        return [f"{where}: a country gives its ISO 3166-1 alpha-2 country_code"]
+    # Unique across records: verification always reads through a whole read.Knowledge, which lists each kind.
+    return [
+        f"{where}: country_code {code!r} is also entity {other['id']!r}'s"
+        for other in catalogue.of("entity")
+        if other["country_code"] == code and other["id"] != record["id"]
+    ]
+
+
 def _entity_columns(record: dict, catalogue) -> dict:
     return {"search_key": "|".join(fold_name(n) for n in [record["name"], *record["aliases"]])}
 
@@ -203,6 +217,7 @@ KINDS: tuple[Kind, ...] = (
         url="/api/v1/entities/{id}",
         references=(_entity("country", "country"),),
         embedded=(Embedded("roles", "role", "entity"),),
+        extra_checks=(_country_code,),
         derived=_entity_columns,
         label=lambda e: e["name"],
         insert_order=lambda e: (e["kind"] != "country", e["id"]),  # countries first: others point at them
@@ -249,7 +264,10 @@ KINDS: tuple[Kind, ...] = (
         "measures.json",
         url="/api/v1/measures/{id}",
         order=("resolution", "kind", "id"),
-        references=(Reference("resolution", ("resolution",)),),
+        references=(
+            Reference("resolution", ("resolution",)),
+            _entity("target", "country", "organization", "person"),
+        ),
         search_document=_measure_document,
         label=lambda x: x["description"],
     ),

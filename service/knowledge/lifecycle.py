@@ -28,9 +28,19 @@ class Initialised:
     facts: int
     kept_changes: int = 0  # the database holds this many changes published through the API, which were kept
     discarded_changes: int = 0  # `force` loaded the fixtures over this many changes published through the API
+    kept_export: bool = False  # the database holds knowledge loaded from an export (`init --from`), kept
 
 
-def initialise_database(force: bool = False) -> Initialised:
+# Where the database's knowledge came from, when the database itself is the record of it (so `init` keeps it rather
+# than load the fixtures over it): published through the curation API, or loaded from an export.
+OWN_ORIGINS = ("api", "export")
+
+
+class ChangesWouldBeLost(Exception):
+    """Loading an export would discard changes published through the API (without `force`)."""
+
+
+def initialise_database(force: bool = False, export: Knowledge | None = None) -> Initialised:
     """Migrate the schema to the latest version and load the fixtures unless the same ones are loaded.
 
     Once the database holds changes published through the curation API it is the system of record: the
@@ -39,28 +49,40 @@ def initialise_database(force: bool = False) -> Initialised:
 
     Safe when several replicas start at once: the whole step runs under a lock (a PostgreSQL advisory lock, or
     SQLite's BEGIN IMMEDIATE), so one replica loads and the others then find the same facts in place.
+
+    `export`, the knowledge of an export (`init --from`), is loaded instead of the fixtures, and the database is
+    then its own record, as after a change published through the API; over such changes only with `force`.
     """
-    fixtures = read_configured_knowledge()
+    knowledge = export if export is not None else read_configured_knowledge()
     with db.connection_context():
         if uses_sqlite():
             with db.atomic(lock_type="IMMEDIATE"):
-                return _initialise(fixtures, force)
+                return _initialise(knowledge, force, export is not None)
         db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
         try:
-            return _initialise(fixtures, force)
+            return _initialise(knowledge, force, export is not None)
         finally:
             db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
 
 
-def _initialise(fixtures: Knowledge, force: bool) -> Initialised:
+def _initialise(knowledge: Knowledge, force: bool, is_export: bool) -> Initialised:
     from .curation import published_changes, published_knowledge
 
     migrated = migrate()
     dataset = m.Dataset.select().first()
-    if dataset is not None and dataset.origin == "api" and not force:
+    own_origin = dataset.origin if dataset is not None and dataset.origin in OWN_ORIGINS else None
+    if own_origin and not force and not is_export:
         own = published_knowledge()
-        loaded = load_knowledge(own, force=bool(migrated), origin="api")
-        return Initialised(loaded, own.fact_count, published_changes())
-    discarded = published_changes() if dataset is not None and dataset.origin == "api" else 0
-    loaded = load_knowledge(fixtures, force=force or bool(migrated))
-    return Initialised(loaded, fixtures.fact_count, discarded_changes=discarded)
+        loaded = load_knowledge(own, force=bool(migrated), origin=own_origin)
+        return Initialised(loaded, own.fact_count, published_changes(), kept_export=own_origin == "export")
+    discarded = published_changes() if own_origin else 0
+    if is_export and discarded and not force:
+        raise ChangesWouldBeLost(
+            f"the database holds {discarded} change(s) published through the API, which loading the export would "
+            "discard: `sanctions-kb export-fixtures DIR` keeps them as files first; `init --from FILE --force` "
+            "loads the export anyway"
+        )
+    origin = "export" if is_export else "fixtures"
+    same_origin = dataset is not None and dataset.origin == origin
+    loaded = load_knowledge(knowledge, force=force or bool(migrated) or not same_origin, origin=origin)
+    return Initialised(loaded, knowledge.fact_count, discarded_changes=discarded)

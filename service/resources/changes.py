@@ -73,6 +73,8 @@ def _refused(error: ChangeRefused):
 
 def _if_match_checker(kind_name: str):
     """A check of the request's If-Match against the record's URL as it answers now: 428 without, 412 if stale."""
+    from ..web.http import gzip_etag
+
     sent = request.headers.get("If-Match")
 
     def check(record_id: str, record: dict) -> None:
@@ -80,7 +82,9 @@ def _if_match_checker(kind_name: str):
             abort(428, message="an update or delete needs If-Match with the record's ETag (from a GET of it)")
         kind = BY_NAME[kind_name]
         path = OWNER_URLS[kind.name](record) if kind.name in OWNER_URLS else kind.url.format(id=record_id)
-        if sent.strip() != "*" and etag_for(path) not in [tag.strip().removeprefix("W/") for tag in sent.split(",")]:
+        current = etag_for(path)  # the record's tag, as its identity or its gzip variant (the same record)
+        named = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+        if sent.strip() != "*" and not named & {current, gzip_etag(current)}:
             abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
 
     return check

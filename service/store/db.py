@@ -52,24 +52,26 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
-def open_database(url: str):
-    """Return a peewee database for a DATABASE_URL, with the pragmas the service relies on."""
+def open_database(url: str, **options):
+    """Return a peewee database for a DATABASE_URL, with the pragmas the service relies on (`options` go to
+    peewee's Database, e.g. thread_safe=False for a connection shared by threads)."""
     if url.startswith("sqlite") and ":memory:" in url:
         raise ValueError("DATABASE_URL must name a SQLite file, not :memory: (each request opens its own connection)")
     if url.startswith("sqlite"):
-        return _sqlite(url)
+        return _sqlite(url, **options)
     if url.startswith(("postgres://", "postgresql://", "postgres+pool://", "postgresql+pool://")):
-        return connect(url)
+        return connect(url, **options)
     raise ValueError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// (or postgresql+pool://) are supported")
 
 
-def _sqlite(url: str) -> SqliteDatabase:
+def _sqlite(url: str, **options) -> SqliteDatabase:
     path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else None
     if not path:
         raise ValueError(f"DATABASE_URL {url!r} is not of the form sqlite:///path/to/file.sqlite3")
     return SqliteDatabase(
         path,
         pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000},
+        **options,
     )
 
 

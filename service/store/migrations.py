@@ -268,6 +268,31 @@ def _change_history() -> None:
         run_migrations(*steps)
 
 
+class _Entity(m.BaseModel):
+    """entity's key, as step 10's new reference to it needs it (frozen)."""
+
+    id = CharField(primary_key=True)
+
+    class Meta:
+        table_name = "entity"
+
+
+def _country_codes_and_measure_targets() -> None:
+    # Curated ISO 3166-1 alpha-2 codes of countries, and the entity each measure is imposed on (what the
+    # FollowTheMoney export needs). init reloads the knowledge after a migration, which fills both columns.
+    migrator = SchemaMigrator.from_database(db.obj)
+    steps = [
+        migrator.add_column(table, column, field)
+        for table, column, field in (
+            ("entity", "country_code", CharField(null=True)),
+            ("measure", "target_id", ForeignKeyField(_Entity, field=_Entity.id, null=True)),
+        )
+        if column not in {c.name for c in db.get_columns(table)}
+    ]
+    if steps:
+        run_migrations(*steps)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -282,6 +307,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (7, "curation API tokens; article file names", _tokens),
     (8, "changes proposed, reviewed and published through the curation API", _changes),
     (9, "changes keep the record after them and the version they started from; reverts", _change_history),
+    (10, "entities' ISO country codes; the entity each measure is imposed on", _country_codes_and_measure_targets),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -61,6 +61,7 @@ class Entity(BaseModel):
     aliases = JSONListField(default=list)
     search_key = TextField()  # names and aliases folded for matching, "|"-separated
     country = ForeignKeyField("self", null=True, backref="nationals")
+    country_code = CharField(null=True)  # a country's ISO 3166-1 alpha-2 code (unique: checked by the loader)
     named = BooleanField(default=True)
     description = TextField()
 
@@ -105,6 +106,7 @@ class Measure(BaseModel):
     resolution = ForeignKeyField(Resolution, backref="measures", on_delete="CASCADE")
     kind = CharField(index=True)
     commodity = CharField(null=True)
+    target = ForeignKeyField(Entity, null=True, backref="+")  # the entity it is imposed on, where recorded
     description = TextField()
 
 

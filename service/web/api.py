@@ -9,6 +9,7 @@ import json
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api as BaseApi
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import UnicodeConverter
 
 from schemas import ProblemSchema
 from schemas.writes import RECORD_SHAPES, shape_name
@@ -16,6 +17,15 @@ from schemas.writes import RECORD_SHAPES, shape_name
 from ..store.db import is_unavailable
 from .auth import SECURITY_SCHEME
 from .docs_plugin import PROBLEM_JSON, ApiDocsPlugin
+
+
+class OneOf(UnicodeConverter):
+    """A path segment naming one of a few things: it matches any text, so that the guard refuses unusable text with
+    its 422 and the view a name it does not know with a 404 listing the names; the spec gives them as an enum."""
+
+    def __init__(self, map, *items: str) -> None:
+        super().__init__(map)
+        self.items = tuple(items)
 
 
 class Api(BaseApi):
@@ -42,6 +52,9 @@ class Api(BaseApi):
                 "public; operations that need a token say so.",
             },
         )
+        # A path segment that is one of a few names (`<one_of(a, b):name>`): those names, as an enum.
+        app.url_map.converters["one_of"] = OneOf
+        self.register_converter(OneOf, lambda converter: {"type": "string", "enum": sorted(converter.items)})
         # Anything that escapes a view, not only HTTPException, still answers as problem+json.
         app.register_error_handler(Exception, self.handle_unexpected_exception)
 

@@ -104,6 +104,10 @@ class ApiDocsPlugin(BasePlugin):
         """Path parameters `<kind>_id`: what they name, and a real id of that kind as the example."""
         for parameter in parameters or []:
             name = parameter.get("name", "")
+            names = parameter.get("schema", {}).get("enum")
+            if parameter.get("in") == "path" and names:  # one of a few names (`<any(...):name>`)
+                parameter.setdefault("description", f"One of: {', '.join(names)}.")
+                parameter.setdefault("example", names[0])
             if parameter.get("in") != "path" or not name.endswith("_id"):
                 continue
             noun = name.removesuffix("_id")

@@ -27,7 +27,8 @@ PAGINATION_HEADERS = {
     },
     "Link": {
         "description": "RFC 8288 links to the first, previous, next and last pages; the next page's link carries its "
-        "cursor where the list takes one.",
+        "cursor where the list takes one. Relative to the host, or absolute (as the client sees the service) behind "
+        "trusted proxies (KB_PROXY_HOPS).",
         "required": True,
         "schema": {"type": "string"},
         "example": '</api/v1/entities?page=2&page_size=20>; rel="next", </api/v1/entities?page=3&page_size=20>; rel="last"',
@@ -112,12 +113,19 @@ def pagination_headers(
     if next_cursor is not None:
         meta["next_cursor"] = next_cursor
 
+    # The list's own URL: with the path prefix a proxy or the server mounts it under (SCRIPT_NAME), and behind
+    # trusted proxies (KB_PROXY_HOPS) absolute, with the scheme, host and port the client used (ProxyFix put them
+    # in the environ; the response cache keys such answers by them).
+    base = f"{request.root_path}{request.path}"
+    if current_app.config.get("KB_PROXY_HOPS"):
+        base = f"{request.scheme}://{request.host}{base}"
+
     def url(number: int) -> str:
         params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size", "cursor")]
         params += [("page", str(number)), ("page_size", str(page_size))]
         if number == page + 1 and next_cursor is not None:
             params.append(("cursor", next_cursor))
-        return f"{request.path}?{urlencode(params)}"
+        return f"{base}?{urlencode(params)}"
 
     links = [f'<{url(1)}>; rel="first"']
     if "previous_page" in meta:

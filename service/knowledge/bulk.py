@@ -1,0 +1,321 @@
+"""The bulk exports: everything one snapshot of the database holds, written out record by record in the formats
+analysts' tools read (NDJSON, a JSON document `init` loads back, CSV, FollowTheMoney, CSL-JSON, BibTeX).
+
+Each export is a generator of text pieces built from the stored documents, the same bytes the API serves for each
+record, read in batches (store/snapshot.py): its memory does not grow with the knowledge, and its bytes are the
+same on every engine for the same knowledge.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+import marshmallow as ma
+
+from ..store.snapshot import Snapshot
+from .export import as_fixture
+from .kinds import BY_NAME, KINDS, SERVED, Kind
+
+KNOWLEDGE_FORMAT = "sanctions-kb knowledge"
+KNOWLEDGE_FORMAT_VERSION = 1
+LIST_SEPARATOR = "; "  # joins a list of plain values in one CSV cell
+CHUNK = 64 * 1024  # characters gathered before a piece is sent
+
+
+def compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def in_chunks(pieces: Iterable[str]) -> Iterator[bytes]:
+    """The pieces as UTF-8, gathered into chunks of about CHUNK characters (fewer, larger writes)."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(held).encode("utf-8")
+            held, size = [], 0
+    if held:
+        yield "".join(held).encode("utf-8")
+
+
+def _owners(kind: Kind) -> tuple[Kind, str] | None:
+    """The kind whose documents hold this kind's records (an entity's roles), and the field holding them."""
+    for owner in KINDS:
+        for embedded in owner.embedded:
+            if embedded.kind == kind.name:
+                return owner, embedded.field
+    return None
+
+
+def records_of(snap: Snapshot, kind: Kind) -> Iterator[dict]:
+    """Every record of a kind as the API serves it: its own documents in id order, or, for a kind served inside
+    another (roles, claims), each owner's records in the owner's id order."""
+    owned = _owners(kind)
+    if owned is None:
+        for _, body in snap.documents(kind.name):
+            yield json.loads(body)
+        return
+    owner, field = owned
+    for _, body in snap.documents(owner.name):
+        yield from json.loads(body)[field]
+
+
+# -- NDJSON -------------------------------------------------------------------------------------------------------
+
+
+def records_ndjson(snap: Snapshot) -> Iterator[str]:
+    """One line per served record, kind by kind in registry order, then by id: {"type", "id", "record"}, the
+    record exactly as its own URL (or its list) serves it, citations included."""
+    for kind in SERVED:
+        prefix = '{"type":' + compact(kind.name) + ',"id":'
+        for record_id, body in snap.documents(kind.name):
+            yield prefix + compact(record_id) + ',"record":' + body + "}\n"
+
+
+# -- the whole knowledge, loadable by `init --from` -----------------------------------------------------------------
+
+
+def knowledge_json(snap: Snapshot) -> Iterator[str]:
+    """The whole knowledge as one JSON document that `sanctions-kb init --from` loads back: for each kind (by its
+    plural) its records as its fixture file holds them, sources with each article's file name and text; one
+    record a line, so two exports diff line by line."""
+    yield "{" + f'"format":{compact(KNOWLEDGE_FORMAT)},"format_version":{KNOWLEDGE_FORMAT_VERSION},'
+    yield f'"data_version":{compact(snap.version)}'
+    for kind in KINDS:
+        yield f',\n"{kind.plural}":['
+        first = True
+        for record in _fixture_records(snap, kind):
+            yield ("\n" if first else ",\n") + compact(record)
+            first = False
+        yield "\n]"
+    yield "\n}\n"
+
+
+def _fixture_records(snap: Snapshot, kind: Kind) -> Iterator[dict]:
+    if kind.name != "source":
+        for record in records_of(snap, kind):
+            yield as_fixture(kind, record)
+        return
+    articles = snap.article_files()  # in id order, as the sources are: merged as they go
+    article = next(articles, None)
+    for record in records_of(snap, kind):
+        fixture = as_fixture(kind, record)
+        if record["kind"] == "article":
+            while article is not None and article[0] < record["id"]:
+                article = next(articles, None)
+            if article is None or article[0] != record["id"]:
+                raise LookupError(f"the article {record['id']!r} has no text in the database")
+            fixture = {"id": record["id"], "kind": "article", "file": article[1], **fixture, "text": article[2]}
+        yield fixture
+
+
+class KnowledgeDocumentError(ValueError):
+    """A document given to `init --from` is not a knowledge export."""
+
+
+def knowledge_files(document) -> dict[str, bytes]:
+    """The fixture and seed files (relative path -> bytes, as `export.fixture_files` lays them out) that a
+    knowledge export holds, for `read_knowledge` to read and verify as it reads any fixtures."""
+    from .export import as_fixture_json
+
+    if not isinstance(document, dict) or document.get("format") != KNOWLEDGE_FORMAT:
+        raise KnowledgeDocumentError(f'not a knowledge export: its "format" must be {KNOWLEDGE_FORMAT!r}')
+    if document.get("format_version") != KNOWLEDGE_FORMAT_VERSION:
+        raise KnowledgeDocumentError(
+            f"format_version {document.get('format_version')!r} is not one this release reads "
+            f"({KNOWLEDGE_FORMAT_VERSION})"
+        )
+    missing = [kind.plural for kind in KINDS if not isinstance(document.get(kind.plural), list)]
+    if missing:
+        raise KnowledgeDocumentError(f"the export has no list of {', '.join(missing)}")
+    files: dict[str, bytes] = {}
+    for kind in KINDS:
+        records = document[kind.plural]
+        if kind.name == "source":
+            references = []
+            for position, record in enumerate(records):
+                if not isinstance(record, dict):
+                    raise KnowledgeDocumentError(f"sources[{position}] is not an object")
+                if record.get("kind") != "article":
+                    references.append(record)
+                    continue
+                meta = {key: value for key, value in record.items() if key != "text"}
+                file, text = meta.get("file"), record.get("text")
+                if not isinstance(file, str) or not _plain_file_name(file):
+                    raise KnowledgeDocumentError(f"the article {record.get('id')!r} needs a plain text file name")
+                if not isinstance(text, str):
+                    raise KnowledgeDocumentError(f"the article {record.get('id')!r} has no text")
+                files[f"seeds/{file}"] = text.encode("utf-8")
+                files[f"seeds/{PurePosixPath(file).stem}.json"] = as_fixture_json(meta).encode("utf-8")
+            records = references
+        files[f"fixtures/{kind.fixture}"] = as_fixture_json(records).encode("utf-8")
+    return files
+
+
+def _plain_file_name(name: str) -> bool:
+    """A file name of one segment that `read_knowledge` can find in seeds/ beside its .json."""
+    return (
+        bool(name) and "/" not in name and "\\" not in name and not name.startswith(".") and not name.endswith(".json")
+    )
+
+
+# -- CSV --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # the CSV header
+    value: Callable[[dict], object]
+
+
+def csv_tables() -> dict[str, Kind]:
+    """The CSV tables by name: one per kind (its plural), and "citations"."""
+    return {kind.plural: kind for kind in KINDS}
+
+
+def kind_columns(kind: Kind) -> list[Column]:
+    """The CSV columns of a kind: its served fields in schema order, but for its citations (the citations table)
+    and the records served inside it (their own table); a nested object's fields flattened as `field.subfield`."""
+    embedded = {e.field for e in kind.embedded}
+    columns = []
+    for name, field in kind.schema._declared_fields.items():
+        if field.load_only or name == "citations" or name in embedded:
+            continue
+        if isinstance(field, ma.fields.Nested) and not field.many:
+            for inner in field.schema._declared_fields:
+                columns.append(Column(f"{name}.{inner}", lambda r, n=name, i=inner: (r[n] or {}).get(i)))
+        else:
+            columns.append(Column(name, lambda r, n=name: r.get(n)))
+    return columns
+
+
+CITATION_COLUMNS = ("fact_type", "fact_id", "position", "source", "quote", "start", "end", "role", "fields", "wording")
+
+
+def cell(value) -> str:
+    """A value as a CSV cell: empty for null, true/false, numbers as JSON writes them, a list of plain values joined
+    by LIST_SEPARATOR, a list of objects (or an object) as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        if all(isinstance(item, str | int | float) and not isinstance(item, bool) for item in value):
+            return LIST_SEPARATOR.join(str(item) for item in value)
+        return compact(value)
+    if isinstance(value, dict):
+        return compact(value)
+    return str(value)
+
+
+def _csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """RFC 4180 CSV: comma-separated, CRLF line ends, fields quoted when they need it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def kind_csv(snap: Snapshot, kind: Kind) -> Iterator[str]:
+    """One row per record of the kind, with the header row first."""
+    columns = kind_columns(kind)
+    header = [column.name for column in columns]
+    rows = ([cell(column.value(record)) for column in columns] for record in records_of(snap, kind))
+    return _csv_lines(_prepend(header, rows))
+
+
+def citations_csv(snap: Snapshot) -> Iterator[str]:
+    """One row per citation of every cited record, kind by kind, then by record, in the record's citation order
+    (`position`, from 1)."""
+
+    def rows():
+        for kind in KINDS:
+            if not kind.cited:
+                continue
+            for record in records_of(snap, kind):
+                for position, citation in enumerate(record["citations"], start=1):
+                    yield [
+                        kind.name,
+                        record["id"],
+                        str(position),
+                        *(cell(citation.get(name)) for name in CITATION_COLUMNS[3:]),
+                    ]
+
+    return _csv_lines(_prepend(list(CITATION_COLUMNS), rows()))
+
+
+def _prepend(first, rest: Iterable) -> Iterator:
+    yield first
+    yield from rest
+
+
+# -- FollowTheMoney ---------------------------------------------------------------------------------------------------
+
+
+def ftm_entities(snap: Snapshot) -> Iterator[str]:
+    """FollowTheMoney entities (one JSON object a line, FtM's own form) for every record that has an FtM form."""
+    from .ftm import FtmMapper
+
+    mapper = FtmMapper(_DocumentLookup(snap))
+    for kind in SERVED:
+        for _, body in snap.documents(kind.name):
+            for entity in mapper.entities(kind.name, json.loads(body)):
+                yield compact(entity) + "\n"
+
+
+class _DocumentLookup:
+    """Served documents by (kind, id), the most recently used few hundred kept (records that others name, such as a
+    resolution its measures name, are asked for again and again)."""
+
+    def __init__(self, snap: Snapshot, kept: int = 512):
+        self.snap, self.kept = snap, kept
+        self._held: OrderedDict[tuple[str, str], dict | None] = OrderedDict()
+
+    def __call__(self, kind: str, record_id: str) -> dict | None:
+        key = (kind, record_id)
+        if key in self._held:
+            self._held.move_to_end(key)
+            return self._held[key]
+        body = self.snap.document(BY_NAME[kind].name, record_id)
+        found = self._held[key] = None if body is None else json.loads(body)
+        if len(self._held) > self.kept:
+            self._held.popitem(last=False)
+        return found
+
+
+# -- citations for reference managers --------------------------------------------------------------------------------
+
+
+def csl_json(snap: Snapshot) -> Iterator[str]:
+    """Every source as a CSL-JSON item, in one JSON array (one item a line)."""
+    from .csl import csl_item
+
+    yield "["
+    first = True
+    for source in records_of(snap, BY_NAME["source"]):
+        yield ("\n" if first else ",\n") + compact(csl_item(source))
+        first = False
+    yield "\n]\n"
+
+
+def bibtex(snap: Snapshot) -> Iterator[str]:
+    """Every source as a BibTeX entry, separated by blank lines."""
+    from .csl import bibtex_entry
+
+    first = True
+    for source in records_of(snap, BY_NAME["source"]):
+        yield ("" if first else "\n") + bibtex_entry(source)
+        first = False

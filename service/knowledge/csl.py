@@ -1,0 +1,162 @@
+"""Sources as citations that reference managers import: CSL-JSON items (CSL 1.0.2) and biblatex entries.
+
+Both take one source as the API serves it (`GET /api/v1/sources/<id>`) and say only what the record says:
+
+- Type. An article is one of the news articles kept here verbatim: `article-newspaper` (biblatex `@article`). A
+  reference at undocs.org, the UN's resolver of document symbols, is a UN document: `document` (`@misc`). Any other
+  reference is a page read at its URL; whether it is a news story, a transcript or a ministry's readout is not
+  recorded, so it gets the least specific type that is still right: `webpage` (`@online`).
+- Author. The record holds one string as printed, with no name order ("Choe Sang-Hun" is family name first), so it
+  is a literal name, never split into family and given; no author when the record has none.
+- Date. `published_on` to its precision: a day [[2017, 8, 5]], a month [[2017, 8]], a year [[2017]]; for a week,
+  a season or a span the record holds one day, not the interval, so only its year, marked approximate; no date
+  when it is null or of unknown precision.
+- BibTeX is biblatex's (biber reads UTF-8): `date` in ISO 8601 (`2017-08`, `2017~` approximate), `journaltitle`
+  and `organization`, `url` verbatim; non-ASCII text stays UTF-8; the characters LaTeX reads as commands are
+  escaped, and the words of a title holding capitals are braced so that styles changing case keep them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+# Hosts that resolve a UN document symbol (https://undocs.org/S/RES/2371(2017)).
+UN_DOCUMENT_HOSTS = frozenset({"undocs.org", "www.undocs.org"})
+
+BIBLATEX_TYPES = {"article-newspaper": "article", "document": "misc", "webpage": "online"}
+# Where the publisher goes: the periodical or website holding the item, or the body issuing a document.
+CSL_PUBLISHER_FIELDS = {"article-newspaper": "container-title", "document": "publisher", "webpage": "container-title"}
+BIBLATEX_PUBLISHER_FIELDS = {"article": "journaltitle", "misc": "organization", "online": "organization"}
+
+# A date to its precision: how many of year, month, day it gives, and whether that is approximate.
+DATE_PARTS = {
+    "day": (3, False),
+    "month": (2, False),
+    "year": (1, False),
+    "week": (1, True),
+    "season": (1, True),
+    "span": (1, True),
+}
+
+CITATION_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Characters LaTeX reads as commands. A brace is written with a phantom of its counterpart, so that the field's
+# braces stay balanced for BibTeX and biber, which count braces whatever precedes them.
+LATEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{\vphantom{\}}",
+    "}": r"\vphantom{\{}\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+# Pairs TeX's fonts print as one character (`--` as an en dash, two quotes as a curly double quote, ...), kept
+# apart by an italic correction: an empty group would do in pdfTeX but not in LuaTeX.
+LIGATURES = frozenset({"--", "``", "''", "!`", "?`", "<<", ">>", ",,"})
+# White space and control characters, written as one space: BibTeX reads a run of white space as one, a blank line
+# would end the paragraph inside a field, and a control character cannot be typeset.
+BLANKS = re.compile(r"[\x00-\x20\x7f]+")
+URL_UNSAFE = re.compile(r"[\s{}\\]")
+
+
+def citation_type(source: dict) -> str:
+    """The CSL item type of a source."""
+    if source["kind"] == "article":
+        return "article-newspaper"
+    host = urlsplit(source.get("url") or "").hostname
+    return "document" if host in UN_DOCUMENT_HOSTS else "webpage"
+
+
+def _text(value) -> str | None:
+    """A text field as a citation uses it: None for a missing or blank value."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _issued(source: dict) -> tuple[list[int], bool] | None:
+    """The publication date as date parts to its precision, and whether it is approximate; None when unknown."""
+    published, precision = source.get("published_on"), source.get("date_precision") or "day"
+    if not published or precision == "unknown":
+        return None
+    if precision not in DATE_PARTS:
+        raise ValueError(f"source {source['id']!r}: unknown date precision {precision!r}")
+    day = date.fromisoformat(str(published))
+    count, approximate = DATE_PARTS[precision]
+    return [day.year, day.month, day.day][:count], approximate
+
+
+def csl_item(source: dict) -> dict:
+    """One source as a CSL-JSON item."""
+    kind = citation_type(source)
+    item: dict = {"id": source["id"], "type": kind, "title": source["title"]}
+    if author := _text(source.get("author")):
+        item["author"] = [{"literal": author}]
+    if publisher := _text(source.get("publisher")):
+        item[CSL_PUBLISHER_FIELDS[kind]] = publisher
+    if issued := _issued(source):
+        parts, approximate = issued
+        item["issued"] = {"date-parts": [parts], **({"circa": True} if approximate else {})}
+    if url := _text(source.get("url")):
+        item["URL"] = url
+    if dateline := _text(source.get("dateline")):
+        item["note"] = f"Dateline: {dateline}"
+    return item
+
+
+def latex_text(text: str) -> str:
+    """Text as the value of a BibTeX field: LaTeX's special characters escaped, ligatures broken, whitespace runs
+    made one space (as BibTeX reads them), everything else as it is (UTF-8)."""
+    out: list[str] = []
+    previous = ""
+    for character in BLANKS.sub(" ", text).strip():
+        if previous + character in LIGATURES:
+            out.append("\\/")
+        out.append(LATEX_ESCAPES.get(character, character))
+        previous = character
+    return "".join(out)
+
+
+def _protected_title(title: str) -> str:
+    """A title with each word holding a capital braced, so that a style's sentence case leaves it as printed. A
+    braced group that starts with a command would be one "special character" to BibTeX, whose letters it changes:
+    such a word gets a second pair of braces."""
+    words = []
+    for word in BLANKS.sub(" ", title).strip().split(" "):
+        escaped = latex_text(word)
+        if word != word.lower():
+            escaped = f"{{{{{escaped}}}}}" if escaped.startswith("\\") else f"{{{escaped}}}"
+        words.append(escaped)
+    return " ".join(words)
+
+
+def _verbatim_url(url: str) -> str:
+    """A URL for biblatex's verbatim `url` field: the characters a URL cannot hold as such and that would break the
+    field (white space, braces, backslash) percent-encoded."""
+    return URL_UNSAFE.sub(lambda m: "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8")), url.strip())
+
+
+def bibtex_entry(source: dict) -> str:
+    """One source as a biblatex entry keyed by its id, ending with a newline."""
+    key = source["id"]
+    if not CITATION_KEY.fullmatch(key):
+        raise ValueError(f"source id {key!r} is not a citation key (a lowercase slug)")
+    entry_type = BIBLATEX_TYPES[citation_type(source)]
+    fields = [("title", _protected_title(source["title"]))]
+    if author := _text(source.get("author")):
+        fields.append(("author", "{" + latex_text(author) + "}"))  # braced: one name, never split
+    if publisher := _text(source.get("publisher")):
+        fields.append((BIBLATEX_PUBLISHER_FIELDS[entry_type], latex_text(publisher)))
+    if issued := _issued(source):
+        parts, approximate = issued
+        iso = "-".join([f"{parts[0]:04d}", *(f"{part:02d}" for part in parts[1:])])
+        fields.append(("date", iso + ("~" if approximate else "")))
+    if url := _text(source.get("url")):
+        fields.append(("url", _verbatim_url(url)))
+    if dateline := _text(source.get("dateline")):
+        fields.append(("note", latex_text(f"Dateline: {dateline}")))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"

@@ -1,0 +1,284 @@
+"""HTTP for browsers and proxies: CORS, the gzip content coding, Cache-Control by class of answer, ProxyFix.
+
+Everything a request needs here is decided once: the CORS headers of each origin are built at startup (a dict
+lookup per request), an Accept-Encoding value is parsed once per distinct value (memoised), a media type's
+compressibility likewise. The response cache (cache.py) keeps each answer's gzip variant beside it, compressed
+once; answers that are not cached are compressed on the way out, streamed ones incrementally.
+
+CORS is applied in the WSGI middleware rather than in Flask's after_request (where flask-cors works), because the
+cache answers repeated GETs before Flask runs: a hit must carry the same CORS headers as a miss, computed for the
+request's own Origin and never stored with the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+
+from flask import Flask, Response
+from werkzeug.http import parse_accept_header
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+READ_METHODS = ("GET", "HEAD")
+# What a page's script may read of an answer, beyond the CORS-safelisted headers (Content-Type, Content-Length...).
+EXPOSED_ON_READS = "ETag, Link, X-Pagination"
+EXPOSED_ON_WRITES = "ETag, Link, X-Pagination, Location"
+# Request headers a reading page may send (If-None-Match for its own revalidation; the others are what fetch()
+# callers commonly add). Authorization is not among them: a request carrying it is a write's.
+READ_REQUEST_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type, Cache-Control, If-None-Match"
+WRITE_REQUEST_HEADERS = f"{READ_REQUEST_HEADERS}, Authorization, If-Match"
+WRITE_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
+PREFLIGHT_MAX_AGE = "7200"  # seconds a browser may reuse a granted preflight (Chromium's own ceiling)
+ORIGIN = re.compile(r"^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?$")
+
+GZIP_LEVEL = 6  # zlib's default: the same bytes on a miss, a hit and every worker
+# Media types worth compressing, besides text/* and the structured suffixes +json and +xml.
+COMPRESSIBLE = frozenset(
+    {
+        "application/json",
+        "application/x-ndjson",
+        "application/javascript",
+        "application/xml",
+        "application/x-bibtex",
+        "application/yaml",
+        "image/svg+xml",
+    }
+)
+
+# Cache-Control by class of answer. The knowledge can change at any moment through the write API, so whatever
+# is derived from it is stored only on condition of revalidating with its ETag first.
+REVALIDATE = "public, no-cache"
+PRIVATE = "private, no-store"  # an authenticated answer: it may depend on who asks
+NOT_STORED = "no-store"  # errors, writes and /health: stale the moment they are sent
+NOT_STORED_ENDPOINTS = frozenset({"health.Health"})
+
+
+# --- CORS -----------------------------------------------------------------------------------------------------
+
+
+def parse_origins(value: str | Iterable[str], setting: str, *, any_allowed: bool) -> tuple[str, ...]:
+    """A setting's origins (comma- or space-separated, or a list), normalised as browsers send them; ("*",) for any.
+
+    Raises ValueError naming the setting for anything that is not an origin (a path, `null`, a `*` where any
+    origin is not allowed), so that a misconfigured deployment does not start.
+    """
+    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+    origins = []
+    for item in items:
+        origin = item.strip().rstrip("/").lower()
+        if origin == "*":
+            if not any_allowed:
+                raise ValueError(f"{setting} may not be '*': list the origins to which writes are opened")
+            return ("*",)
+        if not ORIGIN.match(origin):
+            raise ValueError(f"{setting}: {item!r} is not an origin (scheme://host[:port], no path)")
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
+
+
+class CorsPolicy:
+    """Which origins' pages may read the public API, and which may also write; every answer precomputed.
+
+    Reads (GET, HEAD without Authorization): `Access-Control-Allow-Origin: *` by default, or the origin echoed
+    for a listed one (with `Vary: Origin` on every read answer, since it then depends on the Origin). Writes (any
+    other method, and any request carrying Authorization) only for the origins listed for them, never `*`.
+    """
+
+    def __init__(self, read_origins: tuple[str, ...], write_origins: tuple[str, ...]):
+        self.read_origins, self.write_origins = read_origins, write_origins
+        readers = {origin: "readers" for origin in read_origins} | {origin: "writers" for origin in write_origins}
+        if read_origins == ("*",):
+            # The same two headers for everyone: the answer does not depend on the Origin.
+            self.read_default = (
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", EXPOSED_ON_READS),
+            )
+            self.read = {}
+            self.read_preflight_default = (
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", "GET, HEAD"),
+                ("Access-Control-Allow-Headers", READ_REQUEST_HEADERS),
+                ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+            )
+            self.read_preflight = {}
+        else:
+            # Listed origins (a page allowed to write may read too), or none: the answer varies with the Origin.
+            self.read_default = (("Vary", "Origin"),) if readers else ()
+            self.read = {origin: _echo(origin, EXPOSED_ON_READS) for origin in readers}
+            self.read_preflight_default = None
+            self.read_preflight = {
+                origin: (*_echo(origin), *_preflight("GET, HEAD", READ_REQUEST_HEADERS)) for origin in readers
+            }
+        self.write_default = (("Vary", "Origin"),) if write_origins else ()
+        self.write = {origin: _echo(origin, EXPOSED_ON_WRITES) for origin in write_origins}
+        self.write_preflight = {
+            origin: (*_echo(origin), *_preflight(WRITE_METHODS, WRITE_REQUEST_HEADERS)) for origin in write_origins
+        }
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> CorsPolicy:
+        return cls(
+            parse_origins(config.get("KB_CORS_ORIGINS", "*"), "KB_CORS_ORIGINS", any_allowed=True),
+            parse_origins(config.get("KB_CORS_WRITE_ORIGINS", ""), "KB_CORS_WRITE_ORIGINS", any_allowed=False),
+        )
+
+    def writing(self, origin: str | None) -> tuple[tuple[str, str], ...]:
+        """The CORS headers of a write's answer to a page of `origin` (None: not asked by a page); a read's are
+        `read.get(origin, read_default)`, looked up by the middleware itself."""
+        return self.write.get(origin, self.write_default)
+
+    def preflight(self, wsgi_env: dict, start_response) -> Iterable[bytes]:
+        """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method): 204 with what is granted,
+        or a 403 problem saying why not (the browser then refuses the request it was asking about)."""
+        origin = wsgi_env.get("HTTP_ORIGIN")
+        method = wsgi_env.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "").strip().upper()
+        asked = {h.strip().lower() for h in wsgi_env.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "").split(",")}
+        if method in READ_METHODS and "authorization" not in asked:
+            granted = self.read_preflight.get(origin, self.read_preflight_default)
+            refusal = f"this API's answers may not be read by pages of {origin} (KB_CORS_ORIGINS)"
+        else:
+            granted = self.write_preflight.get(origin)
+            what = method if method not in READ_METHODS else f"{method} with Authorization"
+            opened = f"only to {', '.join(self.write_origins)}" if self.write_origins else "to no other origin"
+            refusal = f"{what} is not open to pages of {origin}: writes are open {opened} (KB_CORS_WRITE_ORIGINS)"
+        if granted is not None:
+            start_response("204 No Content", list(granted))
+            return []
+        body = _problem_body(403, refusal, wsgi_env.get("PATH_INFO", ""))
+        start_response(
+            "403 Forbidden",
+            [
+                ("Content-Type", "application/problem+json"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", NOT_STORED),
+                *self.write_default,
+            ],
+        )
+        return [body]
+
+
+def _echo(origin: str, exposed: str | None = None) -> tuple[tuple[str, str], ...]:
+    headers = (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
+    return (*headers, ("Access-Control-Expose-Headers", exposed)) if exposed else headers
+
+
+def _preflight(methods: str, headers: str) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Access-Control-Allow-Methods", methods),
+        ("Access-Control-Allow-Headers", headers),
+        ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+    )
+
+
+def _problem_body(status: int, detail: str, path_info: str) -> bytes:
+    """The shape of web/api.problem, for the answers given before Flask runs."""
+    path = path_info.encode("latin-1", "replace").decode("utf-8", "replace")
+    body = {"type": "about:blank", "title": "Forbidden", "status": status, "detail": detail, "instance": path}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def with_headers(start_response, extra: tuple[tuple[str, str], ...]):
+    """start_response that adds `extra` to whatever the app answers (or start_response itself when none)."""
+    if not extra:
+        return start_response
+
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, *extra], exc_info)
+
+    return start
+
+
+# --- Compression ----------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding value (RFC 9110 12.5.3) takes gzip: listed (or x-gzip) with q > 0, or covered by
+    `*` with q > 0 and not refused by name. No header, or an empty one, asks for the identity."""
+    qualities = {value.lower(): quality for value, quality in parse_accept_header(accept_encoding)}
+    for name in ("gzip", "x-gzip", "*"):
+        if name in qualities:
+            return qualities[name] > 0
+    return False
+
+
+@lru_cache(maxsize=128)
+def compressible(mimetype: str) -> bool:
+    """Whether answers of this media type (no parameters) are worth compressing."""
+    return mimetype.startswith("text/") or mimetype in COMPRESSIBLE or mimetype.endswith(("+json", "+xml"))
+
+
+def gzip_body(body: bytes) -> bytes:
+    """The body gzip-compressed: deterministic (no timestamp in the header), so every worker gives the same bytes."""
+    return zlib.compress(body, GZIP_LEVEL, wbits=31)
+
+
+def gzip_etag(etag: str) -> str:
+    """The entity tag of an answer's gzip variant (RFC 9110 8.8.3: another representation): `"x"` -> `"x-gzip"`,
+    `W/"x"` -> `W/"x-gzip"`."""
+    return f'{etag[:-1]}-gzip"' if etag.endswith('"') else f"{etag}-gzip"
+
+
+class GzipStream:
+    """A streamed body compressed as it is sent, in constant memory; closing it closes the source."""
+
+    def __init__(self, source: Iterable[bytes]):
+        self.source = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
+        for chunk in self.source:
+            if isinstance(chunk, str):
+                chunk = chunk.encode()
+            if out := compressor.compress(chunk):
+                yield out
+        yield compressor.flush()
+
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close is not None:
+            close()
+
+
+def gzip_streamed(response: Response) -> None:
+    """Compress a streamed response on the way out (its ETag becomes the gzip variant's)."""
+    response.response = GzipStream(response.response)
+    response.direct_passthrough = False  # so that werkzeug closes the response, and GzipStream its source
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers.pop("Content-Length", None)
+    response.headers.pop("Accept-Ranges", None)  # ranges are of the identity only
+    if "ETag" in response.headers:
+        response.headers["ETag"] = gzip_etag(response.headers["ETag"])
+
+
+def set_cache_control(response: Response, method: str, authenticated: bool, endpoint: str | None) -> None:
+    """Give the answer its class's Cache-Control (module constants); a view's own is kept for public reads, and
+    for authenticated ones when it already forbids storing (the token endpoint's `no-store`)."""
+    if authenticated:
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = PRIVATE
+    elif response.status_code >= 400 or method not in READ_METHODS or endpoint in NOT_STORED_ENDPOINTS:
+        response.headers["Cache-Control"] = NOT_STORED
+    elif "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = REVALIDATE  # (the docs page's assets keep send_file's max-age)
+
+
+def gzip_min_bytes(value: str | int | None) -> int | None:
+    """KB_GZIP_MIN_BYTES: a number of bytes, or `off` (None: nothing is compressed)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    return int(value)
+
+
+# --- Proxies --------------------------------------------------------------------------------------------------
+
+
+def init_proxies(app: Flask) -> None:
+    """Behind KB_PROXY_HOPS trusted proxies, take the client's address, scheme, host, port and path prefix from
+    their X-Forwarded-* headers (werkzeug's ProxyFix, outermost: the cache's key and the links see them)."""
+    hops = int(app.config.get("KB_PROXY_HOPS", 0))
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
