@@ -51,10 +51,8 @@ def init_command(force: bool, export_file: Path | None) -> None:
 
 def _read_export(path: Path):
     """The knowledge of an export file, verified as fixtures are."""
-    import tempfile
-
     from .knowledge.bulk import KnowledgeDocumentError, knowledge_files
-    from .knowledge.read import read_knowledge
+    from .knowledge.read import read_knowledge_files
 
     try:
         raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
@@ -66,11 +64,7 @@ def _read_export(path: Path):
         raise click.ClickException(f"the export {path} is not valid JSON: {error}") from error
     except KnowledgeDocumentError as error:
         raise click.ClickException(f"{path}: {error}") from error
-    with tempfile.TemporaryDirectory(prefix="kb-export-") as tmp:
-        for name, body in files.items():
-            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
-            (Path(tmp) / name).write_bytes(body)
-        return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
+    return read_knowledge_files(files)
 
 
 def _outcome(done, where: str, unchanged: str, loaded_from: str = "the fixtures") -> str:

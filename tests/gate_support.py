@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -172,3 +174,43 @@ def shared_live_server(request: pytest.FixtureRequest) -> LiveServer:
         server.start()
         _server = server
     return _server
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+BROWSER_WAIT = 30  # seconds a page may take to load
+
+
+@contextmanager
+def chromium(profile: Path, *flags: str) -> Iterator:
+    """Debian's headless chromium driven by Selenium, with a profile of its own (and `flags`, such as a window
+    size), its console kept (read with get_log("browser")); quit at the end."""
+    webdriver = require_module("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = require_executable(CHROMIUM, "chromium")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        *flags,
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit chromedriver: Selenium Manager (which would download one) is never run.
+    driver = webdriver.Chrome(
+        service=Service(executable_path=require_executable(CHROMEDRIVER, "chromium-driver")), options=options
+    )
+    driver.set_page_load_timeout(BROWSER_WAIT)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -101,3 +101,12 @@ def loaded_sqlite_reference(directory: Path) -> str:
     with create_app({"DATABASE_URL": url}).app_context():
         initialise_database()
     return url
+
+
+def stored_documents(app) -> dict[tuple[str, str], str]:
+    """Every served record's stored document (its JSON text), by (kind, id), from an app's database."""
+    from service.store import models as m
+    from service.store.db import db
+
+    with app.app_context(), db.connection_context():
+        return {(d.kind, d.record_id): d.body for d in m.Document.select()}

@@ -21,14 +21,12 @@ import urllib.request
 import pytest
 
 try:  # tests/ is not a package: gate_support is a sibling module (`tests.gate_support` if tests/ becomes one)
-    from gate_support import require_executable, require_module, shared_live_server
+    from gate_support import chromium, shared_live_server
 except ImportError:
-    from tests.gate_support import require_executable, require_module, shared_live_server
+    from tests.gate_support import chromium, shared_live_server
 
 pytestmark = pytest.mark.gate
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 30  # seconds for anything the page does
 LIST = "/api/v1/entities?page_size=3&page=2"
 
@@ -93,33 +91,8 @@ def other_site():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = require_module("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = require_executable(CHROMIUM, "chromium")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile-cors')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=Service(executable_path=require_executable(CHROMEDRIVER, "chromium-driver")), options=options
-    )
-    driver.set_page_load_timeout(WAIT)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile-cors")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def changes_proposed(live_server) -> int:

@@ -17,14 +17,12 @@ import urllib.request
 import pytest
 
 try:  # tests/ is not a package: gate_support is a sibling module (`tests.gate_support` if tests/ becomes one)
-    from gate_support import require_executable, require_module, shared_live_server
+    from gate_support import chromium, shared_live_server
 except ImportError:
-    from tests.gate_support import require_executable, require_module, shared_live_server
+    from tests.gate_support import chromium, shared_live_server
 
 pytestmark = pytest.mark.gate
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT = 30  # seconds for anything the page does
 
 
@@ -35,35 +33,8 @@ def live_server(request):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = require_module("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = require_executable(CHROMIUM, "chromium")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,2400",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, read with get_log("browser")
-    # An explicit chromedriver: Selenium Manager (which would download one) is never run.
-    driver = webdriver.Chrome(
-        service=Service(executable_path=require_executable(CHROMEDRIVER, "chromium-driver")), options=options
-    )
-    driver.set_page_load_timeout(WAIT)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1400,2400") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from service.knowledge.kinds import KINDS, SERVED
 from service.store import models as m
 from service.store import snapshot as snapshot_module
 from service.store.db import db
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, stored_documents
 from tests.test_changes import auth, propose, statement
 
 EXPORTS = "/api/v1/exports"
@@ -29,11 +29,6 @@ def fetch(client, url: str, method: str = "GET", **options):
     answer.get_data()
     answer.close()
     return answer
-
-
-def _documents(app) -> dict[tuple[str, str], str]:
-    with app.app_context(), db.connection_context():
-        return {(d.kind, d.record_id): d.body for d in m.Document.select()}
 
 
 def test_the_index_lists_every_export_and_each_answers_with_its_media_type(client):
@@ -58,7 +53,7 @@ def test_records_ndjson_is_every_record_exactly_as_its_url_serves_it(app, client
     assert all(line.endswith("}\n") for line in lines)
     records = [json.loads(line) for line in lines]
     assert [list(r) for r in records] == [["type", "id", "record"]] * len(records)
-    documents = _documents(app)
+    documents = stored_documents(app)
     assert [(r["type"], r["id"]) for r in records] == [
         (kind.name, record_id)
         for kind in SERVED
@@ -133,7 +128,7 @@ def test_the_knowledge_document_loads_back_into_the_same_knowledge(app, client, 
     loaded = runner.invoke(init_command, ["--from", str(exported)])
     assert loaded.exit_code == 0, loaded.output
     assert loaded.output.startswith(f"loaded 178 facts into {other.config['DATABASE_URL']} from the export ")
-    assert _documents(other) == _documents(app)  # every record, byte for byte
+    assert stored_documents(other) == stored_documents(app)  # every record, byte for byte
     other_client = other.test_client()
     assert other_client.get("/health").get_json()["data_version"] == parsed["data_version"]
     assert fetch(other_client, f"{EXPORTS}/knowledge.json").get_data() == document
@@ -172,11 +167,11 @@ def test_init_from_a_bad_export_says_why_and_writes_nothing(client, new_database
     other = create_app({"DATABASE_URL": new_database_url(), "TESTING": True})
     runner = other.test_cli_runner()
     assert runner.invoke(init_command).exit_code == 0  # the fixtures, loaded
-    before = _documents(other)
+    before = stored_documents(other)
     refused = runner.invoke(init_command, ["--from", str(exported)])
     assert refused.exit_code != 0 and problem in refused.output, refused.output
     assert "Traceback" not in refused.output
-    assert _documents(other) == before
+    assert stored_documents(other) == before
 
 
 def test_init_from_a_file_that_is_not_json_says_so(new_database_url, tmp_path):
@@ -198,7 +193,7 @@ def _csv(client, name: str) -> list[dict]:
 
 
 def test_a_csv_per_kind_one_row_per_record_as_a_spreadsheet_reads_it(app, client):
-    documents = _documents(app)
+    documents = stored_documents(app)
     statements = _csv(client, "statements.csv")
     assert [row["id"] for row in statements] == sorted(i for k, i in documents if k == "statement")
     assert "citations" not in statements[0] and "support.independent_sources" in statements[0]

@@ -14,8 +14,7 @@ from followthemoney.types import registry
 from service.config import PROJECT_ROOT
 from service.knowledge.ftm import ID_LIMIT, FtmMapper, ftm_id, interval_date
 from service.knowledge.kinds import KINDS
-from service.store import models as m
-from service.store.db import db
+from tests.helpers import stored_documents
 from tests.test_knowledge import problems_of
 from tests.test_model_v2 import edit_record
 
@@ -23,10 +22,8 @@ Documents = dict[tuple[str, str], dict]
 
 
 def served_documents(app) -> Documents:
-    """Every served record's document, by (kind, id)."""
-    with app.app_context(), db.connection_context():
-        query = m.Document.select(m.Document.kind, m.Document.record_id, m.Document.body).tuples()
-        return {(kind, record_id): json.loads(body) for kind, record_id, body in query}
+    """Every served record's document, parsed, by (kind, id)."""
+    return {key: json.loads(body) for key, body in stored_documents(app).items()}
 
 
 def in_export_order(documents: Documents) -> list[tuple[str, dict]]:
@@ -362,40 +359,28 @@ def test_every_country_has_a_code_followthemoney_knows_by_the_countrys_name(docu
     assert all(e["country_code"] is None for e in entities if e["kind"] != "country")
 
 
-def test_refuses_a_country_code_on_an_entity_that_is_not_a_country(knowledge_copy):
-    edit_record(knowledge_copy, "entities.json", "ri-yong-ho", lambda e: e.update(country_code="KP"))
+@pytest.mark.parametrize(
+    "file, record_id, change, refusal",
+    [
+        ("entities.json", "ri-yong-ho", lambda e: e.update(country_code="KP"), "a person has no country_code"),
+        ("entities.json", "south-korea", lambda e: e.update(country_code="KP"), "'KP' is also entity 'north-korea'"),
+        (
+            "entities.json",
+            "japan",
+            lambda e: e.pop("country_code"),
+            "a country gives its ISO 3166-1 alpha-2 country_code",
+        ),
+        ("entities.json", "china", lambda e: e.update(country_code="cn"), "ISO 3166-1 alpha-2 code such as 'KP'"),
+        (
+            "measures.json",
+            "unsc-2371-export-ban-coal",
+            lambda x: x.update(target="manila"),
+            "target 'manila' is a place",
+        ),
+    ],
+    ids=["code-on-a-person", "shared-code", "country-without-code", "lower-case-code", "place-as-target"],
+)
+def test_refuses_a_wrong_country_code_or_target(knowledge_copy, file, record_id, change, refusal):
+    edit_record(knowledge_copy, file, record_id, change)
     problems = problems_of(knowledge_copy)
-    assert any(
-        "fixtures/entities.json: record 'ri-yong-ho'" in p and "a person has no country_code" in p for p in problems
-    ), problems
-
-
-def test_refuses_a_country_code_two_countries_share(knowledge_copy):
-    edit_record(knowledge_copy, "entities.json", "south-korea", lambda e: e.update(country_code="KP"))
-    problems = problems_of(knowledge_copy)
-    assert any(
-        "fixtures/entities.json: record 'south-korea'" in p and "'KP' is also entity 'north-korea'" in p
-        for p in problems
-    ), problems
-
-
-def test_refuses_a_country_without_a_code(knowledge_copy):
-    edit_record(knowledge_copy, "entities.json", "japan", lambda e: e.pop("country_code"))
-    problems = problems_of(knowledge_copy)
-    assert any(
-        "fixtures/entities.json: record 'japan'" in p and "a country gives its ISO 3166-1 alpha-2 country_code" in p
-        for p in problems
-    ), problems
-
-
-def test_refuses_a_code_not_written_as_iso_writes_it(knowledge_copy):
-    edit_record(knowledge_copy, "entities.json", "china", lambda e: e.update(country_code="cn"))
-    problems = problems_of(knowledge_copy)
-    assert any("record 'china'" in p and "ISO 3166-1 alpha-2 code such as 'KP'" in p for p in problems), problems
-
-
-def test_refuses_a_measure_target_that_is_a_place(knowledge_copy):
-    edit_record(knowledge_copy, "measures.json", "unsc-2371-export-ban-coal", lambda x: x.update(target="manila"))
-    problems = problems_of(knowledge_copy)
-    refused = [p for p in problems if "record 'unsc-2371-export-ban-coal'" in p and "target 'manila' is a place" in p]
-    assert refused, problems
+    assert any(f"fixtures/{file}: record {record_id!r}" in p and refusal in p for p in problems), problems

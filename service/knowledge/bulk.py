@@ -19,7 +19,9 @@ from pathlib import PurePosixPath
 import marshmallow as ma
 
 from ..store.snapshot import Snapshot
-from .export import as_fixture
+from .csl import bibtex_entry, csl_item
+from .export import as_fixture, as_fixture_json
+from .ftm import FtmMapper
 from .kinds import BY_NAME, KINDS, SERVED, Kind
 
 KNOWLEDGE_FORMAT = "sanctions-kb knowledge"
@@ -124,8 +126,6 @@ class KnowledgeDocumentError(ValueError):
 def knowledge_files(document) -> dict[str, bytes]:
     """The fixture and seed files (relative path -> bytes, as `export.fixture_files` lays them out) that a
     knowledge export holds, for `read_knowledge` to read and verify as it reads any fixtures."""
-    from .export import as_fixture_json
-
     if not isinstance(document, dict) or document.get("format") != KNOWLEDGE_FORMAT:
         raise KnowledgeDocumentError(f'not a knowledge export: its "format" must be {KNOWLEDGE_FORMAT!r}')
     if document.get("format_version") != KNOWLEDGE_FORMAT_VERSION:
@@ -174,11 +174,6 @@ def _plain_file_name(name: str) -> bool:
 class Column:
     name: str  # the CSV header
     value: Callable[[dict], object]
-
-
-def csv_tables() -> dict[str, Kind]:
-    """The CSV tables by name: one per kind (its plural), and "citations"."""
-    return {kind.plural: kind for kind in KINDS}
 
 
 def kind_columns(kind: Kind) -> list[Column]:
@@ -267,8 +262,6 @@ def _prepend(first, rest: Iterable) -> Iterator:
 
 def ftm_entities(snap: Snapshot) -> Iterator[str]:
     """FollowTheMoney entities (one JSON object a line, FtM's own form) for every record that has an FtM form."""
-    from .ftm import FtmMapper
-
     mapper = FtmMapper(_DocumentLookup(snap))
     for kind in SERVED:
         for _, body in snap.documents(kind.name):
@@ -289,7 +282,7 @@ class _DocumentLookup:
         if key in self._held:
             self._held.move_to_end(key)
             return self._held[key]
-        body = self.snap.document(BY_NAME[kind].name, record_id)
+        body = self.snap.document(kind, record_id)
         found = self._held[key] = None if body is None else json.loads(body)
         if len(self._held) > self.kept:
             self._held.popitem(last=False)
@@ -301,8 +294,6 @@ class _DocumentLookup:
 
 def csl_json(snap: Snapshot) -> Iterator[str]:
     """Every source as a CSL-JSON item, in one JSON array (one item a line)."""
-    from .csl import csl_item
-
     yield "["
     first = True
     for source in records_of(snap, BY_NAME["source"]):
@@ -313,8 +304,6 @@ def csl_json(snap: Snapshot) -> Iterator[str]:
 
 def bibtex(snap: Snapshot) -> Iterator[str]:
     """Every source as a BibTeX entry, separated by blank lines."""
-    from .csl import bibtex_entry
-
     first = True
     for source in records_of(snap, BY_NAME["source"]):
         yield ("" if first else "\n") + bibtex_entry(source)

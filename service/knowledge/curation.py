@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +17,10 @@ from schemas import SourceSchema
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
-from .export import export_fixtures, published_records
+from .export import fixture_files, published_records
 from .kinds import BY_NAME, Kind
 from .load import update_knowledge
-from .read import Knowledge, KnowledgeError, cross_check, read_knowledge
+from .read import Knowledge, KnowledgeError, cross_check, read_knowledge_files
 
 ACTIONS = ("create", "update", "delete")
 LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
@@ -98,9 +97,7 @@ def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, d
 
 def published_knowledge() -> Knowledge:
     """The knowledge the database serves, read back and verified as fixtures are."""
-    with tempfile.TemporaryDirectory(prefix="kb-published-") as tmp:
-        export_fixtures(Path(tmp))
-        return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
+    return read_knowledge_files(fixture_files())
 
 
 class _Published:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -108,6 +109,19 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         raise KnowledgeError(problems)
     knowledge.fingerprint = files_fingerprint(files)
     return knowledge
+
+
+def read_knowledge_files(files: dict[str, bytes]) -> Knowledge:
+    """Read and verify knowledge held in memory as files (relative path -> bytes, laid out as `export.fixture_files`
+    gives them: "fixtures/..." and "seeds/..."), exactly as `read_knowledge` reads the curated folders."""
+    with tempfile.TemporaryDirectory(prefix="kb-knowledge-") as tmp:
+        for name, body in files.items():
+            path = Path(tmp) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+        (Path(tmp) / "fixtures").mkdir(exist_ok=True)
+        (Path(tmp) / "seeds").mkdir(exist_ok=True)
+        return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
 
 
 def cross_check(knowledge: Knowledge) -> list[str]:

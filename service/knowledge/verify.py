@@ -96,7 +96,8 @@ def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: st
 
 def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dict], str]) -> list[str]:
     """Problems that only show across records: a dispute with fewer than two claims (a contradiction that cites
-    nothing), sources that derive from each other in a cycle, a name or alias that names two entities."""
+    nothing), sources that derive from each other in a cycle, a country code or a name or alias that names two
+    entities."""
     problems = []
     claims: dict[str, int] = {}
     for claim in records.get("claim", []):
@@ -119,6 +120,12 @@ def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dic
             if parent not in seen:
                 seen.add(parent)
                 todo += parents.get(parent, [])
+    coded: dict[str, str] = {}
+    for entity in records.get("entity", []):
+        code = entity.get("country_code")
+        other = coded.setdefault(code, entity["id"]) if code is not None else entity["id"]
+        if other != entity["id"]:
+            problems.append(f"{where('entity', entity)}: country_code {code!r} is also entity {other!r}'s")
     named: dict[str, str] = {}
     for entity in records.get("entity", []):
         for name in dict.fromkeys(fold_name(n) for n in [entity["name"], *entity["aliases"]]):

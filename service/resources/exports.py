@@ -7,7 +7,6 @@ the response cache (it can be far larger than the cache); a matching If-None-Mat
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from ..knowledge import bulk
 from ..knowledge.kinds import KINDS
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
+from ..web.cache import etag_of, names_this_answer
 
 blp = Blueprint(
     "exports",
@@ -239,8 +239,9 @@ class ExportCsv(MethodView):
 def stream(export: Export) -> Response:
     """The export, streamed from a snapshot opened now; 304 if the client holds this version already; 503 while
     this worker sends as many exports as it may at once."""
-    if request.if_none_match and request.if_none_match.contains_weak(export_etag(data_version()).strip('"')):
-        return Response(status=304, headers={"ETag": export_etag(data_version())})  # without waiting for a slot
+    current = export_etag(data_version())
+    if names_this_answer(request.headers.get("If-None-Match"), current):
+        return Response(status=304, headers={"ETag": current})  # without a slot or a snapshot
     slots = _slots()
     if not slots.acquire(blocking=False):
         abort(
@@ -256,10 +257,6 @@ def stream(export: Export) -> Response:
         raise
     finish = _once(lambda: (snap.close(), slots.release()))
     try:
-        etag = export_etag(snap.version)
-        if request.if_none_match.contains_weak(etag.strip('"')):
-            finish()
-            return Response(status=304, headers={"ETag": etag})
         logger = current_app.logger
         response = Response(
             bulk.in_chunks(_logged(export, snap, logger, finish)), mimetype=None, content_type=export.media_type
@@ -267,7 +264,9 @@ def stream(export: Export) -> Response:
     except BaseException:
         finish()
         raise
-    response.headers["ETag"] = etag
+    # The snapshot's version may be newer than the one asked above; if the client holds that one, the cache's
+    # handling of streamed answers (web/cache.py) answers 304 and closes this one.
+    response.headers["ETag"] = export_etag(snap.version)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.name}"'
     response.call_on_close(finish)
     return response
@@ -315,6 +314,5 @@ def _logged(export: Export, snap: Snapshot, logger, finish: Callable[[], None]) 
 
 
 def export_etag(version: str) -> str:
-    """The ETag of this request's export at `version`: the cache's scheme (web/cache.etag_for) for that version."""
-    key = (version, request.path, request.query_string.decode("latin-1"))
-    return f'"{hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()}"'
+    """The ETag of this request's export at `version`, as every other answer's (web/cache.etag_of)."""
+    return etag_of(version, request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))

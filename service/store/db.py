@@ -79,9 +79,11 @@ def uses_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
-def order_key(field):
-    """Order text by code point on every engine (SQLite's BINARY; PostgreSQL's "C"), so pages match byte for byte."""
-    return field if uses_sqlite() else field.collate('"C"')
+def order_key(field, database=None):
+    """Order text by code point on every engine (SQLite's BINARY; PostgreSQL's "C"), so pages match byte for byte;
+    for the service's database, or the one given (a snapshot's own)."""
+    sqlite = uses_sqlite() if database is None else isinstance(database, SqliteDatabase)
+    return field if sqlite else field.collate('"C"')
 
 
 def init_db(app: Flask) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from peewee import SqliteDatabase
 
 from . import models as m
-from .db import open_database
+from .db import open_database, order_key
 
 BATCH = 500  # rows read at once
 
@@ -64,7 +64,7 @@ class Snapshot:
         `BATCH` at a time after the last key seen."""
         after = None
         while True:
-            ordered = _code_point_order(self._database, key)
+            ordered = order_key(key, self._database)
             batch = query.order_by(ordered).limit(BATCH)
             if after is not None:
                 batch = batch.where(ordered > after)
@@ -88,8 +88,3 @@ class Snapshot:
                     self._database.rollback()
             finally:
                 self._database.close()
-
-
-def _code_point_order(database, field):
-    """Text ordered by code point on both engines (as `store.db.order_key`, for this snapshot's database)."""
-    return field if isinstance(database, SqliteDatabase) else field.collate('"C"')

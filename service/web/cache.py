@@ -161,7 +161,7 @@ def init_cache(app: Flask) -> None:
         key = request.environ.get(CACHE_KEY)
         remembered = key is not None and request.endpoint not in UNCACHED_ENDPOINTS
         if remembered:
-            etag = f'"{hashlib.sha1(repr(key[:3]).encode(), usedforsecurity=False).hexdigest()}"'
+            etag = etag_of(*key[:3])
         else:
             response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
             etag = response.headers["ETag"]
@@ -293,10 +293,21 @@ class CacheMiddleware:
         return [] if method == "HEAD" else [answer.body]
 
 
+def etag_of(version: str, path: str, query: str) -> str:
+    """The ETag (quoted) of the answer to a GET of `path?query` at a data version: the same on every worker and
+    engine for the same knowledge. Its gzip variant (http.gzip_etag) names the same answer."""
+    return f'"{hashlib.sha1(repr((version, path, query)).encode(), usedforsecurity=False).hexdigest()}"'
+
+
 def etag_for(path: str, query: str = "") -> str:
-    """The ETag a GET of `path` answers now (quoted): what a write's If-Match is checked against. Its gzip
-    variant (http.gzip_etag) names the same answer."""
-    return f'"{hashlib.sha1(repr((data_version(), path, query)).encode(), usedforsecurity=False).hexdigest()}"'
+    """The ETag a GET of `path` answers now: what a write's If-Match is checked against."""
+    return etag_of(data_version(), path, query)
+
+
+def names_this_answer(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names the answer whose identity ETag is `etag`, as it is or as its gzip
+    variant: what a view that answers its own 304 (an export) asks."""
+    return _matches(if_none_match, (etag, gzip_etag(etag)))
 
 
 def _matches(if_none_match: str | None, etags: tuple[str, ...]) -> bool:
