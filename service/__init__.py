@@ -25,6 +25,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_db(app)
 
     from .cli import register_commands
+    from .pages.views import pages
     from .resources import (
         changes,
         disputes,
@@ -65,6 +66,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         api.register_blueprint(module.blp)
     api.register_blueprint(changes.revisions)
     app.register_blueprint(assets)
+    app.register_blueprint(pages)
     register_commands(app)
     return app
 
@@ -92,6 +94,14 @@ parameter, an invalid value, an id that does not exist, or a page past the end i
 `detail` and `instance`; invalid input adds `errors`, by location and parameter. Every path and query
 parameter value must be valid UTF-8 of at most 200 characters, with no control characters; any other is
 refused with a 422 naming the parameter, whatever the endpoint.
+
+**Pages for people**: each article's evidence view is at `/sources/{id}`: its text verbatim, every cited passage
+highlighted (shaded by how many passages overlap there, marked where it supports a statement of ambiguous
+attribution) and linked to the facts it supports, with the article's metadata and a summary of what is cited. Each
+fact has a page at the API's URL without `/api/v1` (`/statements/{id}`, `/entities/{id}`...): its fields and, for
+each citation, the passage in its paragraph, linked back to the article at that span. A record's JSON answer links
+to its page in a `Link: <...>; rel="alternate"; type="text/html"` header. Start at [the index](/), or read
+[an article](/sources/presstv-manila-talks-2017-08-07).
 
 **Caching**: every successful GET carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified`.
 Answers derived from the knowledge are `Cache-Control: public, no-cache` (it can change at any moment: revalidate

@@ -44,7 +44,7 @@ def assert_problem(response, status: int, *fragments: str) -> dict:
 
 
 # Values for path parameters of the routes outside the API (the docs page's assets).
-NON_API_SAMPLES = {"filename": "swagger-ui.css"}
+NON_API_SAMPLES = {"filename": "swagger-ui.css", "asset": "evidence.css"}
 
 
 def route_catalogue() -> list[dict]:

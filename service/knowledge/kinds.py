@@ -101,6 +101,11 @@ class Kind:
         }
         return tuple(f for name, f in self.model._meta.fields.items() if name in served)
 
+    @property
+    def page(self) -> str | None:
+        """Where one record's HTML page is, with {id}: its API URL without /api/v1 (service/pages)."""
+        return self.url.removeprefix("/api/v1") if self.url else None
+
     def sort_key(self, record: dict) -> str:
         """The record's place in its lists as one string: the order fields joined by spaces (a space sorts before
         every character of an id, a date or a vocabulary word, so the string sorts as the tuple would), a

@@ -44,7 +44,8 @@ class SourceItem(MethodView):
         """Get a source
 
         Its metadata: publisher, author, publication date and how it was established, the dateline
-        as printed, and for an article the SHA-256 of its text.
+        as printed, and for an article the SHA-256 of its text. Its page for people, `/sources/{id}` (an
+        article's text with every cited passage highlighted), is in the `Link` header.
         """
         return source_id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response
@@ -13,7 +14,7 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import Kind
 from ..knowledge.render import item_body, list_body
 from ..store import models as m
-from .pagination import PAGINATION_HEADERS, paginate
+from .pagination import PAGE_LINK_HEADER, PAGINATION_HEADERS, paginate, service_url
 
 JSON = "application/json"
 
@@ -25,7 +26,7 @@ class ResourceBlueprint(Blueprint):
       the kind's rows; the helper refuses unknown parameters, pages the query (X-Pagination, Link, 404 past the
       end) and answers the page's stored documents (rendered at load time) as a JSON array.
     - `@blp.item_of(kind)`: the view returns the id of the record asked for; the helper answers its stored
-      document, or 404 naming the id.
+      document, or 404 naming the id, with a Link to the record's HTML page.
 
     For lists of something else than stored records (search hits, fact summaries), `list_of(Schema, QueryArgs,
     records=...)` turns each page's rows into dicts that the schema dumps; `keyset=` (the field the rows are
@@ -69,8 +70,10 @@ class ResourceBlueprint(Blueprint):
         return decorator
 
     def item_of(self, kind: Kind):
+        headers = {"Link": PAGE_LINK_HEADER} if kind.page else None
+
         def decorator(view):
-            @self.response(200, kind.schema)
+            @self.response(200, kind.schema, headers=headers)
             @self.alt_response(404, response="NOT_FOUND")
             @self.alt_response(410, response="DEFAULT_ERROR", description="Gone: a published change deleted it.")
             @wraps(view)
@@ -90,7 +93,11 @@ class ResourceBlueprint(Blueprint):
                             f"/api/v1/revisions?kind={kind.name}&record={record_id}",
                         )
                     abort(404, message=f"no {kind.name} with id {record_id!r}")
-                return Response(item_body(body), mimetype=JSON)
+                response = Response(item_body(body), mimetype=JSON)
+                if kind.page:  # its page for people (service/pages)
+                    page = service_url(kind.page.format(id=quote(record_id, safe="")))
+                    response.headers["Link"] = f'<{page}>; rel="alternate"; type="text/html"'
+                return response
 
             return item
 

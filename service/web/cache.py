@@ -39,9 +39,19 @@ from .http import (
     with_headers,
 )
 
-UNCACHED_ENDPOINTS = frozenset({"health.Health", "docs_assets.swagger_ui_asset", "docs_assets.favicon", "static"})
+UNCACHED_ENDPOINTS = frozenset(
+    {"health.Health", "docs_assets.swagger_ui_asset", "docs_assets.favicon", "static", "pages.asset"}
+)
 # The headers kept with a cached answer, besides those of its variant (ETag, Content-Encoding, Content-Length).
-KEPT_HEADERS = ("Content-Type", "X-Pagination", "Link", "Cache-Control", "Vary")
+KEPT_HEADERS = (
+    "Content-Type",
+    "X-Pagination",
+    "Link",
+    "Cache-Control",
+    "Vary",
+    "Content-Security-Policy",  # the HTML pages'
+    "X-Content-Type-Options",
+)
 CONDITIONAL_HEADERS = ("Cache-Control", "Vary")  # what a 304 repeats of the 200 (RFC 9110 15.4.5), with the ETag
 
 

@@ -36,6 +36,26 @@ PAGINATION_HEADERS = {
 }
 
 
+PAGE_LINK_HEADER = {
+    "description": 'RFC 8288 link to the record\'s HTML page (`rel="alternate"; type="text/html"`): the evidence '
+    "view of an article, or a fact with each citation's passage in its paragraph. Relative to the host, or absolute "
+    "behind trusted proxies (KB_PROXY_HOPS).",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": '</sources/presstv-manila-talks-2017-08-07>; rel="alternate"; type="text/html"',
+}
+
+
+def service_url(path: str) -> str:
+    """A URL of this service as the client sees it: `path` under the prefix a proxy or the server mounts it at
+    (SCRIPT_NAME), and behind trusted proxies (KB_PROXY_HOPS) absolute, with the scheme, host and port the client
+    used (ProxyFix put them in the environ; the response cache keys such answers by them)."""
+    base = f"{request.root_path}{path}"
+    if current_app.config.get("KB_PROXY_HOPS"):
+        base = f"{request.scheme}://{request.host}{base}"
+    return base
+
+
 def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dict[str, str]]:
     """Return one page of a peewee query's rows (already ordered) and its pagination headers; 404 past the end.
 
@@ -113,12 +133,7 @@ def pagination_headers(
     if next_cursor is not None:
         meta["next_cursor"] = next_cursor
 
-    # The list's own URL: with the path prefix a proxy or the server mounts it under (SCRIPT_NAME), and behind
-    # trusted proxies (KB_PROXY_HOPS) absolute, with the scheme, host and port the client used (ProxyFix put them
-    # in the environ; the response cache keys such answers by them).
-    base = f"{request.root_path}{request.path}"
-    if current_app.config.get("KB_PROXY_HOPS"):
-        base = f"{request.scheme}://{request.host}{base}"
+    base = service_url(request.path)  # the list's own URL
 
     def url(number: int) -> str:
         params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size", "cursor")]

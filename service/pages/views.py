@@ -1,0 +1,283 @@
+"""The pages for people: each article with its cited passages highlighted, each fact with its evidence in context.
+
+Rendered from the stored documents (the JSON the API serves, parsed) and the articles' texts, in one read
+transaction, then kept by the response cache like any answer (keyed by the data version).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, url_for
+
+from ..knowledge.curation import last_deletion
+from ..knowledge.kinds import BY_NAME, KINDS
+from ..store import models as m
+from ..store.db import db
+from .directory import PAGE_KINDS, Directory, directory_for
+from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
+
+pages = Blueprint("pages", __name__, template_folder="templates")
+STATIC = Path(__file__).with_name("static")
+
+HTML = "text/html"
+# What the pages may load: only this service's own style sheet and script; nothing from another site.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
+# Fields a fact page shows in its own sections rather than in the list of fields.
+SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@pages.app_template_filter("as_date")
+def as_date(value, precision: str = "day") -> str:
+    """An ISO date (text or a date) as a reader writes it, to its precision: 12 August 2017, August 2017, 2017."""
+    year, month, day = str(value).split("-")
+    if precision == "year":
+        return year
+    if precision == "month":
+        return f"{MONTHS[int(month) - 1]} {year}"
+    return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+
+
+@pages.app_template_filter("field_name")
+def field_name(name: str) -> str:
+    """A field's name as words: said_on -> said on."""
+    return name.replace("_", " ")
+
+
+def page(template: str, **context) -> Response:
+    response = Response(render_template(template, **context), mimetype=HTML)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _knowledge() -> tuple[str, Directory]:
+    version = m.Dataset.select(m.Dataset.version).scalar() or ""
+    return version, directory_for(db.obj.database, version)
+
+
+def _document(kind: str, record_id: str) -> dict:
+    body = (
+        m.Document.select(m.Document.body)
+        .where((m.Document.kind == kind) & (m.Document.record_id == record_id))
+        .scalar()
+    )
+    if body is None:
+        deleted = last_deletion(kind, record_id)
+        if deleted is not None:
+            abort(410, description=f"the {kind} {record_id!r} was deleted by revision {deleted}")
+        abort(404, description=f"no {kind} with id {record_id!r}")
+    return json.loads(body)
+
+
+# The pages' style sheet and script, read once: small, and answered from memory (ETag from their bytes).
+ASSETS = {
+    path.name: (path.read_bytes(), {".css": "text/css", ".js": "text/javascript"}[path.suffix])
+    for path in sorted(STATIC.iterdir())
+    if path.suffix in (".css", ".js")
+}
+
+
+@pages.get("/assets/<path:asset>")
+def asset(asset: str):
+    """The pages' style sheet and script."""
+    if asset not in ASSETS:
+        abort(404, description=f"no asset {asset!r}: there are {', '.join(sorted(ASSETS))}")
+    body, mimetype = ASSETS[asset]
+    return Response(body, mimetype=mimetype)
+
+
+@pages.get("/")
+def index():
+    """The articles, the references and every fact, as links to their pages."""
+    with db.atomic():
+        _, directory = _knowledge()
+        sources = list(
+            m.Source.select(m.Source.id, m.Source.kind, m.Source.title, m.Source.publisher, m.Source.published_on)
+            .order_by(m.Source.sort_key)
+            .dicts()
+        )
+        cited = Counter(
+            source_id
+            for (source_id,) in m.Citation.select(m.Citation.source).where(m.Citation.start.is_null(False)).tuples()
+        )
+        facts: dict[str, list] = {}
+        for kind, record_id in m.Fact.select(m.Fact.fact_type, m.Fact.fact_id).order_by(m.Fact.sort_key).tuples():
+            facts.setdefault(kind, []).append(directory.get(kind, record_id))
+    articles = [s for s in sources if s["kind"] == "article"]
+    references = [s for s in sources if s["kind"] != "article"]
+    return page("pages/index.html", articles=articles, references=references, cited=cited, facts=facts, plural=_plural)
+
+
+def source_page(record_id: str):
+    """An article with every cited passage highlighted, or a reference with the facts that cite it."""
+    with db.atomic():
+        source = _document("source", record_id)
+        _, directory = _knowledge()
+        text = m.Source.select(m.Source.text).where(m.Source.id == record_id).scalar()
+        rows = list(
+            m.Citation.select(
+                m.Citation.fact_type,
+                m.Citation.fact_id,
+                m.Citation.start,
+                m.Citation.end,
+                m.Citation.role,
+                m.Citation.fields,
+                m.Citation.wording,
+            )
+            .where(m.Citation.source == record_id)
+            .order_by(m.Citation.start, m.Citation.end, m.Citation.fact_type, m.Citation.fact_id, m.Citation.position)
+            .tuples()
+        )
+    cited = []
+    for fact_type, fact_id, start, end, role, fields, wording in rows:
+        entry = directory.get(fact_type, fact_id)
+        doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
+        fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt)
+        cited.append((start, end, fact))
+    distinct = {(fact.kind, fact.url): fact for _, _, fact in cited}  # a fact cited by several passages counts once
+    per_kind = Counter(kind for kind, _ in distinct)
+    summary = {
+        "facts": sum(per_kind.values()),
+        "per_kind": sorted(per_kind.items(), key=lambda item: KIND_ORDER[item[0]]),
+        "citations": len(cited),
+    }
+    derivations = [(d, directory.get("source", d["source"])) for d in source["derived_from"]]
+    if text is None:  # a reference: no text here, only the facts it is cited for
+        facts = sorted(distinct.values(), key=lambda f: (KIND_ORDER[f.kind], f.label))
+        return page(
+            "pages/reference.html", source=source, facts=facts, summary=summary, derivations=derivations, plural=_plural
+        )
+    passages = passages_of(text, [c for c in cited if c[0] is not None])
+    summary.update(
+        passages=len(passages),
+        doubtful=sum(1 for p in passages if p.doubtful),
+        share=share_cited(text, passages),
+        characters=len(text),
+    )
+    return page(
+        "pages/article.html",
+        source=source,
+        paragraphs=paragraphs_of(text, passages),
+        passages=passages,
+        summary=summary,
+        derivations=derivations,
+        plural=_plural,
+    )
+
+
+def fact_page(record_id: str, kind: str):
+    """A fact: its fields, then each citation with its passage in its paragraph, linked to the article there."""
+    with db.atomic():
+        record = _document(kind, record_id)
+        _, directory = _knowledge()
+        inner = _inner_records(kind, record)
+        cited_sources = {c["source"] for r in (record, *(i for _, i in inner)) for c in r.get("citations", ())}
+        sources = {
+            row["id"]: row
+            for row in m.Source.select(
+                m.Source.id,
+                m.Source.kind,
+                m.Source.title,
+                m.Source.publisher,
+                m.Source.author,
+                m.Source.published_on,
+                m.Source.date_precision,
+                m.Source.url,
+                m.Source.text,
+            )
+            .where(m.Source.id.in_(sorted(cited_sources)))
+            .dicts()
+        }
+        entry = directory.get(kind, record_id)
+    return page(
+        "pages/fact.html",
+        kind=kind,
+        record=record,
+        label=entry.label if entry else record_id,
+        inner=inner,
+        evidence=lambda r: _evidence(r, sources),
+        fields=lambda r: _fields(r, directory),
+        directory=directory,
+        plural=_plural,
+        api_url=BY_NAME[kind].url.format(id=record_id),
+    )
+
+
+def _inner_records(kind: str, record: dict) -> list[tuple[str, dict]]:
+    """The records shown inside this one's page, each with a section and an anchor of its own."""
+    if kind == "entity":
+        return [("role", role) for role in record.get("roles", ())]
+    if kind == "dispute":
+        return [("claim", claim) for claim in record.get("claims", ())]
+    if kind == "resolution":
+        ids = [
+            vote_id
+            for (vote_id,) in m.MemberVote.select(m.MemberVote.id)
+            .where(m.MemberVote.resolution == record["id"])
+            .order_by(m.MemberVote.sort_key)
+            .tuples()
+        ]
+        bodies = (
+            dict(
+                m.Document.select(m.Document.record_id, m.Document.body)
+                .where((m.Document.kind == "vote") & m.Document.record_id.in_(ids))
+                .tuples()
+            )
+            if ids
+            else {}
+        )
+        return [("vote", json.loads(bodies[vote_id])) for vote_id in ids if vote_id in bodies]
+    return []
+
+
+def _fields(record: dict, directory: Directory) -> list[tuple[str, object]]:
+    """The record's fields in the API's order, but those the page shows in sections of their own."""
+    return [(name, value) for name, value in record.items() if name not in SECTION_FIELDS]
+
+
+def _evidence(record: dict, sources: dict[str, dict]) -> list[dict]:
+    """Each citation of a record with its source, and for a quote the paragraph around it, cut before, at, after."""
+    evidence = []
+    for citation in record.get("citations", ()):
+        source = sources[citation["source"]]
+        item = {"citation": citation, "source": source}
+        if citation["start"] is not None and source["text"] is not None:
+            text, start, end = source["text"], citation["start"], citation["end"]
+            before, after = paragraph_around(text, start, end)
+            item.update(before=text[before:start], quote=text[start:end], after=text[end:after])
+            item["href"] = url_for("pages.source", source_id=source["id"], _anchor=f"span-{start}-{end}")
+        evidence.append(item)
+    return evidence
+
+
+def _plural(kind: str, count: int) -> str:
+    return kind if count == 1 else BY_NAME[kind].plural
+
+
+def _page_of(kind: str):
+    """The view of one kind's pages, taking the id under the name the API's URL gives it (`statement_id`)."""
+
+    def view(**arguments):
+        (record_id,) = arguments.values()
+        return source_page(record_id) if kind == "source" else fact_page(record_id, kind)
+
+    view.__name__ = view.__qualname__ = f"{kind}_page"
+    view.__doc__ = source_page.__doc__ if kind == "source" else fact_page.__doc__
+    return view
+
+
+for _kind in PAGE_KINDS:
+    pages.add_url_rule(_kind.page.replace("{id}", f"<string:{_kind.name}_id>"), _kind.name, _page_of(_kind.name))
