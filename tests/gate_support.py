@@ -214,3 +214,17 @@ def chromium(profile: Path, *flags: str) -> Iterator:
         yield driver
     finally:
         driver.quit()
+
+
+AXE_CORE_VERSION = "4.14.1"  # scripts/run-gates.sh installs it from npm into the venv (VENV/node)
+
+
+def axe_core_path() -> Path:
+    """axe-core's script (npm package `axe-core`): $KB_AXE_CORE, or where run-gates.sh installs it."""
+    default = Path(sys.prefix) / "node" / "node_modules" / "axe-core" / "axe.min.js"
+    path = Path(os.environ.get("KB_AXE_CORE") or default)
+    if not path.is_file():
+        tool_missing(
+            f"axe-core {AXE_CORE_VERSION} at {path} (npm: `npm install --prefix {sys.prefix}/node axe-core@{AXE_CORE_VERSION}`)"
+        )
+    return path

@@ -57,7 +57,8 @@ def offsets(root) -> dict:
 
 
 def highlights(text_root) -> list:
-    return text_root.cssselect("a.hl")
+    """The highlighted runs: links, but for runs of spaces between two words (nothing to name a link by)."""
+    return text_root.cssselect(".hl")
 
 
 @pytest.mark.parametrize("source_id", ARTICLES)
@@ -97,7 +98,8 @@ def test_an_article_page_holds_its_text_verbatim_with_each_citation_highlighted_
         start, end = where[segment]
         assert all(int(k.split("-")[0]) <= start and end <= int(k.split("-")[1]) for k in passages)
         assert f"d{min(len(passages), 4)}" in segment.get("class").split()
-        assert segment.get("href") == "#passage-" + min(
+        assert segment.tag == ("a" if segment.text_content().strip() else "span")
+        assert segment.tag == "span" or segment.get("href") == "#passage-" + min(
             passages, key=lambda k: (int(k.split("-")[1]) - int(k.split("-")[0]), int(k.split("-")[0]))
         )
     covered = {i for c in quoted for i in range(c["start"], c["end"])}

@@ -8,7 +8,8 @@
 
   var text = document.getElementById("text");
   if (!text) return;
-  var segments = Array.prototype.slice.call(text.querySelectorAll("a.hl"));
+  var segments = Array.prototype.slice.call(text.querySelectorAll("a.hl")); // the links (not the spaces between)
+  var shaded = Array.prototype.slice.call(text.querySelectorAll(".hl")); // every highlighted run
   var popover = document.createElement("div");
   popover.className = "popover";
   popover.id = "facts-popover";
@@ -30,6 +31,9 @@
 
   function fill(segment) {
     popover.textContent = "";
+    var list = document.createElement("ul");
+    list.className = "popover-passages";
+    popover.appendChild(list);
     passagesOf(segment).forEach(function (key) {
       var entry = document.getElementById("passage-" + key);
       if (!entry) return;
@@ -39,7 +43,7 @@
       var bounds = key.split("-");
       heading.textContent = "Passage, characters " + bounds[0] + "\u2013" + bounds[1];
       copy.insertBefore(heading, copy.firstChild);
-      popover.appendChild(copy);
+      list.appendChild(copy);
     });
   }
 
@@ -85,7 +89,7 @@
 
   function light(segment, on) {
     var key = innermost(segment);
-    segments.forEach(function (other) {
+    shaded.forEach(function (other) {
       if (passagesOf(other).indexOf(key) >= 0) other.classList.toggle("lit", on);
     });
   }
@@ -128,10 +132,10 @@
   window.addEventListener("resize", function () { if (owner) place(owner); });
 
   function target() {
-    segments.forEach(function (segment) { segment.classList.remove("targeted"); });
+    shaded.forEach(function (segment) { segment.classList.remove("targeted"); });
     var match = /^#span-(\d+-\d+)$/.exec(window.location.hash);
     if (!match) return;
-    segments.forEach(function (segment) {
+    shaded.forEach(function (segment) {
       if (passagesOf(segment).indexOf(match[1]) >= 0) segment.classList.add("targeted");
     });
   }
