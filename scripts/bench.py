@@ -38,6 +38,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATEMENT = "ri-seoul-proposals-lacked-sincerity"
+ARTICLE = "presstv-manila-talks-2017-08-07"
+PAGES = (
+    f"/sources/{ARTICLE}",
+    "/sources/china-urges-n-korea-2017-08-12",
+    f"/statements/{STATEMENT}",
+    "/entities/ri-yong-ho",
+)
 CEILING_APP = textwrap.dedent(
     """
     from flask import Flask, Response
@@ -128,6 +135,17 @@ def deep_page(database: Path, depth: int = 10_000) -> tuple[int, str]:
             'SELECT "sort_key" FROM "statement" ORDER BY "sort_key" LIMIT 1 OFFSET ?', ((page - 1) * 20 - 1,)
         ).fetchone()
     return page, f"/api/v1/statements?page_size=20&page={page}&cursor={make_cursor(page, after)}"
+
+
+def one_at_a_time(url: str, count: int) -> list[float]:
+    """Milliseconds each of `count` sequential GETs of `url` took to answer in full."""
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def wrk(binary: str, url: str, args, headers: tuple[str, ...] = ()) -> dict:
@@ -273,6 +291,17 @@ def main() -> None:
                 "kb": ("/api/v1/statements?q=sincerity",),
                 "kb-nocache": ("/api/v1/statements?q=sincerity",),
             },
+            # The HTML pages, against Datasette's HTML page of the same row (the article's holds its text).
+            "article page (HTML)": {
+                "kb": (f"/sources/{ARTICLE}",),
+                "kb-nocache": (f"/sources/{ARTICLE}",),
+                "datasette": (f"/datasette/source/{ARTICLE}",),
+            },
+            "statement page (HTML)": {
+                "kb": (f"/statements/{STATEMENT}",),
+                "kb-nocache": (f"/statements/{STATEMENT}",),
+                "datasette": (f"/datasette/statement/{STATEMENT}",),
+            },
         }
         facts = sqlite3.connect(database).execute("SELECT facts FROM dataset").fetchone()[0]
         writer = None
@@ -301,6 +330,8 @@ def main() -> None:
                         results.setdefault((name, target), []).append(result)
                         servers[target].peak_rss = max(servers[target].peak_rss, rss_mb(servers[target].process.pid))
                 print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+            # Time to render a page, one request at a time, with no cache: what a reader waits for on a miss.
+            page_times = {path: one_at_a_time(servers["kb-nocache"].base + path, 40) for path in PAGES}
             soak = None
             if args.soak:
                 start_rss = rss_mb(servers["kb"].process.pid)
@@ -335,6 +366,10 @@ def main() -> None:
                 f"| {name} | {target} | {rps:,.0f} | {median(name, target, 'p50'):.2f} | "
                 f"{median(name, target, 'p99'):.2f} | {versus} | {share} |"
             )
+    print("\n| page, rendered on every request (kb-nocache), one request at a time | median ms | max ms |")
+    print("|---|---|---|")
+    for path, times in page_times.items():
+        print(f"| {path} | {statistics.median(times):.1f} | {max(times):.1f} |")
     print("\n| server | peak RSS, whole process tree |\n|---|---|")
     for s in servers.values():
         print(f"| {s.name} | {s.peak_rss:.0f} MB |")

@@ -442,3 +442,18 @@ def test_overlapping_passages_cut_the_text_into_segments_that_join_back_to_each_
     assert max(depths) == 3
     assert share_cited(text, passages) == 1.0
     assert share_cited(text, passages_of(text, [(0, 3, fact)])) == 3 / len(text)
+
+
+def test_under_a_path_prefix_every_link_of_a_page_carries_it(client):
+    """Mounted at /kb (SCRIPT_NAME, as a proxy's path or the server's mount sets it), links stay inside it."""
+    for url in ("/sources/presstv-manila-talks-2017-08-07", "/entities/ri-yong-ho"):
+        page = parse(client.get(url, base_url="http://localhost/kb"))
+        links = [a.get("href") for a in page.cssselect("a[href], link[href]")] + [
+            s.get("src") for s in page.cssselect("script[src]")
+        ]
+        internal = [u for u in links if u and u.startswith("/")]
+        assert internal and all(u.startswith("/kb/") for u in internal), [
+            u for u in internal if not u.startswith("/kb/")
+        ]
+    item = client.get("/api/v1/entities/ri-yong-ho", base_url="http://localhost/kb")
+    assert item.headers["Link"] == '</kb/entities/ri-yong-ho>; rel="alternate"; type="text/html"'

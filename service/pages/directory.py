@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from flask import url_for
+from flask import request
 
-from ..knowledge.kinds import KINDS
+from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
 
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
@@ -35,14 +36,16 @@ class Entry:
 
     @property
     def url(self) -> str:
+        """Its page, under the path prefix the service is mounted at (a role, vote or claim: its section)."""
         if self.parent is not None:
             kind, record_id = self.parent
-            return f"{page_url(kind, record_id)}#{self.kind}-{self.id}"
-        return page_url(self.kind, self.id)
+            return f"{request.root_path}{page_path(kind, record_id)}#{self.kind}-{self.id}"
+        return f"{request.root_path}{page_path(self.kind, self.id)}"
 
 
-def page_url(kind: str, record_id: str) -> str:
-    return url_for(f"pages.{kind}", **{f"{kind}_id": record_id})
+def page_path(kind: str, record_id: str) -> str:
+    """What `url_for("pages.<kind>", ...)` builds, without its cost (a page lists hundreds of links)."""
+    return BY_NAME[kind].page.format(id=quote(record_id, safe=""))
 
 
 class Directory:

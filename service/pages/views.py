@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
@@ -63,9 +64,9 @@ def page(template: str, **context) -> Response:
     return response
 
 
-def _knowledge() -> tuple[str, Directory]:
-    version = m.Dataset.select(m.Dataset.version).scalar() or ""
-    return version, directory_for(db.obj.database, version)
+def _directory() -> Directory:
+    """The directory of the knowledge this read transaction sees (its version read in the same transaction)."""
+    return directory_for(db.obj.database, m.Dataset.select(m.Dataset.version).scalar() or "")
 
 
 def _document(kind: str, record_id: str) -> dict:
@@ -103,7 +104,7 @@ def asset(asset: str):
 def index():
     """The articles, the references and every fact, as links to their pages."""
     with db.atomic():
-        _, directory = _knowledge()
+        directory = _directory()
         sources = list(
             m.Source.select(m.Source.id, m.Source.kind, m.Source.title, m.Source.publisher, m.Source.published_on)
             .order_by(m.Source.sort_key)
@@ -125,7 +126,7 @@ def source_page(record_id: str):
     """An article with every cited passage highlighted, or a reference with the facts that cite it."""
     with db.atomic():
         source = _document("source", record_id)
-        _, directory = _knowledge()
+        directory = _directory()
         text = m.Source.select(m.Source.text).where(m.Source.id == record_id).scalar()
         rows = list(
             m.Citation.select(
@@ -182,7 +183,7 @@ def fact_page(record_id: str, kind: str):
     """A fact: its fields, then each citation with its passage in its paragraph, linked to the article there."""
     with db.atomic():
         record = _document(kind, record_id)
-        _, directory = _knowledge()
+        directory = _directory()
         inner = _inner_records(kind, record)
         cited_sources = {c["source"] for r in (record, *(i for _, i in inner)) for c in r.get("citations", ())}
         sources = {
@@ -209,10 +210,10 @@ def fact_page(record_id: str, kind: str):
         label=entry.label if entry else record_id,
         inner=inner,
         evidence=lambda r: _evidence(r, sources),
-        fields=lambda r: _fields(r, directory),
+        fields=_fields,
         directory=directory,
         plural=_plural,
-        api_url=BY_NAME[kind].url.format(id=record_id),
+        api_url=request.root_path + BY_NAME[kind].url.format(id=quote(record_id, safe="")),
     )
 
 
@@ -243,7 +244,7 @@ def _inner_records(kind: str, record: dict) -> list[tuple[str, dict]]:
     return []
 
 
-def _fields(record: dict, directory: Directory) -> list[tuple[str, object]]:
+def _fields(record: dict) -> list[tuple[str, object]]:
     """The record's fields in the API's order, but those the page shows in sections of their own."""
     return [(name, value) for name, value in record.items() if name not in SECTION_FIELDS]
 
