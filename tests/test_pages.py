@@ -7,6 +7,7 @@ and the screenshots are in tests/test_pages_browser.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 
@@ -273,6 +274,79 @@ def test_a_fact_page_shows_its_fields_with_links_to_the_records_they_name(client
         entity.cssselect('section[id="role-ri-yong-ho-foreign-minister"] h3')[0].text_content()
         == "role Ri Yong-ho: Foreign Minister"
     )
+
+
+def all_statements(client) -> list[dict]:
+    """Every statement as the API lists them, in its order, following the cursor."""
+    statements, page = [], 1
+    while page:
+        response = client.get(f"/api/v1/statements?page_size=20&page={page}")
+        statements += response.get_json()
+        page = json.loads(response.headers["X-Pagination"]).get("next_page")
+    return statements
+
+
+def statement_list(page, relation: str) -> list[tuple[str, str, str, bool]]:
+    """A page's list of statements: (the statement page linked, its summary, the speaker's text, marked doubtful)."""
+    sections = page.cssselect(f'section[id="statements-{relation}"]')
+    if not sections:
+        return []
+    (section,) = sections
+    (heading,) = section.cssselect("h2")
+    items = section.cssselect("ol.said > li")
+    assert heading.text_content().endswith(f"({len(items)})")
+    listed = []
+    for item in items:
+        (link,) = item.cssselect(".said-summary a")
+        how = " ".join(item.cssselect(".said-how")[0].text_content().split())
+        listed.append((link.get("href"), link.text_content(), how, "doubt" in (item.get("class") or "")))
+    return listed
+
+
+def test_topic_entity_and_event_pages_list_their_statements_as_the_api_does(client):
+    """Who said what on a topic, what a person said or relayed, what was said at an event: the same statements in
+    the API's order, each linked to its page, with its speaker, and doubtful attribution marked."""
+    statements = all_statements(client)
+    assert len(statements) > 30
+
+    def expected(chosen):
+        return [
+            (f"/statements/{s['id']}", s["summary"], s["attribution"] == "ambiguous", s["speaker"], s)
+            for s in statements
+            if chosen(s)
+        ]
+
+    def check(url, relation, chosen):
+        listed = statement_list(parse(client.get(url)), relation)
+        want = expected(chosen)
+        assert [(href, summary, doubt) for href, summary, _, doubt in listed] == [w[:3] for w in want], url
+        for (_, _, how, _), (*_, speaker, record) in zip(listed, want, strict=True):
+            name = client.get(f"/api/v1/entities/{speaker}").get_json()["name"] if speaker else None
+            assert how.startswith(name or f"“{record['speaker_as_written']}”"), (url, how)
+            assert f"stance {record['stance']}; attribution {record['attribution']}" in how
+        return len(listed)
+
+    listed = 0
+    for topic in client.get("/api/v1/topics?page_size=100").get_json():
+        via_api = client.get(f"/api/v1/statements?topic={topic['id']}&page_size=100").get_json()
+        assert [s["id"] for s in via_api] == [s["id"] for s in statements if topic["id"] in s["topics"]]
+        listed += check(f"/topics/{topic['id']}", "about", lambda s, t=topic["id"]: t in s["topics"])
+    assert listed == sum(len(s["topics"]) for s in statements)
+    speakers = {s["speaker"] for s in statements if s["speaker"]}
+    relays = {r for s in statements for r in s["reported_via"]}
+    for entity in sorted(speakers | relays | {"kang-kyung-wha", "un-security-council"}):
+        check(f"/entities/{entity}", "by", lambda s, e=entity: s["speaker"] == e)
+        check(f"/entities/{entity}", "relayed", lambda s, e=entity: e in s["reported_via"])
+    events = {s["event"] for s in statements if s["event"]}
+    assert len(events) > 3
+    for event in sorted(events):
+        assert check(f"/events/{event}", "at", lambda s, e=event: s["event"] == e) > 0
+    # Dates to their precision, as the curators recorded them.
+    page = parse(client.get("/statements/trump-very-big-financial-impact"))
+    assert not page.cssselect("section.statements")
+    hows = [how for _, _, how, _ in statement_list(parse(client.get("/topics/dialogue")), "about")]
+    assert "South Korea, July 2017; stance supports" in hows[0]
+    assert any("date not stated" in how for how in hows)
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS, ids=lambda k: k.name)

@@ -300,6 +300,8 @@ PAGES = (
     "/resolutions/unsc-resolution-2371",
     "/disputes/appreciates-who-said-it",
     "/figures/north-korea-foreign-revenue",
+    "/topics/dialogue",
+    "/events/kang-ri-handshake-2017-08-06",
 )
 
 
@@ -323,7 +325,7 @@ def test_axe_core_finds_no_serious_violation(browser, server, path):
         )
 
 
-@pytest.mark.parametrize("path", PAGES[1:7])
+@pytest.mark.parametrize("path", (*PAGES[1:7], "/topics/dialogue"))
 def test_the_pages_fit_a_phone_screen(browser, server, path):
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     try:

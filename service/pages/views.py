@@ -32,6 +32,29 @@ CONTENT_SECURITY_POLICY = (
 KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
 # Fields a fact page shows in its own sections rather than in the list of fields.
 SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
+# The statements a page lists after a record's evidence: (what the list is, the API's list of them, which rows).
+STATEMENT_LISTS = {
+    "topic": (
+        (
+            "about",
+            "topic",
+            lambda i: m.Statement.id.in_(
+                m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == i)
+            ),
+        ),
+    ),
+    "entity": (
+        ("by", "speaker", lambda i: m.Statement.speaker == i),
+        (
+            "relayed",
+            None,
+            lambda i: m.Statement.id.in_(
+                m.StatementReporter.select(m.StatementReporter.statement).where(m.StatementReporter.entity == i)
+            ),
+        ),
+    ),
+    "event": (("at", None, lambda i: m.Statement.event == i),),
+}
 
 
 MONTHS = (
@@ -203,6 +226,7 @@ def fact_page(record_id: str, kind: str):
             .dicts()
         }
         entry = directory.get(kind, record_id)
+        statements = _statement_lists(kind, record_id)
     return page(
         "pages/fact.html",
         kind=kind,
@@ -214,7 +238,40 @@ def fact_page(record_id: str, kind: str):
         directory=directory,
         plural=_plural,
         api_url=request.root_path + BY_NAME[kind].url.format(id=quote(record_id, safe="")),
+        statements=statements,
     )
+
+
+def _statement_lists(kind: str, record_id: str) -> list[dict]:
+    """The statements about a topic, by or relayed by an entity, or made at an event, as the API serves them,
+    in the API's order, each list with the API's URL for it where the API filters by it."""
+    lists = []
+    for relation, parameter, condition in STATEMENT_LISTS.get(kind, ()):
+        ids = [
+            statement_id
+            for (statement_id,) in m.Statement.select(m.Statement.id)
+            .where(condition(record_id))
+            .order_by(m.Statement.sort_key)
+            .tuples()
+        ]
+        if not ids:
+            continue
+        bodies = dict(
+            m.Document.select(m.Document.record_id, m.Document.body)
+            .where((m.Document.kind == "statement") & m.Document.record_id.in_(ids))
+            .tuples()
+        )
+        api = None
+        if parameter:
+            api = f"{request.root_path}/api/v1/statements?{parameter}={quote(record_id, safe='')}"
+        lists.append(
+            {
+                "relation": relation,
+                "api_url": api,
+                "statements": [json.loads(bodies[i]) for i in ids if i in bodies],
+            }
+        )
+    return lists
 
 
 def _inner_records(kind: str, record: dict) -> list[tuple[str, dict]]:
