@@ -339,6 +339,15 @@ check(len(bundle) > 100_000, f"/docs/assets/swagger-ui-bundle.js is only {len(bu
 _, spec = get_json("/openapi.json")
 check(spec.get("openapi", "").startswith("3.") and "/health" in spec["paths"], "/openapi.json is not the API's spec")
 print(f"   /docs, its swagger-ui-bundle.js ({len(bundle) // 1024} KiB) and /openapi.json ({len(spec['paths'])} paths)")
+
+_, sources = get_json("/api/v1/sources?page_size=100")
+first_source = next(s["id"] for s in sources if s["kind"] == "article")
+response, article = get(f"/sources/{first_source}")
+check(response.headers.get("Content-Type", "").startswith("text/html"), "an article's page is not HTML")
+check(b'class="hl' in article and b"evidence.css" in article, "an article's page has no highlights or style sheet")
+_, script = get("/assets/evidence.js")
+check(len(script) > 1000, "/assets/evidence.js is nearly empty")
+print(f"   /sources/{first_source} ({len(article) // 1024} KiB of HTML) and its assets")
 EOF
 }
 

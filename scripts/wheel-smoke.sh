@@ -199,6 +199,14 @@ check(b"swagger-ui-bundle.js" in page, "/docs does not load swagger-ui-bundle.js
 bundle = get("/docs/assets/swagger-ui-bundle.js")[1]
 check(len(bundle) > 100_000, f"/docs/assets/swagger-ui-bundle.js is only {len(bundle)} bytes")
 print(f"   /openapi.json ({len(spec['paths'])} paths), /docs and its swagger-ui-bundle.js ({len(bundle) // 1024} KiB): 200")
+
+# The pages' templates, style sheet and script are package data: the installed wheel must carry them.
+response, article = get("/sources/presstv-manila-talks-2017-08-07")
+check(response.headers.get("Content-Type", "").startswith("text/html"), "the article page is not HTML")
+check(b'class="hl' in article and b"evidence.css" in article, "the article page has no highlights or style sheet")
+for asset in ("evidence.css", "evidence.js"):
+    check(len(get(f"/assets/{asset}")[1]) > 1000, f"/assets/{asset} is nearly empty")
+print(f"   /sources/presstv-manila-talks-2017-08-07 ({len(article) // 1024} KiB of HTML, highlighted) and its assets: 200")
 EOF
 
 # ---------------------------------------------------------------------------------------------------------------
