@@ -60,6 +60,17 @@ COMPARED = [
     "/api/v1/exports/statements.csv",
     "/api/v1/exports/roles.csv",
     "/api/v1/exports/citations.csv",
+    # The pages for people, rendered from each engine's stored documents, text and citations.
+    "/",
+    "/sources/presstv-manila-talks-2017-08-07",
+    "/sources/china-urges-n-korea-2017-08-12",
+    "/sources/un-doc-s-res-2371-2017",
+    "/statements/ri-seoul-proposals-lacked-sincerity",
+    "/entities/yonhap",
+    "/resolutions/unsc-resolution-2371",
+    "/topics/dialogue",
+    "/events/kang-ri-handshake-2017-08-06",
+    "/disputes/appreciates-who-said-it",
 ]
 SEARCHES = ["six-party talks", "sanctions", "ri yong ho", "coal", "lacked sincerity", "o'brien", "handshake", "tweet"]
 
