@@ -4,11 +4,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from service import create_app
 from service.cli import init_command
+from service.pages import views
 from service.web.cache import CachedAnswer, ResponseCache
 from tests.gate_support import LiveServer
 from tests.helpers import read_fixture, write_fixture
@@ -121,3 +125,56 @@ def test_if_none_match_takes_lists_weak_tags_and_the_star(client):
     fresh = create_app(client.application.config).test_client()
     assert fresh.get("/api/v1/entities/ri-yong-ho", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/api/v1/entities/ri-yong-ho", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def _at_once(app, paths: list[str]) -> list[tuple[int, bytes, str]]:
+    """GET each path from a thread of its own, all released at the same moment (each with its own client)."""
+    start = threading.Barrier(len(paths))
+
+    def get(path):
+        client = app.test_client()
+        start.wait()
+        response = client.get(path)
+        return response.status_code, response.get_data(), response.headers.get("ETag")
+
+    with ThreadPoolExecutor(len(paths)) as pool:
+        return list(pool.map(get, paths))
+
+
+def _counting_slow_renders(monkeypatch) -> list[str]:
+    renders: list[str] = []
+    render = views.render_template
+
+    def slow(template, **context):
+        renders.append(template)
+        time.sleep(0.3)  # long enough for every other request to arrive while this one renders
+        return render(template, **context)
+
+    monkeypatch.setattr(views, "render_template", slow)
+    return renders
+
+
+def test_readers_missing_the_same_answer_at_once_wait_for_one_render(loaded_database, monkeypatch):
+    """After a publication every reader of a page misses at once: the first renders it, the others are answered
+    the same bytes from the cache when it is done, instead of rendering it again each."""
+    app = create_app({"DATABASE_URL": loaded_database})
+    renders = _counting_slow_renders(monkeypatch)
+    answers = _at_once(app, ["/topics/dialogue"] * 6)
+    assert renders == ["pages/fact.html"]
+    assert len(set(answers)) == 1 and answers[0][0] == 200
+    # Different answers are not held up by each other: each renders, side by side.
+    renders.clear()
+    answers = _at_once(app, ["/topics/sanctions", "/entities/yonhap", "/events/kang-ri-handshake-2017-08-06"])
+    assert len(renders) == 3 and [status for status, _, _ in answers] == [200, 200, 200]
+
+
+def test_an_answer_that_is_not_remembered_is_asked_of_the_app_by_each_reader(loaded_database, monkeypatch):
+    """Nothing to wait for: an error is not cached, and with the cache off nothing is, so each request is
+    answered by the app (the same problem, the same page)."""
+    app = create_app({"DATABASE_URL": loaded_database})
+    answers = _at_once(app, ["/topics/no-such-topic"] * 4)
+    assert {status for status, _, _ in answers} == {404} and len({body for _, body, _ in answers}) == 1
+    uncached = create_app({"DATABASE_URL": loaded_database, "KB_CACHE_BYTES": 0})
+    renders = _counting_slow_renders(monkeypatch)
+    answers = _at_once(uncached, ["/topics/dialogue"] * 4)
+    assert len(renders) == 4 and len(set(answers)) == 1

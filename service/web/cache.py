@@ -143,6 +143,8 @@ class ListCounts:
 
 
 CACHE_KEY = "sanctions_kb.cache_key"  # where the middleware leaves the request's key for the app
+# How long a request waits for another request's answer to the same key before asking the app itself.
+FILL_WAIT_SECONDS = 10.0
 
 
 def init_cache(app: Flask) -> None:
@@ -269,6 +271,8 @@ class CacheMiddleware:
         self.cors = cors or CorsPolicy(("*",), ())
         self.proxied = proxied
         self._reading, self._reading_default = self.cors.read.get, self.cors.read_default  # one lookup a request
+        self._filling: dict[tuple, threading.Event] = {}  # keys being answered by the app now
+        self._filling_lock = threading.Lock()
 
     def __call__(self, wsgi_env: dict, start_response):
         method = wsgi_env.get("REQUEST_METHOD")
@@ -291,8 +295,40 @@ class CacheMiddleware:
         answer = self.cache.get(key)
         if answer is None:
             wsgi_env[CACHE_KEY] = key
-            return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+            if method != "GET" or self.cache.max_bytes == 0:
+                return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+            return self._fill(key, wsgi_env, start_response, cors)
         release_connection()
+        return self._serve(answer, wsgi_env, start_response, cors)
+
+    def _fill(self, key: tuple, wsgi_env: dict, start_response, cors):
+        """A miss. The first request for a key asks the app, which remembers the answer; a request for the same
+        key meanwhile (the same page, the same data version) waits for that answer rather than render it again,
+        and asks the app itself only if none was remembered (an error, an answer never cached) or the wait ran
+        out. After a publication, a page wanted by many readers is rendered once per worker, not once each."""
+        with self._filling_lock:
+            filling = self._filling.get(key)
+            leads = filling is None
+            if leads:
+                filling = self._filling[key] = threading.Event()
+        if leads:
+            try:
+                return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+            finally:  # the app has answered (and remembered) or failed: the waiting requests go on either way
+                with self._filling_lock:
+                    del self._filling[key]
+                filling.set()
+        release_connection()  # no connection held while waiting
+        filling.wait(FILL_WAIT_SECONDS)
+        answer = self.cache.get(key)
+        if answer is None:
+            return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+        return self._serve(answer, wsgi_env, start_response, cors)
+
+    @staticmethod
+    def _serve(answer: CachedAnswer, wsgi_env: dict, start_response, cors):
+        """A remembered answer: its gzip variant for a client that takes it, 304 when the client holds it."""
+        method = wsgi_env.get("REQUEST_METHOD")
         if answer.gzipped is not None and accepts_gzip(wsgi_env.get("HTTP_ACCEPT_ENCODING", "")):
             answer = answer.gzipped
         if_none_match = wsgi_env.get("HTTP_IF_NONE_MATCH")
