@@ -70,6 +70,15 @@ def test_lists_reject_bad_paging_and_unknown_parameters(client, url, params, fra
     assert_problem(client.get(with_params(url, params)), 422, fragment)
 
 
+@pytest.mark.parametrize("url", [u for u in GETS if u.startswith(("/api/", "/health"))])
+def test_every_operation_refuses_a_query_parameter_it_does_not_take(client, url, curator_token):
+    """Items, texts and /health as much as lists: a parameter the operation does not document is a 422 naming it,
+    never ignored (a misspelt filter on an item would otherwise look like an answer)."""
+    auth = {"Authorization": f"Bearer {curator_token}"} if url in SECURED else {}
+    problem = assert_problem(client.get(with_params(url, "colour=red"), headers=auth), 422, "'colour'")
+    assert problem["errors"]["query"] == {"colour": ["Unknown field."]}
+
+
 @pytest.mark.parametrize("url", LISTS)
 def test_page_past_the_end_is_404(client, url):
     assert_problem(client.get(with_params(url, "page=9999")), 404, "page 9999 is out of range")

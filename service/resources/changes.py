@@ -19,7 +19,7 @@ from ..knowledge.kinds import BY_NAME
 from ..store import models as m
 from ..store.version import data_version
 from ..web.auth import documented_requires
-from ..web.blueprint import ResourceBlueprint
+from ..web.blueprint import ResourceBlueprint, takes_no_query
 from ..web.cache import etag_for
 
 blp = ResourceBlueprint(
@@ -177,6 +177,7 @@ class ChangeItem(MethodView):
     @documented_requires(blp, "curator")
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @takes_no_query(blp)
     def get(self, change_id):
         """Get a change
 

@@ -9,6 +9,7 @@ from ..knowledge.kinds import KINDS
 from ..store import models as m
 from ..store.db import uses_sqlite
 from ..store.version import data_version
+from ..web.blueprint import takes_no_query
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness and readiness of the service.")
 
@@ -17,6 +18,7 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Liveness 
 class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @takes_no_query(blp)
     def get(self):
         """Check health
 

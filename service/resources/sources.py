@@ -9,7 +9,7 @@ from schemas.queries import SourceQueryArgs
 from ..knowledge.kinds import kind_named
 from ..store import models as m
 from ..store.db import order_key
-from ..web.blueprint import ResourceBlueprint
+from ..web.blueprint import ResourceBlueprint, takes_no_query
 from ..web.lookup import get_or_404
 
 SOURCE = kind_named("source")
@@ -62,6 +62,7 @@ class SourceText(MethodView):
         description="The article's text, verbatim (UTF-8).",
     )
     @blp.alt_response(404, response="NOT_FOUND")
+    @takes_no_query(blp)
     def get(self, source_id):
         """Get an article's text
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from schemas import TokenHolderSchema
 
 from ..web.auth import documented_requires
-from ..web.blueprint import ResourceBlueprint
+from ..web.blueprint import ResourceBlueprint, takes_no_query
 
 blp = ResourceBlueprint(
     "token",
@@ -22,6 +22,7 @@ class TokenHolder(MethodView):
     @blp.response(
         200, TokenHolderSchema, headers={"Cache-Control": {"description": "`no-store`.", "schema": {"type": "string"}}}
     )
+    @takes_no_query(blp)
     def get(self):
         """Get the token's holder
 

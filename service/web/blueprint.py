@@ -10,6 +10,8 @@ import marshmallow as ma
 from flask import Response
 from flask_smorest import Blueprint, abort
 
+from schemas.queries import NoArgs
+
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import Kind
 from ..knowledge.render import item_body, list_body
@@ -17,6 +19,20 @@ from ..store import models as m
 from .pagination import PAGE_LINK_HEADER, PAGINATION_HEADERS, paginate, service_url
 
 JSON = "application/json"
+
+
+def takes_no_query(blp: Blueprint):
+    """An operation with no query parameters refuses any (422, as a list refuses one it does not take), and its
+    spec says so; webargs hands the view the parsed (empty) query last, which is dropped."""
+
+    def decorator(view):
+        @wraps(view)
+        def without_query(*args, **kwargs):
+            return view(*args[:-1], **kwargs)
+
+        return blp.arguments(NoArgs, location="query", unknown="raise")(without_query)
+
+    return decorator
 
 
 class ResourceBlueprint(Blueprint):
@@ -76,6 +92,7 @@ class ResourceBlueprint(Blueprint):
             @self.response(200, kind.schema, headers=headers)
             @self.alt_response(404, response="NOT_FOUND")
             @self.alt_response(410, response="DEFAULT_ERROR", description="Gone: a published change deleted it.")
+            @takes_no_query(self)
             @wraps(view)
             def item(*args, **kwargs):
                 record_id = view(*args, **kwargs)
