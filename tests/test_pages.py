@@ -531,3 +531,24 @@ def test_under_a_path_prefix_every_link_of_a_page_carries_it(client):
         ]
     item = client.get("/api/v1/entities/ri-yong-ho", base_url="http://localhost/kb")
     assert item.headers["Link"] == '</kb/entities/ri-yong-ho>; rel="alternate"; type="text/html"'
+
+
+def test_a_page_url_with_a_query_is_sent_to_the_page_itself(client):
+    """Pages take no parameters: a tracking tag or a typo in the query redirects to the one address of the page,
+    keeping the path prefix and the id's encoding, so that the cache holds one answer per page."""
+    for url, page in (
+        ("/topics/dialogue?utm_source=newsletter", "/topics/dialogue"),
+        ("/?q=coal", "/"),
+        ("/sources/presstv-manila-talks-2017-08-07?", None),  # an empty query is no query
+        ("/assets/evidence.css?v=2", "/assets/evidence.css"),
+    ):
+        response = client.get(url)
+        if page is None:
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 301 and response.headers["Location"] == page, url
+        assert client.get(page).status_code == 200
+    prefixed = client.get("/entities/ri-yong-ho?x=1", base_url="http://localhost/kb")
+    assert prefixed.status_code == 301 and prefixed.headers["Location"] == "/kb/entities/ri-yong-ho"
+    assert client.get("/topics/no-such-topic?x=1").status_code == 301  # the page itself then says 404
+    assert client.get("/api/v1/topics/dialogue?x=1").status_code == 422  # the API still refuses what it does not take

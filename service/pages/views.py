@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
@@ -78,6 +78,15 @@ def as_date(value, precision: str = "day") -> str:
 def field_name(name: str) -> str:
     """A field's name as words: said_on -> said on."""
     return name.replace("_", " ")
+
+
+@pages.before_request
+def without_a_query():
+    """A page takes no parameters: a URL with a query (a tracking tag, a typo) is sent to the page's own URL,
+    so that every page has one address (and one cached answer)."""
+    if request.query_string and request.endpoint and request.view_args is not None:
+        return redirect(url_for(request.endpoint, **request.view_args), 301)
+    return None
 
 
 def page(template: str, **context) -> Response:
