@@ -277,7 +277,7 @@ def test_a_fact_page_shows_its_fields_with_links_to_the_records_they_name(client
 
 
 def all_statements(client) -> list[dict]:
-    """Every statement as the API lists them, in its order, following the cursor."""
+    """Every statement as the API lists them, in its order, page by page."""
     statements, page = [], 1
     while page:
         response = client.get(f"/api/v1/statements?page_size=20&page={page}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import quote
 
 import marshmallow as ma
 from peewee import Field, Model
@@ -105,6 +106,14 @@ class Kind:
     def page(self) -> str | None:
         """Where one record's HTML page is, with {id}: its API URL without /api/v1 (service/pages)."""
         return self.url.removeprefix("/api/v1") if self.url else None
+
+    def url_of(self, record_id: str) -> str:
+        """One record's API path, its id percent-encoded."""
+        return self.url.format(id=quote(record_id, safe=""))
+
+    def page_of(self, record_id: str) -> str:
+        """One record's page's path, its id percent-encoded."""
+        return self.page.format(id=quote(record_id, safe=""))
 
     def sort_key(self, record: dict) -> str:
         """The record's place in its lists as one string: the order fields joined by spaces (a space sorts before

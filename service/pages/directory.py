@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from flask import request
 
@@ -39,13 +38,9 @@ class Entry:
         """Its page, under the path prefix the service is mounted at (a role, vote or claim: its section)."""
         if self.parent is not None:
             kind, record_id = self.parent
-            return f"{request.root_path}{page_path(kind, record_id)}#{self.kind}-{self.id}"
-        return f"{request.root_path}{page_path(self.kind, self.id)}"
-
-
-def page_path(kind: str, record_id: str) -> str:
-    """What `url_for("pages.<kind>", ...)` builds, without its cost (a page lists hundreds of links)."""
-    return BY_NAME[kind].page.format(id=quote(record_id, safe=""))
+            return f"{request.root_path}{BY_NAME[kind].page_of(record_id)}#{self.kind}-{self.id}"
+        # What url_for("pages.<kind>", ...) builds, without its cost (a page lists hundreds of links).
+        return f"{request.root_path}{BY_NAME[self.kind].page_of(self.id)}"
 
 
 class Directory:

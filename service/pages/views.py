@@ -32,11 +32,13 @@ CONTENT_SECURITY_POLICY = (
 KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
 # Fields a fact page shows in its own sections rather than in the list of fields.
 SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
-# The statements a page lists after a record's evidence: (what the list is, the API's list of them, which rows).
+# The statements a page lists after a record's evidence: its anchor, its heading ({label}: the record's), the
+# API's filter that lists the same statements (if it has one), and which statements they are.
 STATEMENT_LISTS = {
     "topic": (
         (
             "about",
+            "Statements on this topic",
             "topic",
             lambda i: m.Statement.id.in_(
                 m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == i)
@@ -44,16 +46,17 @@ STATEMENT_LISTS = {
         ),
     ),
     "entity": (
-        ("by", "speaker", lambda i: m.Statement.speaker == i),
+        ("by", "Statements by {label}", "speaker", lambda i: m.Statement.speaker == i),
         (
             "relayed",
+            "Statements {label} relays",
             None,
             lambda i: m.Statement.id.in_(
                 m.StatementReporter.select(m.StatementReporter.statement).where(m.StatementReporter.entity == i)
             ),
         ),
     ),
-    "event": (("at", None, lambda i: m.Statement.event == i),),
+    "event": (("at", "Statements made at this event", None, lambda i: m.Statement.event == i),),
 }
 
 
@@ -84,7 +87,7 @@ def field_name(name: str) -> str:
 def without_a_query():
     """A page takes no parameters: a URL with a query (a tracking tag, a typo) is sent to the page's own URL,
     so that every page has one address (and one cached answer)."""
-    if request.query_string and request.endpoint and request.view_args is not None:
+    if request.query_string:  # (a blueprint's hook runs only for a request routed to one of its views)
         return redirect(url_for(request.endpoint, **request.view_args), 301)
     return None
 
@@ -235,51 +238,49 @@ def fact_page(record_id: str, kind: str):
             .dicts()
         }
         entry = directory.get(kind, record_id)
-        statements = _statement_lists(kind, record_id)
+        label = entry.label if entry else record_id
+        statements = _statement_lists(kind, record_id, label)
     return page(
         "pages/fact.html",
         kind=kind,
         record=record,
-        label=entry.label if entry else record_id,
+        label=label,
         inner=inner,
         evidence=lambda r: _evidence(r, sources),
         fields=_fields,
         directory=directory,
         plural=_plural,
-        api_url=request.root_path + BY_NAME[kind].url.format(id=quote(record_id, safe="")),
+        api_url=request.root_path + BY_NAME[kind].url_of(record_id),
         statements=statements,
     )
 
 
-def _statement_lists(kind: str, record_id: str) -> list[dict]:
-    """The statements about a topic, by or relayed by an entity, or made at an event, as the API serves them,
-    in the API's order, each list with the API's URL for it where the API filters by it."""
+def _documents(kind: str, model, condition) -> list[dict]:
+    """The stored documents (as the API serves them) of one kind's records that `condition` selects from its
+    table, in the API's order."""
+    rows = (
+        m.Document.select(m.Document.body)
+        .join(model, on=(m.Document.record_id == model.id))
+        .where((m.Document.kind == kind) & condition)
+        .order_by(model.sort_key)
+        .tuples()
+    )
+    return [json.loads(body) for (body,) in rows]
+
+
+def _statement_lists(kind: str, record_id: str, label: str) -> list[dict]:
+    """The statements about a topic, by or relayed by an entity, or made at an event, each list with the API's
+    URL for it where the API filters by it."""
     lists = []
-    for relation, parameter, condition in STATEMENT_LISTS.get(kind, ()):
-        ids = [
-            statement_id
-            for (statement_id,) in m.Statement.select(m.Statement.id)
-            .where(condition(record_id))
-            .order_by(m.Statement.sort_key)
-            .tuples()
-        ]
-        if not ids:
-            continue
-        bodies = dict(
-            m.Document.select(m.Document.record_id, m.Document.body)
-            .where((m.Document.kind == "statement") & m.Document.record_id.in_(ids))
-            .tuples()
-        )
-        api = None
-        if parameter:
-            api = f"{request.root_path}/api/v1/statements?{parameter}={quote(record_id, safe='')}"
-        lists.append(
-            {
-                "relation": relation,
-                "api_url": api,
-                "statements": [json.loads(bodies[i]) for i in ids if i in bodies],
-            }
-        )
+    for relation, heading, parameter, condition in STATEMENT_LISTS.get(kind, ()):
+        statements = _documents("statement", m.Statement, condition(record_id))
+        if statements:
+            api = (
+                f"{request.root_path}/api/v1/statements?{parameter}={quote(record_id, safe='')}" if parameter else None
+            )
+            lists.append(
+                {"relation": relation, "heading": heading.format(label=label), "api_url": api, "statements": statements}
+            )
     return lists
 
 
@@ -290,23 +291,7 @@ def _inner_records(kind: str, record: dict) -> list[tuple[str, dict]]:
     if kind == "dispute":
         return [("claim", claim) for claim in record.get("claims", ())]
     if kind == "resolution":
-        ids = [
-            vote_id
-            for (vote_id,) in m.MemberVote.select(m.MemberVote.id)
-            .where(m.MemberVote.resolution == record["id"])
-            .order_by(m.MemberVote.sort_key)
-            .tuples()
-        ]
-        bodies = (
-            dict(
-                m.Document.select(m.Document.record_id, m.Document.body)
-                .where((m.Document.kind == "vote") & m.Document.record_id.in_(ids))
-                .tuples()
-            )
-            if ids
-            else {}
-        )
-        return [("vote", json.loads(bodies[vote_id])) for vote_id in ids if vote_id in bodies]
+        return [("vote", vote) for vote in _documents("vote", m.MemberVote, m.MemberVote.resolution == record["id"])]
     return []
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response
@@ -112,7 +111,7 @@ class ResourceBlueprint(Blueprint):
                     abort(404, message=f"no {kind.name} with id {record_id!r}")
                 response = Response(item_body(body), mimetype=JSON)
                 if kind.page:  # its page for people (service/pages)
-                    page = service_url(kind.page.format(id=quote(record_id, safe="")))
+                    page = service_url(kind.page_of(record_id))
                     response.headers["Link"] = f'<{page}>; rel="alternate"; type="text/html"'
                 return response
 
