@@ -16,12 +16,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from schemas import ExportSchema
-from schemas.queries import NoArgs
 
 from ..knowledge import bulk
 from ..knowledge.kinds import KINDS
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
+from ..web.blueprint import takes_no_query
 from ..web.cache import etag_of, names_this_answer
 
 blp = Blueprint(
@@ -117,9 +117,9 @@ def _csv_export(table: str) -> Export:
 
 @blp.route("")
 class Exports(MethodView):
-    @blp.arguments(NoArgs, location="query", unknown="raise")
     @blp.response(200, ExportSchema(many=True))
-    def get(self, args):
+    @takes_no_query(blp)
+    def get(self):
         """List the exports
 
         Every bulk export, with its URL and media type: each is the whole knowledge of one data version,
@@ -150,7 +150,7 @@ def _download(export: Export):
     """The decorators every download shares: no query parameters, and its media type documented."""
 
     def decorate(view):
-        view = blp.arguments(NoArgs, location="query", unknown="raise")(view)
+        view = takes_no_query(blp)(view)
         return blp.response(
             200, export.schema, content_type=export.media_type.split(";")[0], description=export.description
         )(view)
@@ -161,7 +161,7 @@ def _download(export: Export):
 @blp.route("/records.ndjson")
 class ExportRecords(MethodView):
     @_download(EXPORTS["records.ndjson"])
-    def get(self, args):
+    def get(self):
         """Export every record (NDJSON)
 
         Every record exactly as its URL serves it, one JSON object a line: `{"type", "id", "record"}`.
@@ -172,7 +172,7 @@ class ExportRecords(MethodView):
 @blp.route("/knowledge.json")
 class ExportKnowledge(MethodView):
     @_download(EXPORTS["knowledge.json"])
-    def get(self, args):
+    def get(self):
         """Export the whole knowledge (loadable)
 
         One JSON document: `format`, `format_version`, `data_version`, then each kind's records as its
@@ -185,7 +185,7 @@ class ExportKnowledge(MethodView):
 @blp.route("/entities.ftm.json")
 class ExportFollowTheMoney(MethodView):
     @_download(EXPORTS["entities.ftm.json"])
-    def get(self, args):
+    def get(self):
         """Export FollowTheMoney entities
 
         The knowledge in the OpenSanctions data model, one FtM entity (`id`, `schema`, `properties`) a
@@ -197,7 +197,7 @@ class ExportFollowTheMoney(MethodView):
 @blp.route("/sources.csl.json")
 class ExportCsl(MethodView):
     @_download(EXPORTS["sources.csl.json"])
-    def get(self, args):
+    def get(self):
         """Export the sources as CSL-JSON
 
         Every source as a CSL-JSON item (one JSON array), for reference managers and citation processors.
@@ -208,7 +208,7 @@ class ExportCsl(MethodView):
 @blp.route("/sources.bib")
 class ExportBibtex(MethodView):
     @_download(EXPORTS["sources.bib"])
-    def get(self, args):
+    def get(self):
         """Export the sources as BibTeX
 
         Every source as a BibTeX entry, UTF-8, special characters escaped.
@@ -218,11 +218,11 @@ class ExportBibtex(MethodView):
 
 @blp.route(f"/<one_of({', '.join(TABLES)}):table>.csv")
 class ExportCsv(MethodView):
-    @blp.arguments(NoArgs, location="query", unknown="raise")
     @blp.response(
         200, {"type": "string"}, content_type="text/csv", description="RFC 4180 CSV (UTF-8, CRLF), header row first."
     )
-    def get(self, args, table):
+    @takes_no_query(blp)
+    def get(self, table):
         """Export a table as CSV
 
         One CSV per kind of record (`entities.csv`, `statements.csv`, ...), one row per record in id order
