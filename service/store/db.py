@@ -4,8 +4,8 @@ import sqlite3
 import sys
 
 from flask import Flask
-from peewee import DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
-from playhouse.db_url import connect
+from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect, parse
 from playhouse.pool import MaxConnectionsExceeded
 
 db = DatabaseProxy()
@@ -52,13 +52,22 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
-def open_database(url: str, **options):
+# The query-string options of a +pool URL that configure peewee's PooledDatabase, not the driver's connection:
+# psycopg2 refuses them ("invalid dsn: invalid connection option").
+POOL_OPTIONS = ("max_connections", "stale_timeout", "timeout")
+
+
+def open_database(url: str, *, pooled: bool = True, **options):
     """Return a peewee database for a DATABASE_URL, with the pragmas the service relies on (`options` go to
-    peewee's Database, e.g. thread_safe=False for a connection shared by threads)."""
+    peewee's Database, e.g. thread_safe=False for a connection shared by threads). `pooled=False` opens a plain
+    connection even for a postgresql+pool:// URL, without the pool's own options."""
     if url.startswith("sqlite") and ":memory:" in url:
         raise ValueError("DATABASE_URL must name a SQLite file, not :memory: (each request opens its own connection)")
     if url.startswith("sqlite"):
         return _sqlite(url, **options)
+    if url.startswith(("postgres+pool://", "postgresql+pool://")) and not pooled:
+        parameters = {name: value for name, value in parse(url).items() if name not in POOL_OPTIONS}
+        return PostgresqlDatabase(**parameters, **options)
     if url.startswith(("postgres://", "postgresql://", "postgres+pool://", "postgresql+pool://")):
         return connect(url, **options)
     raise ValueError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// (or postgresql+pool://) are supported")

@@ -25,7 +25,7 @@ class Snapshot:
 
     def __init__(self, url: str):
         # A plain (unpooled) connection, shared by whichever thread reads the stream.
-        self._database = open_database(url.replace("+pool://", "://", 1), thread_safe=False)
+        self._database = open_database(url, pooled=False, thread_safe=False)
         self._lock = threading.Lock()
         self._closed = False
         self._database.connect()
