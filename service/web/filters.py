@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 ONE_DAY = timedelta(days=1)
 
@@ -21,5 +21,7 @@ def in_date_range(query, model, args: dict):
             query = query.where(model.date_latest >= start)
     if end is not None:
         last = model.date_latest <= end if within else model.date_earliest <= end
-        query = query.where(last & (model.sort_key < (end + ONE_DAY).isoformat()))
+        if end < date.max:  # 9999-12-31 has no next day: the date condition alone bounds the range then
+            last &= model.sort_key < (end + ONE_DAY).isoformat()
+        query = query.where(last)
     return query
