@@ -269,10 +269,14 @@ def token_revoke_command(name: str) -> None:
 def export_fixtures_command(directory: Path) -> None:
     """Write the published knowledge to DIRECTORY/fixtures and DIRECTORY/seeds, as files `check` and `init` read."""
     from .knowledge.export import export_fixtures
+    from .knowledge.read import KnowledgeError
     from .store.db import db
 
-    with db.connection_context():
-        written = export_fixtures(directory)
+    try:
+        with db.connection_context():
+            written = export_fixtures(directory)
+    except KnowledgeError as error:
+        raise click.ClickException("; ".join(error.problems)) from error
     records = sum(count for name, count in written.items() if name.startswith("fixtures/"))
     click.echo(f"wrote {records} records in {len(written)} files to {directory}/fixtures and {directory}/seeds")
     click.echo(f"check them: KB_FIXTURES_DIR={directory}/fixtures KB_SEEDS_DIR={directory}/seeds sanctions-kb check")

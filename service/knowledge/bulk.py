@@ -18,6 +18,8 @@ from pathlib import PurePosixPath
 
 import marshmallow as ma
 
+from schemas.files import ARTICLE_FILE_RULE, is_article_file
+
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
 from .export import as_fixture, as_fixture_json
@@ -149,8 +151,8 @@ def knowledge_files(document) -> dict[str, bytes]:
                     continue
                 meta = {key: value for key, value in record.items() if key != "text"}
                 file, text = meta.get("file"), record.get("text")
-                if not isinstance(file, str) or not _plain_file_name(file):
-                    raise KnowledgeDocumentError(f"the article {record.get('id')!r} needs a plain text file name")
+                if not is_article_file(file):
+                    raise KnowledgeDocumentError(f"the article {record.get('id')!r} needs {ARTICLE_FILE_RULE}")
                 if not isinstance(text, str):
                     raise KnowledgeDocumentError(f"the article {record.get('id')!r} has no text")
                 files[f"seeds/{file}"] = text.encode("utf-8")
@@ -158,13 +160,6 @@ def knowledge_files(document) -> dict[str, bytes]:
             records = references
         files[f"fixtures/{kind.fixture}"] = as_fixture_json(records).encode("utf-8")
     return files
-
-
-def _plain_file_name(name: str) -> bool:
-    """A file name of one segment that `read_knowledge` can find in seeds/ beside its .json."""
-    return (
-        bool(name) and "/" not in name and "\\" not in name and not name.startswith(".") and not name.endswith(".json")
-    )
 
 
 # -- CSV --------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import marshmallow as ma
 from peewee import fn
 
 from schemas import SourceSchema
+from schemas.writes import settable_fields
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
@@ -145,7 +146,9 @@ def knowledge_with(
         if record is not None:
             old = base.sources.get(record_id)
             if record.get("kind") == "article" or (old is not None and old["kind"] == "article"):
-                file = old["file"] if old is not None and old.get("file") else f"{record_id}.txt"
+                # The text's file name is the service's: an article keeps its own, a new one (or a reference turned
+                # into one) is named from its id, a slug. Nothing a change sends names a file.
+                file = old["file"] if old is not None and old["kind"] == "article" else f"{record_id}.txt"
                 body = text if text is not None else base.texts.get(record_id, "")
                 meta = {**record, "file": file, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
                 where = f"seeds/{Path(file).stem}.json"
@@ -242,6 +245,8 @@ def propose(
             raise ChangeRefused(
                 422, [f"the text of article {record_id!r} is cited by facts, so it can no longer change"]
             )
+        if record is not None:
+            _refuse_unsettable_fields(kind, record_id, record)
         candidate = merge_patch(before, record) if action == "update" else record
         base = PUBLISHED.current()
         if candidate is not None:
@@ -268,6 +273,21 @@ def propose(
             created_at=_now(),
             reverts=reverts,
         )
+
+
+def _refuse_unsettable_fields(kind: Kind, record_id: str, record: dict) -> None:
+    """422 for a field a change may not set (what the service computes or sets itself, such as an article's file
+    name), or an `id` other than the change's own."""
+    declared, allowed = kind.schema._declared_fields, set(settable_fields(kind.schema))
+    problems = [  # (an unknown field is the schema's to refuse, as in a fixture)
+        f"record: field {name!r} is set by the service, not by a change"
+        for name in record
+        if name in declared and name not in allowed and name != "id"
+    ]
+    if "id" in record and record["id"] != record_id:
+        problems.append(f"record: its id {record['id']!r} is not the change's id {record_id!r}")
+    if problems:
+        raise ChangeRefused(422, problems)
 
 
 def publish(change: m.Change, reviewer: str) -> m.Change:

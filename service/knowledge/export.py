@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..store import models as m
 from .kinds import KINDS, Kind
+from .read import knowledge_path
 
 
 def _fixture_fields(kind: Kind) -> list[str]:
@@ -71,11 +72,13 @@ def fixture_files(records: dict[str, list[dict]] | None = None) -> dict[str, byt
 def export_fixtures(directory: Path) -> dict[str, int]:
     """Write `directory`/fixtures (one JSON file per kind) and `directory`/seeds (each article's metadata and its
     text, byte for byte); return the number of records written per file."""
+    files = fixture_files()
+    paths = {name: knowledge_path(directory, name) for name in files}  # every name checked before anything is written
     (directory / "fixtures").mkdir(parents=True, exist_ok=True)
     (directory / "seeds").mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
-    for name, body in fixture_files().items():
-        (directory / name).write_bytes(body)
+    for name, body in files.items():
+        paths[name].write_bytes(body)
         if name.endswith(".json"):
             value = json.loads(body)
             written[name] = len(value) if isinstance(value, list) else 1

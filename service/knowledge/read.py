@@ -116,12 +116,27 @@ def read_knowledge_files(files: dict[str, bytes]) -> Knowledge:
     gives them: "fixtures/..." and "seeds/..."), exactly as `read_knowledge` reads the curated folders."""
     with tempfile.TemporaryDirectory(prefix="kb-knowledge-") as tmp:
         for name, body in files.items():
-            path = Path(tmp) / name
+            path = knowledge_path(Path(tmp), name)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(body)
         (Path(tmp) / "fixtures").mkdir(exist_ok=True)
         (Path(tmp) / "seeds").mkdir(exist_ok=True)
         return read_knowledge(Path(tmp) / "fixtures", Path(tmp) / "seeds")
+
+
+def knowledge_path(root: Path, name: str) -> Path:
+    """Where the knowledge file `name` ("fixtures/<kind's file>", "seeds/<article file or its .json>") goes under
+    `root`: one file directly in fixtures/ or seeds/, or KnowledgeError. Every path the service writes knowledge to
+    is built here, so that no name, however it was curated, leads outside the folder."""
+    folder, _, file = name.partition("/")
+    plain = file and "/" not in file and "\\" not in file and not file.startswith(".") and "\0" not in file
+    if folder not in ("fixtures", "seeds") or not plain:
+        raise KnowledgeError([f"{name!r}: not a file of fixtures/ or seeds/"])
+    base = (root / folder).resolve()
+    path = (base / file).resolve()
+    if path.parent != base:
+        raise KnowledgeError([f"{name!r}: leads outside {folder}/"])
+    return path
 
 
 def cross_check(knowledge: Knowledge) -> list[str]:
