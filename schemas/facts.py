@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from .dates import check_dated
+from .files import validate_article_file
 from .vocabulary import (
     ASSESSMENTS,
     ATTRIBUTION_STRENGTH,
@@ -241,10 +242,13 @@ class SourceSchema(ma.Schema):
         "article",
         required=True,
     )
+    # Set by the service, never by a change (schemas/writes.py leaves load-only fields out of the create and patch
+    # shapes): the text's file name in seeds/, a plain name checked by schemas/files.py wherever it is read.
     file = ma.fields.String(
         load_only=True,
         load_default=None,
         allow_none=True,
+        validate=validate_article_file,
         metadata={"description": "File name of the article's text in seeds/.", "example": "000_04aad605d0849ab7.txt"},
     )
     title = Text("Title as published.", "Philippine capital hosts high-level talks on North Korea", required=True)
