@@ -565,6 +565,71 @@ def test_the_change_feed_since_a_time_or_a_data_version(curation):
     assert_problem(client.get("/api/v1/revisions?since=yesterday"), 422)
 
 
+def _create_update_and_revert(client, tokens) -> list[dict]:
+    """Revisions 1 (a statement created), 2 (updated) and 3 (revision 2 reverted: the statement as after 1)."""
+    url = "/api/v1/statements/kang-urges-ri-test"
+    created = _approve(client, tokens, propose(client, tokens["curator"], record=statement()).get_json()["id"])
+    etag = client.get(url).headers["ETag"]
+    updating = propose(
+        client, tokens["curator"], "update", record={"stance": "neutral"}, **{"If-Match": etag}
+    ).get_json()
+    updated = _approve(client, tokens, updating["id"])
+    body = {"summary": "Revert the stance."}
+    reverting = client.post(
+        f"/api/v1/revisions/{updated['revision']}/revert", json=body, headers=auth(tokens["editor"])
+    )
+    assert reverting.status_code == 201, reverting.get_data(as_text=True)
+    reverted = _approve(client, tokens, reverting.get_json()["id"], editor="editor2")
+    assert [created["revision"], updated["revision"], reverted["revision"]] == [1, 2, 3]
+    assert reverted["after"] == created["after"] and reverted["version"] == created["version"]
+    return [created, updated, reverted]
+
+
+def test_only_a_record_s_latest_revision_is_reverted_even_when_a_later_one_restored_its_content(curation):
+    app, client, tokens = curation
+    with app.app_context(), db.connection_context():
+        tokens["editor2"] = issue_token(f"editor2-{uuid.uuid4().hex[:6]}", "editor")
+    created, updated, reverted = _create_update_and_revert(client, tokens)
+    body = {"summary": "Undo the creation."}
+    for earlier in (created, updated):
+        assert_problem(
+            client.post(f"/api/v1/revisions/{earlier['revision']}/revert", json=body, headers=auth(tokens["editor"])),
+            409,
+            f"changed since revision {earlier['revision']} (revision 3): revert that one first",
+        )
+    with app.app_context(), db.connection_context():
+        assert m.Change.select().where(m.Change.status == "pending").count() == 0  # nothing was proposed
+    latest = client.post("/api/v1/revisions/3/revert", json=body, headers=auth(tokens["editor"]))
+    assert latest.status_code == 201 and latest.get_json()["reverts"] == 3, latest.get_data(as_text=True)
+
+
+def test_the_feed_by_data_version_goes_on_from_the_last_time_the_knowledge_was_at_it(curation):
+    """After a revert the knowledge is back at an earlier data version: a client holding that content is given the
+    revisions after the revert, not again those it has read."""
+    app, client, tokens = curation
+    with app.app_context(), db.connection_context():
+        tokens["editor2"] = issue_token(f"editor2-{uuid.uuid4().hex[:6]}", "editor")
+    start = client.get("/health").get_json()["data_version"]
+    created, updated, reverted = _create_update_and_revert(client, tokens)
+
+    def feed(version):
+        response = client.get(f"/api/v1/revisions?since_version={version}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [r["revision"] for r in response.get_json()]
+
+    assert feed(created["version"]) == []  # the knowledge is at it now
+    later = _approve(
+        client,
+        tokens,
+        propose(client, tokens["curator"], record_id="kang-urges-ri-test-2", record=statement()).get_json()["id"],
+    )
+    assert later["revision"] == 4
+    assert feed(created["version"]) == [4]  # made by revisions 1 and 3: from the last of them
+    assert feed(updated["version"]) == [3, 4]
+    assert feed(start) == [1, 2, 3, 4]
+    assert feed(later["version"]) == []
+
+
 @pytest.mark.parametrize("step", ["update_search_index", "fixture_files"])
 def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, monkeypatch, step):
     """A failure after some rows are written (here, the search index or the new data version) rolls the whole

@@ -355,14 +355,14 @@ def revert(revision: int, summary: str, author: str) -> m.Change:
         action, record = "update", merge_diff(after, before)
 
     def unchanged_since(record_id: str, current: dict) -> None:
-        if current != after:
-            later = (
-                m.Change.select(fn.MAX(m.Change.revision))
-                .where(
-                    (m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.revision > revision)
-                )
-                .scalar()
-            )
+        # Lineage decides, not content: a later revision of the record (even one that brought it back to the same
+        # content, as a revert does) must be reverted first. Content then catches a change made outside revisions.
+        later = (
+            m.Change.select(fn.MAX(m.Change.revision))
+            .where((m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.revision > revision))
+            .scalar()
+        )
+        if later is not None or current != after:
             raise ChangeRefused(
                 409,
                 [

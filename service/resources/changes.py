@@ -255,16 +255,17 @@ class Revisions(MethodView):
 
 
 def _revision_of_version(version: str) -> int:
-    """The revision after which the knowledge was at `version`: the one that made it, or the one before the first
-    revision published on it; 422 when no revision made it or started from it."""
-    made = m.Change.select(m.Change.revision).where(m.Change.version == version).scalar()
-    if made is not None:
-        return made
-    started = m.Change.select(fn.MIN(m.Change.revision)).where(m.Change.previous_version == version).scalar()
-    if started is not None:
-        return started - 1
+    """The revision after which the knowledge was last at `version`; 422 when it never was (no revision made it or
+    started from it). A data version names the knowledge's content, and a revert brings back an earlier content and
+    so its version: the feed then goes on from the last time the knowledge was at it, which a client holding that
+    content has, whichever revision it read last."""
     if version == data_version():
         return m.Change.select(fn.MAX(m.Change.revision)).scalar() or 0
+    made = m.Change.select(fn.MAX(m.Change.revision)).where(m.Change.version == version).scalar()
+    started = m.Change.select(fn.MAX(m.Change.revision)).where(m.Change.previous_version == version).scalar()
+    moments = [made, None if started is None else started - 1]
+    if any(moment is not None for moment in moments):
+        return max(moment for moment in moments if moment is not None)
     abort(
         422,
         message="no revision made or started from that data version (a reload since, or not this database's): "
