@@ -17,6 +17,7 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
 from ..store.db import db
+from ..web.http import PATH_SAFE, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
 
@@ -88,7 +89,7 @@ def without_a_query():
     """A page takes no parameters: a URL with a query (a tracking tag, a typo) is sent to the page's own URL,
     so that every page has one address (and one cached answer)."""
     if request.query_string:  # (a blueprint's hook runs only for a request routed to one of its views)
-        return redirect(url_for(request.endpoint, **request.view_args), 301)
+        return redirect(service_location(quote(request.path, safe=PATH_SAFE)), 301)
     return None
 
 

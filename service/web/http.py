@@ -1,4 +1,5 @@
-"""HTTP for browsers and proxies: CORS, the gzip content coding, Cache-Control by class of answer, ProxyFix.
+"""HTTP for browsers and proxies: CORS, the gzip content coding, Cache-Control by class of answer, ProxyFix,
+redirects that stay on this service.
 
 Everything a request needs here is decided once: the CORS headers of each origin are built at startup (a dict
 lookup per request), an Accept-Encoding value is parsed once per distinct value (memoised), a media type's
@@ -17,10 +18,13 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
+from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, redirect, request
+from werkzeug.exceptions import NotFound
 from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import RequestRedirect
 
 READ_METHODS = ("GET", "HEAD")
 # What a page's script may read of an answer, beyond the CORS-safelisted headers (Content-Type, Content-Length...).
@@ -278,7 +282,50 @@ def gzip_min_bytes(value: str | int | None) -> int | None:
 
 def init_proxies(app: Flask) -> None:
     """Behind KB_PROXY_HOPS trusted proxies, take the client's address, scheme, host, port and path prefix from
-    their X-Forwarded-* headers (werkzeug's ProxyFix, outermost: the cache's key and the links see them)."""
+    their X-Forwarded-* headers (werkzeug's ProxyFix, outermost: the cache's key and the links see them); proxied
+    or not, redirects name no host at all (init_redirects)."""
+    init_redirects(app)
     hops = int(app.config.get("KB_PROXY_HOPS", 0))
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+
+# --- Redirects ------------------------------------------------------------------------------------------------
+
+# Characters left as they are in a path (werkzeug's own choice when it builds one: the WHATWG path-segment set and
+# "/"); anything else, a tab or a backslash included, is percent-encoded.
+PATH_SAFE = "!$&'()*+,/:;=@"
+QUERY_SAFE = PATH_SAFE + "?%[]"  # a query keeps its own escapes
+# The host the routing redirects are worked out for: a fixed name, so that nothing of the request's own Host (or
+# X-Forwarded-Host) can get into a Location.
+ROUTING_HOST = "service.invalid"
+
+
+def init_redirects(app: Flask) -> None:
+    """Answer werkzeug's routing redirects (a doubled slash, merge_slashes: 308) with a path-absolute Location."""
+    app.before_request(redirect_within_the_service)
+
+
+def redirect_within_the_service() -> Response | None:
+    """werkzeug builds a routing redirect's URL from the request's scheme and Host (X-Forwarded-Host behind
+    ProxyFix), which anyone can send, and Flask answers it without an error handler; match the path again for a
+    fixed host instead, and answer with the path and query under the mount's prefix only."""
+    if not isinstance(request.routing_exception, RequestRedirect):
+        return None
+    adapter = current_app.url_map.bind(
+        ROUTING_HOST, path_info=request.path, query_args=request.environ.get("QUERY_STRING", "")
+    )
+    try:
+        adapter.match(method=request.method)
+    except RequestRedirect as again:
+        target = urlsplit(again.new_url)
+        query = quote(target.query.encode("latin-1"), safe=QUERY_SAFE) if target.query else ""
+        return redirect(service_location(target.path + (f"?{query}" if query else "")), request.routing_exception.code)
+    raise NotFound()  # (the same path routes without a redirect for another host: not for this map's rules)
+
+
+def service_location(path: str) -> str:
+    """A Location for `path` (percent-encoded, from the application's root, with its query) on this service: under
+    the prefix the application is mounted at (SCRIPT_NAME, encoded), as a path-absolute reference. Never
+    `//host/...`, or `/\\host/...`, which a browser reads as another host's URL, whatever the prefix holds."""
+    return "/" + (quote(request.root_path, safe=PATH_SAFE) + path).lstrip("/")
