@@ -189,7 +189,12 @@ def _loaded(schema: type[ma.Schema], record: dict, where: str, problems: list[st
 
 
 class _Lock:
-    """Serialise proposals and publications: SQLite's BEGIN IMMEDIATE, or a PostgreSQL advisory lock."""
+    """Serialise proposals and publications: SQLite's BEGIN IMMEDIATE, or a PostgreSQL advisory lock.
+
+    The transaction is rolled back whatever fails once it has begun, the lock's own wait included (PostgreSQL's
+    lock_timeout or statement_timeout), so that no connection goes back to its pool, or on to the next request of
+    its thread, inside a transaction. A BEGIN that fails (SQLite's busy timeout, a read-only file) leaves nothing
+    open. A rollback after SQLite ended the transaction itself (a full disk) sends nothing (store/db.py)."""
 
     def __enter__(self):
         if uses_sqlite():
@@ -198,7 +203,11 @@ class _Lock:
             self._transaction = db.atomic()
         self._transaction.__enter__()
         if not uses_sqlite():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            try:
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            except BaseException as error:
+                self._transaction.__exit__(type(error), error, error.__traceback__)
+                raise
         return self
 
     def __exit__(self, *exc):

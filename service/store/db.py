@@ -11,29 +11,45 @@ from playhouse.pool import MaxConnectionsExceeded
 db = DatabaseProxy()
 
 # SQLite primary result codes that mean "not now" rather than "wrong": the file cannot be opened, another
-# connection holds a lock, or the disk failed. Everything else (SQLITE_ERROR: no such table, bad SQL...) is a fault.
+# connection holds a lock past the busy timeout, the disk failed or is full, or the file is read-only (its
+# permissions, a read-only mount). Everything else (SQLITE_ERROR: no such table, bad SQL...) is a fault.
 SQLITE_UNAVAILABLE_CODES = frozenset(
-    {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+    }
 )
 SQLITE_UNAVAILABLE_MESSAGES = (
     "unable to open database file",
     "database is locked",
     "database table is locked",
     "disk i/o error",
+    "database or disk is full",
+    "attempt to write a readonly database",
 )
-# PostgreSQL SQLSTATE classes and codes of connection-level trouble: 08 connection exception, 57P01-57P05
-# (admin/crash shutdown, cannot connect now, database dropped, idle session timeout), 53 insufficient resources.
-POSTGRES_UNAVAILABLE_SQLSTATES = ("08", "57P0", "53")
+# PostgreSQL SQLSTATE classes and codes that mean "not now": 08 connection exception; 57P01-57P05 (admin/crash
+# shutdown, cannot connect now, database dropped, idle session timeout); 53 insufficient resources (53100 disk
+# full, 53200 out of memory, 53300 too many connections); 25006 read-only transaction (a standby, a database set
+# read-only); 55P03 lock not available (lock_timeout); 57014 query canceled (statement_timeout, an operator's
+# cancel); 40001 serialization failure and 40P01 deadlock, where PostgreSQL has rolled the transaction back and
+# the same request succeeds when sent again.
+POSTGRES_UNAVAILABLE_SQLSTATES = ("08", "57P0", "53", "25006", "55P03", "57014", "40001", "40P01")
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """Whether a database error means the database cannot be reached right now (503, retry) rather than a fault (500).
+    """Whether a database error means the database cannot be reached or written right now (503, retry) rather
+    than a fault (500).
 
     peewee re-raises a driver error as its own class of the same DB-API name, with the driver's exception as
     `orig` (PeeweeException.__init__; ExceptionWrapper); errors peewee raises itself ("Connection already
-    opened.") have no `orig` and are faults. Unavailable: SQLite's CANTOPEN, BUSY, LOCKED and IOERR; psycopg2's
-    OperationalError from the client (no SQLSTATE: refused, lost, timed out) or with an 08, 57P0x or 53 SQLSTATE,
-    and its InterfaceError ("connection already closed"); and a connection pool with no connection free.
+    opened.") have no `orig` and are faults. Unavailable: SQLite's CANTOPEN, BUSY, LOCKED, IOERR, FULL and
+    READONLY; psycopg2's OperationalError from the client (no SQLSTATE: refused, lost, timed out), any of its
+    errors with one of POSTGRES_UNAVAILABLE_SQLSTATES (25006 is an InternalError to psycopg2), and its
+    InterfaceError ("connection already closed"); and a connection pool with no connection free.
     """
     if isinstance(error, MaxConnectionsExceeded):
         return True
@@ -47,9 +63,35 @@ def is_unavailable(error: BaseException) -> bool:
     if psycopg2 is not None:
         if isinstance(driver, psycopg2.InterfaceError):
             return True
-        if isinstance(driver, psycopg2.OperationalError):
-            return driver.pgcode is None or driver.pgcode.startswith(POSTGRES_UNAVAILABLE_SQLSTATES)
+        if isinstance(driver, psycopg2.Error):
+            if driver.pgcode is None:
+                return isinstance(driver, psycopg2.OperationalError)
+            return driver.pgcode.startswith(POSTGRES_UNAVAILABLE_SQLSTATES)
     return False
+
+
+class ServiceSqliteDatabase(SqliteDatabase):
+    """SQLite, where a rollback leaves alone a transaction SQLite has already ended.
+
+    On some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, at times SQLITE_BUSY) SQLite rolls the whole
+    transaction back itself ("Response To Errors Within A Transaction", sqlite.org/lang_transaction.html). peewee
+    then sends ROLLBACK TO SAVEPOINT and ROLLBACK as it unwinds its blocks, which fail ("no such savepoint",
+    "cannot rollback - no transaction is active") and take the place of the error that said what happened.
+    """
+
+    def transaction_ended(self) -> bool:
+        """Whether this connection is open but outside any transaction (SQLite ended it, or none was begun)."""
+        return not self.is_closed() and not self.connection().in_transaction
+
+    def rollback(self):
+        if not self.transaction_ended():
+            super().rollback()
+
+    def execute_sql(self, sql, params=None):
+        # A savepoint's rollback (peewee's _savepoint, made by the proxy, sends it through here).
+        if sql.startswith("ROLLBACK TO SAVEPOINT") and self.transaction_ended():
+            return None
+        return super().execute_sql(sql, params)
 
 
 # The query-string options of a +pool URL that configure peewee's PooledDatabase, not the driver's connection:
@@ -73,11 +115,11 @@ def open_database(url: str, *, pooled: bool = True, **options):
     raise ValueError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// (or postgresql+pool://) are supported")
 
 
-def _sqlite(url: str, **options) -> SqliteDatabase:
+def _sqlite(url: str, **options) -> ServiceSqliteDatabase:
     path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else None
     if not path:
         raise ValueError(f"DATABASE_URL {url!r} is not of the form sqlite:///path/to/file.sqlite3")
-    return SqliteDatabase(
+    return ServiceSqliteDatabase(
         path,
         pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000},
         **options,
