@@ -188,11 +188,21 @@ def kind_columns(kind: Kind) -> list[Column]:
 
 
 CITATION_COLUMNS = ("fact_type", "fact_id", "position", "source", "quote", "start", "end", "role", "fields", "wording")
+# What makes a spreadsheet (Excel, LibreOffice Calc, Google Sheets, Numbers) read a cell's text as a formula, when
+# it comes first: OWASP's list for CSV injection (=HYPERLINK(...) sends the sheet's data to a site when clicked).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """Text as a CSV cell a spreadsheet shows as it is: one that starts with a formula trigger gets a single quote in
+    front (OWASP's advice; spreadsheets hide it and show the text), any other is the text itself."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 def cell(value) -> str:
-    """A value as a CSV cell: empty for null, true/false, numbers as JSON writes them, a list of plain values joined
-    by LIST_SEPARATOR, a list of objects (or an object) as compact JSON."""
+    """A value as a CSV cell: empty for null, true/false, numbers as JSON writes them (-1 stays a number), a list of
+    plain values joined by LIST_SEPARATOR, a list of objects (or an object) as compact JSON; text (a joined list
+    too) through text_cell."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -201,11 +211,11 @@ def cell(value) -> str:
         return json.dumps(value)
     if isinstance(value, list):
         if all(isinstance(item, str | int | float) and not isinstance(item, bool) for item in value):
-            return LIST_SEPARATOR.join(str(item) for item in value)
+            return text_cell(LIST_SEPARATOR.join(str(item) for item in value))
         return compact(value)
     if isinstance(value, dict):
         return compact(value)
-    return str(value)
+    return text_cell(str(value))
 
 
 def _csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
@@ -239,7 +249,7 @@ def citations_csv(snap: Snapshot) -> Iterator[str]:
                 for position, citation in enumerate(record["citations"], start=1):
                     yield [
                         kind.name,
-                        record["id"],
+                        cell(record["id"]),
                         str(position),
                         *(cell(citation.get(name)) for name in CITATION_COLUMNS[3:]),
                     ]

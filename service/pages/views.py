@@ -11,13 +11,13 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
 from ..store.db import db
-from ..web.http import PATH_SAFE, service_location
+from ..web.http import PATH_SAFE, is_web_url, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
 
@@ -30,6 +30,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+# The API's docs page (Swagger UI): the same, but for what Swagger UI needs of this service: to fetch the OpenAPI
+# document and send "Try it out" requests (connect-src), and the icons its style sheet holds as data: URLs.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"  # flask-smorest's /docs (OPENAPI_SWAGGER_UI_PATH)
 KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
 # Fields a fact page shows in its own sections rather than in the list of fields.
 SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
@@ -78,6 +85,12 @@ def as_date(value, precision: str = "day") -> str:
     return f"{int(day)} {MONTHS[int(month) - 1]} {year}"
 
 
+@pages.app_template_test("web_url")
+def web_url(value) -> bool:
+    """`{% if url is web_url %}`: a URL the pages link to (http or https); any other is shown as text."""
+    return is_web_url(value)
+
+
 @pages.app_template_filter("field_name")
 def field_name(name: str) -> str:
     """A field's name as words: said_on -> said on."""
@@ -93,11 +106,33 @@ def without_a_query():
     return None
 
 
-def page(template: str, **context) -> Response:
+def page(template: str, policy: str = CONTENT_SECURITY_POLICY, **context) -> Response:
     response = Response(render_template(template, **context), mimetype=HTML)
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Content-Security-Policy"] = policy
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@pages.record_once
+def _serve_the_docs_page(state) -> None:
+    """Answer /docs with docs_page rather than flask-smorest's own view, whose template starts Swagger UI with an
+    inline script (which a policy allowing only this service's scripts refuses)."""
+    if DOCS_ENDPOINT in state.app.view_functions:
+        state.app.view_functions[DOCS_ENDPOINT] = docs_page
+
+
+def docs_page() -> Response:
+    """The API's documentation (Swagger UI, served by the service), as the pages are: a Content-Security-Policy
+    allowing only what the page needs of this service, and nosniff."""
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    return page(
+        "pages/docs.html",
+        policy=DOCS_CONTENT_SECURITY_POLICY,
+        title=api.spec.title,
+        spec_url=url_for("api-docs.openapi_json"),
+        swagger_ui_url=current_app.config["OPENAPI_SWAGGER_UI_URL"],
+        swagger_ui_config=current_app.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+    )
 
 
 def _directory() -> Directory:

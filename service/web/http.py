@@ -301,6 +301,15 @@ QUERY_SAFE = PATH_SAFE + "?%[]"  # a query keeps its own escapes
 ROUTING_HOST = "service.invalid"
 
 
+def is_web_url(value: object) -> bool:
+    """Whether a URL is one a page may link to: http or https. Any other scheme (javascript:, data:, vbscript:...)
+    would run or load something in the page when followed, so it is shown as text."""
+    return isinstance(value, str) and WEB_URL.match(value) is not None
+
+
+WEB_URL = re.compile(r"https?://", re.IGNORECASE)
+
+
 def init_redirects(app: Flask) -> None:
     """Answer werkzeug's routing redirects (a doubled slash, merge_slashes: 308) with a path-absolute Location."""
     app.before_request(redirect_within_the_service)
