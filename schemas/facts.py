@@ -5,6 +5,17 @@ from marshmallow import validate
 
 from .dates import check_dated
 from .files import validate_article_file
+from .limits import (
+    MAX_ID_LENGTH,
+    MAX_INTEGER,
+    MAX_LIST_ITEMS,
+    MAX_NAME_LENGTH,
+    MAX_TERM_LENGTH,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+    URL_SCHEMES,
+    storable,
+)
 from .vocabulary import (
     ASSESSMENTS,
     ATTRIBUTION_STRENGTH,
@@ -28,15 +39,53 @@ from .vocabulary import (
 )
 
 slug = validate.Regexp(SLUG_PATTERN, error="must be a lowercase slug such as 'ri-yong-ho'")
+# An id is no longer than the URL guard lets through, so every record can be read at its URL, on either engine.
+id_length = validate.Length(max=MAX_ID_LENGTH)
+# What a list a record holds may have at most (the body limit bounds the rest).
+list_length = validate.Length(max=MAX_LIST_ITEMS)
 
 
 def Slug(description: str, example: str, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
     """A reference to a record by its id."""
-    return ma.fields.String(validate=slug, metadata={"description": description, "example": example}, **kwargs)
+    return ma.fields.String(
+        validate=[slug, id_length], metadata={"description": description, "example": example}, **kwargs
+    )
 
 
-def Text(description: str, example, **kwargs) -> ma.fields.String:  # noqa: N802
-    return ma.fields.String(metadata={"description": description, "example": example}, **kwargs)
+def Text(description: str, example, max_length: int = MAX_TEXT_LENGTH, **kwargs) -> ma.fields.String:  # noqa: N802
+    """Free text of at most `max_length` characters that every engine can store (schemas/limits.py)."""
+    extra = kwargs.pop("validate", None)  # one more rule (a pattern, a minimum length)
+    validators = [validate.Length(max=max_length), storable, *([extra] if extra else [])]
+    return ma.fields.String(validate=validators, metadata={"description": description, "example": example}, **kwargs)
+
+
+def Name(description: str, example, **kwargs) -> ma.fields.String:  # noqa: N802
+    """A name or title (schemas/limits.py: MAX_NAME_LENGTH)."""
+    return Text(description, example, max_length=MAX_NAME_LENGTH, **kwargs)
+
+
+def Term(description: str, example, **kwargs) -> ma.fields.String:  # noqa: N802
+    """A short term the database keeps in a varchar(255) column (schemas/limits.py: MAX_TERM_LENGTH)."""
+    return Text(description, example, max_length=MAX_TERM_LENGTH, **kwargs)
+
+
+def Count(description: str, example: int, minimum: int = 0, **kwargs) -> ma.fields.Integer:  # noqa: N802
+    """A whole number a client sends: strict (2063.5 or "2063" is refused, never truncated or converted), at least
+    `minimum`, and within what every engine's integer column holds."""
+    return ma.fields.Integer(
+        strict=True,
+        validate=validate.Range(min=minimum, max=MAX_INTEGER),
+        error_messages={"invalid": 'must be a whole number: a JSON integer such as 2063, not 2063.5 or "2063"'},
+        metadata={"description": description, "example": example},
+        **kwargs,
+    )
+
+
+def Flag(description: str, example: bool, **kwargs) -> ma.fields.Boolean:  # noqa: N802
+    """A JSON boolean: true or false, not a string taken for one ("yes", "on", "false"...)."""
+    return ma.fields.Boolean(
+        truthy={True}, falsy={False}, metadata={"description": description, "example": example}, **kwargs
+    )
 
 
 def Choice(choices: tuple[str, ...], description: str, example: str, **kwargs) -> ma.fields.String:  # noqa: N802
@@ -84,7 +133,7 @@ def Precision() -> ma.fields.String:  # noqa: N802
 
 
 def TimeZone() -> ma.fields.String:  # noqa: N802
-    return Text(
+    return Term(
         "The IANA time zone whose calendar the date is in (the place's local time), where known; null otherwise.",
         "Asia/Manila",
         allow_none=True,
@@ -97,28 +146,27 @@ class CitationSchema(ma.Schema):
 
     source = Slug("Id of the cited source (see /sources).", "presstv-manila-talks-2017-08-07", required=True)
     quote = Text(
-        "The supporting passage, copied verbatim from the source; null for a reference source, which has no text here.",
+        "The supporting passage, copied verbatim from the source (at least one character); null for a reference "
+        "source, which has no text here.",
         "Council members, including Pyongyang's traditional allies, Beijing and Moscow, voted 15-0",
         allow_none=True,
         load_default=None,
+        validate=validate.Length(
+            min=1, error="a quote is a passage of the source, at least one character (a reference's citation: null)"
+        ),
     )
-    start = ma.fields.Integer(
+    start = Count(
+        "Offset of the quote's first character in the source text, in Unicode code points.",
+        1878,
         allow_none=True,
         load_default=None,
-        validate=validate.Range(min=0),
-        metadata={
-            "description": "Offset of the quote's first character in the source text, in Unicode code points.",
-            "example": 1878,
-        },
     )
-    end = ma.fields.Integer(
+    end = Count(
+        "Offset just past the quote's last character: `text[start:end] == quote`.",
+        1967,
+        minimum=1,
         allow_none=True,
         load_default=None,
-        validate=validate.Range(min=1),
-        metadata={
-            "description": "Offset just past the quote's last character: `text[start:end] == quote`.",
-            "example": 1967,
-        },
     )
     role = Choice(
         MENTION_ROLES,
@@ -128,8 +176,9 @@ class CitationSchema(ma.Schema):
         load_default="supports",
     )
     fields = ma.fields.List(
-        ma.fields.String(),
+        ma.fields.String(validate=[id_length, storable]),
         load_default=list,
+        validate=list_length,
         metadata={
             "description": "The fact's fields this passage is the source for; empty when it supports the fact as a "
             "whole. A reference giving the exact date of an event an article reports names `date_earliest`, ...",
@@ -152,6 +201,8 @@ class CitationSchema(ma.Schema):
             return
         if start is None or end is None:
             raise ma.ValidationError("a quote needs its start and end offsets", "start")
+        if end <= start:
+            raise ma.ValidationError(f"end ({end}) must be greater than start ({start})", "end")
         if end - start != len(quote):
             raise ma.ValidationError(
                 f"end - start is {end - start} but the quote is {len(quote)} characters long", "end"
@@ -162,8 +213,8 @@ def Citations() -> ma.fields.List:  # noqa: N802
     return ma.fields.List(
         ma.fields.Nested(CitationSchema),
         required=True,
-        validate=validate.Length(min=1, error="every fact needs at least one citation"),
-        metadata={"description": "The passages that support this fact; at least one."},
+        validate=[validate.Length(min=1, error="every fact needs at least one citation"), list_length],
+        metadata={"description": f"The passages that support this fact; at least one, at most {MAX_LIST_ITEMS}."},
     )
 
 
@@ -208,8 +259,12 @@ def Disputes() -> ma.fields.List:  # noqa: N802
 
 
 def SlugList(description: str, example: list[str], **kwargs) -> ma.fields.List:  # noqa: N802
+    validators = [list_length, *([kwargs.pop("validate")] if "validate" in kwargs else [])]
     return ma.fields.List(
-        ma.fields.String(validate=slug), metadata={"description": description, "example": example}, **kwargs
+        ma.fields.String(validate=[slug, id_length]),
+        validate=validators,
+        metadata={"description": description, "example": example},
+        **kwargs,
     )
 
 
@@ -251,11 +306,11 @@ class SourceSchema(ma.Schema):
         validate=validate_article_file,
         metadata={"description": "File name of the article's text in seeds/.", "example": "000_04aad605d0849ab7.txt"},
     )
-    title = Text("Title as published.", "Philippine capital hosts high-level talks on North Korea", required=True)
-    publisher = Text(
+    title = Name("Title as published.", "Philippine capital hosts high-level talks on North Korea", required=True)
+    publisher = Name(
         "Who published it; null when the source does not say.", "Press TV", allow_none=True, load_default=None
     )
-    author = Text("Author as printed; null when not given.", "Melinda Barton", allow_none=True, load_default=None)
+    author = Name("Author as printed; null when not given.", "Melinda Barton", allow_none=True, load_default=None)
     published_on = DateOf("Publication date as best established.", "2017-08-07", load_default=None)
     date_precision = Choice(DATE_PRECISIONS, "How precise published_on is.", "day", load_default="day")
     date_derivation = Text(
@@ -264,18 +319,25 @@ class SourceSchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
-    dateline = Text(
+    dateline = Name(
         "The date line exactly as printed in the source.", "Mon Aug 7, 2017 7:19AM", allow_none=True, load_default=None
     )
-    url = Text(
-        "Where the source can be read; null when unknown.",
-        "https://undocs.org/S/RES/2371(2017)",
+    # Only the web's own schemes: a page renders the URL as a link, and javascript: or data: would run there.
+    url = ma.fields.Url(
+        schemes=URL_SCHEMES,
         allow_none=True,
         load_default=None,
+        validate=[validate.Length(max=MAX_URL_LENGTH), storable],
+        error_messages={"invalid": "must be an http or https URL, such as 'https://undocs.org/S/RES/2371(2017)'"},
+        metadata={
+            "description": "Where the source can be read (an http or https URL); null when unknown.",
+            "example": "https://undocs.org/S/RES/2371(2017)",
+        },
     )
     sha256 = Text(
         "SHA-256 of the article's text file, hex; null for references.",
         "58bb022cf60e00f9b405d38bea9f7f27a6f9d52f0d8a9821cf25d9349248a348",
+        max_length=64,
         allow_none=True,
         load_default=None,
         validate=validate.Regexp(r"^[0-9a-f]{64}$"),
@@ -286,6 +348,7 @@ class SourceSchema(ma.Schema):
     derived_from = ma.fields.List(
         ma.fields.Nested(DerivationSchema),
         load_default=list,
+        validate=list_length,
         metadata={
             "description": "Sources this one derives from; empty when it is independent of every other source here."
         },
@@ -315,7 +378,7 @@ class RoleSchema(ma.Schema):
 
     id = Slug("Stable id of the role.", "ri-yong-ho-foreign-minister", required=True)
     entity = Slug("The person holding the role.", "ri-yong-ho", required=True)
-    title = Text("The title as the sources give it.", "Foreign Minister", required=True)
+    title = Name("The title as the sources give it.", "Foreign Minister", required=True)
     organization = Slug("Organisation the role is in, if any.", "united-nations", allow_none=True, load_default=None)
     country = Slug("Country the role serves, if any.", "north-korea", allow_none=True, load_default=None)
     support = Support()
@@ -327,10 +390,11 @@ class EntitySchema(ma.Schema):
 
     id = Slug("Stable id of the entity.", "ri-yong-ho", required=True)
     kind = Choice(ENTITY_KINDS, "What the entity is.", "person", required=True)
-    name = Text("Canonical name.", "Ri Yong-ho", required=True)
+    name = Name("Canonical name.", "Ri Yong-ho", required=True)
     aliases = ma.fields.List(
-        ma.fields.String(),
+        ma.fields.String(validate=[validate.Length(max=MAX_NAME_LENGTH), storable]),
         load_default=list,
+        validate=list_length,
         metadata={"description": "Other names and spellings used in the sources.", "example": ["Ri Yong Ho", "Ri"]},
     )
     country = Slug(
@@ -343,16 +407,13 @@ class EntitySchema(ma.Schema):
         "A country's ISO 3166-1 alpha-2 code, upper case as ISO writes it (curated, unique); null for every "
         "entity that is not a country.",
         "KP",
+        max_length=2,
         allow_none=True,
         load_default=None,
         validate=validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code such as 'KP'"),
     )
-    named = ma.fields.Boolean(
-        load_default=True,
-        metadata={
-            "description": "False for a person the sources do not name (an unnamed official, a spokesman).",
-            "example": True,
-        },
+    named = Flag(
+        "False for a person the sources do not name (an unnamed official, a spokesman).", True, load_default=True
     )
     description = Text("One or two sentences on who or what this is.", "North Korea's foreign minister.", required=True)
     roles = ma.fields.List(
@@ -369,9 +430,7 @@ class CoverageSchema(ma.Schema):
     """How much of a set of facts about a record the knowledge base holds."""
 
     set = Choice(COVERAGE_SETS, "Which set: the resolution's `measures` or its `votes`.", "measures", required=True)
-    complete = ma.fields.Boolean(
-        required=True, metadata={"description": "True when every member of the set is recorded.", "example": False}
-    )
+    complete = Flag("True when every member of the set is recorded.", False, required=True)
     note = Text(
         "What the set holds and what it leaves out.",
         "Only the measures the articles mention; the resolution also designated individuals and entities.",
@@ -384,20 +443,12 @@ class ResolutionSchema(ma.Schema):
 
     id = Slug("Stable id of the resolution.", "unsc-resolution-2371", required=True)
     body = Slug("The body that adopted it.", "un-security-council", required=True)
-    number = ma.fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Resolution number.", "example": 2371}
-    )
-    symbol = Text("Document symbol.", "S/RES/2371 (2017)", allow_none=True, load_default=None)
+    number = Count("Resolution number.", 2371, minimum=1, allow_none=True, load_default=None)
+    symbol = Term("Document symbol.", "S/RES/2371 (2017)", allow_none=True, load_default=None)
     adopted_on = DateOf("Date of adoption.", "2017-08-05", load_default=None)
-    votes_for = ma.fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Members voting in favour.", "example": 15}
-    )
-    votes_against = ma.fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Members voting against.", "example": 0}
-    )
-    abstentions = ma.fields.Integer(
-        allow_none=True, load_default=None, metadata={"description": "Members abstaining.", "example": 0}
-    )
+    votes_for = Count("Members voting in favour.", 15, allow_none=True, load_default=None)
+    votes_against = Count("Members voting against.", 0, allow_none=True, load_default=None)
+    abstentions = Count("Members abstaining.", 0, allow_none=True, load_default=None)
     drafted_by = Slug("Who drafted it.", "united-states", allow_none=True, load_default=None)
     purpose = Text(
         "Why it was adopted, as the sources put it.",
@@ -408,6 +459,7 @@ class ResolutionSchema(ma.Schema):
     coverage = ma.fields.List(
         ma.fields.Nested(CoverageSchema),
         load_default=list,
+        validate=list_length,
         metadata={
             "description": "For each set of facts about the resolution (measures, votes): whether it is complete."
         },
@@ -434,7 +486,7 @@ class MeasureSchema(ma.Schema):
     id = Slug("Stable id of the measure.", "unsc-2371-export-ban-coal", required=True)
     resolution = Slug("The resolution imposing it.", "unsc-resolution-2371", required=True)
     kind = Choice(MEASURE_KINDS, "What sort of measure.", "export_ban", required=True)
-    commodity = Text(
+    commodity = Term(
         "For an export or import ban: the commodity banned; null otherwise.", "coal", allow_none=True, load_default=None
     )
     target = Slug(
@@ -497,11 +549,8 @@ class FigureSchema(ma.Schema):
         metadata={"description": "A range's high end; null unless value_kind is `range`.", "example": None},
     )
     unit = Choice(UNITS, "Unit of value.", "USD", required=True)
-    as_stated = Text("The figure exactly as printed.", "$3 billion", required=True)
-    approximate = ma.fields.Boolean(
-        load_default=False,
-        metadata={"description": "True when the source gives a round or hedged figure.", "example": True},
-    )
+    as_stated = Name("The figure exactly as printed.", "$3 billion", required=True)
+    approximate = Flag("True when the source gives a round or hedged figure.", True, load_default=False)
     description = Text(
         "What the figure means.",
         "North Korea's foreign revenue, which the sanctions aim to cut by a third.",
@@ -524,7 +573,7 @@ class EventSchema(ma.Schema):
 
     id = Slug("Stable id of the event.", "kang-ri-handshake-2017-08-06", required=True)
     kind = Choice(EVENT_KINDS, "What sort of event.", "encounter", required=True)
-    title = Text("Short title.", "Kang Kyung-wha and Ri Yong-ho shake hands in Manila", required=True)
+    title = Name("Short title.", "Kang Kyung-wha and Ri Yong-ho shake hands in Manila", required=True)
     occurred_on = Day("When it happened.", "2017-08-06")
     date_earliest, date_latest = DateInterval()
     date_precision = Precision()
@@ -559,7 +608,7 @@ class StatementSchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
-    speaker_as_written = Text("The speaker as the source names them.", "Lavrov", required=True)
+    speaker_as_written = Name("The speaker as the source names them.", "Lavrov", required=True)
     said_on = Day("When it was said.", "2017-08-07")
     date_earliest, date_latest = DateInterval()
     date_precision = Precision()
@@ -592,6 +641,7 @@ class StatementSchema(ma.Schema):
     attribution_chain = ma.fields.List(
         ma.fields.Nested(lambda: ChainLinkSchema()),
         load_default=list,
+        validate=list_length,
         metadata={
             "description": "The hands the words passed through between the speaker and the citing source, from the "
             "speaker outwards, each with how surely it ties the words to the hand before; empty when the source "
@@ -702,7 +752,7 @@ class DisputeSchema(ma.Schema):
         "correction",
         required=True,
     )
-    subject = Text("The question in dispute.", "Which ICBM launch was resolution 2371 adopted over?", required=True)
+    subject = Name("The question in dispute.", "Which ICBM launch was resolution 2371 adopted over?", required=True)
     status = Choice(
         DISPUTE_STATUSES,
         "`resolved` when there is a verdict, `open` when the evidence does not settle it.",
@@ -721,7 +771,7 @@ class DisputeSchema(ma.Schema):
     facts = ma.fields.List(
         ma.fields.Nested(FactRefSchema),
         required=True,
-        validate=validate.Length(min=1, error="a dispute names at least one fact it is about"),
+        validate=[validate.Length(min=1, error="a dispute names at least one fact it is about"), list_length],
         metadata={"description": "The facts the dispute is about; each lists the dispute in its `disputes`."},
     )
     claims = ma.fields.List(

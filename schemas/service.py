@@ -3,6 +3,7 @@
 import marshmallow as ma
 import marshmallow.validate  # noqa: F401  (ma.validate)
 
+from .limits import MAX_ID_LENGTH, MAX_REVIEW_NOTE_LENGTH, MAX_SUMMARY_LENGTH, storable
 from .writes import RECORD_REFS, RECORD_SCHEMAS
 
 # Kinds of record a change can create, update or delete (knowledge/kinds.py), in the registry's order.
@@ -152,7 +153,7 @@ def _edit_summary(description: str, example: str) -> ma.fields.String:
     """Every change carries an edit summary (shown in its revision)."""
     return ma.fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=500),
+        validate=[ma.validate.Length(min=1, max=MAX_SUMMARY_LENGTH), storable],
         metadata={"description": description, "example": example},
     )
 
@@ -181,9 +182,11 @@ class ChangeProposalSchema(ma.Schema):
     )
     id = ma.fields.String(
         required=True,
-        validate=ma.validate.Regexp(
-            r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be a lowercase slug such as 'ri-yong-ho'"
-        ),
+        validate=[
+            ma.validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="must be a lowercase slug such as 'ri-yong-ho'"),
+            # The longest id a URL may name (the URL guard's limit), so the record can be read where it is published.
+            ma.validate.Length(max=MAX_ID_LENGTH),
+        ],
         metadata={"description": "The record's id (stable forever).", "example": "kang-urges-ri-dialogue-2017-08-06"},
     )
     record = ma.fields.Dict(
@@ -198,9 +201,11 @@ class ChangeProposalSchema(ma.Schema):
     )
     text = ma.fields.String(
         load_default=None,
+        validate=storable,
         metadata={
             "description": "For an article (kind `source`, record kind `article`): its text, stored verbatim with its "
-            "SHA-256; it cannot change once a fact cites it.",
+            "SHA-256; it cannot change once a fact cites it. As long as the request body's limit allows "
+            "(`KB_MAX_BODY_BYTES`, 1 MiB by default).",
             "example": None,
         },
     )
@@ -295,7 +300,7 @@ class ReviewSchema(ma.Schema):
 
     note = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(min=1, max=1000),
+        validate=[ma.validate.Length(min=1, max=MAX_REVIEW_NOTE_LENGTH), storable],
         metadata={
             "description": "Why the change is rejected.",
             "example": "The quote is Yonhap's paraphrase, not Kang's words.",

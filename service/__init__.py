@@ -10,6 +10,7 @@ from .web.api import Api
 from .web.cache import init_cache
 from .web.guard import init_guard
 from .web.http import init_proxies
+from .web.limits import init_limits
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -20,6 +21,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
     init_guard(app)  # first: unusable input is refused before anything else runs
+    init_limits(app)  # then a body too large, before it is read (its JSON is checked as it is parsed)
     init_cache(app)  # then a repeated GET is answered from memory, before a connection is opened
     init_proxies(app)  # outermost: behind KB_PROXY_HOPS proxies, the cache and the links see the client's URL
     init_db(app)

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from schemas.limits import MAX_BODY_BYTES
+
 from .bundled import packaged_directory
 
 # The checkout this module sits in, for the tests; the service itself reads nothing from it.
@@ -38,6 +40,9 @@ class Config:
     # Exports each worker streams at once (resources/exports.py): each holds a server thread until its client has
     # read it, so the worker's other threads stay free for the API; one more is answered 503 with Retry-After.
     KB_EXPORT_STREAMS = int(os.environ.get("KB_EXPORT_STREAMS", "1"))
+    # The largest request body taken, in bytes (1 MiB): a larger one is answered 413 before it is read, and a body
+    # without Content-Length is cut off there (web/limits.py, through Flask's MAX_CONTENT_LENGTH).
+    KB_MAX_BODY_BYTES = int(os.environ.get("KB_MAX_BODY_BYTES", str(MAX_BODY_BYTES)))
 
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"

@@ -8,7 +8,7 @@ import json
 
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api as BaseApi
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.routing import UnicodeConverter
 
 from schemas import ProblemSchema
@@ -17,6 +17,7 @@ from schemas.writes import RECORD_SHAPES, shape_name
 from ..store.db import is_unavailable
 from .auth import SECURITY_SCHEME
 from .docs_plugin import PROBLEM_JSON, ApiDocsPlugin
+from .limits import too_large
 
 
 class OneOf(UnicodeConverter):
@@ -62,6 +63,8 @@ class Api(BaseApi):
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
         detail = data.get("message") or _describe_messages(messages) or error.description
+        if isinstance(error, RequestEntityTooLarge) and not data.get("message"):
+            detail = too_large()  # werkzeug's own says nothing of the limit
         # Keep the headers the exception itself carries (405's Allow, 401's WWW-Authenticate...), not its content type.
         headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
         headers.update(data.get("headers") or {})

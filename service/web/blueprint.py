@@ -15,6 +15,7 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import Kind
 from ..knowledge.render import item_body, list_body
 from ..store import models as m
+from .limits import LimitedParser
 from .pagination import PAGE_LINK_HEADER, PAGINATION_HEADERS, paginate, service_url
 
 JSON = "application/json"
@@ -47,6 +48,9 @@ class ResourceBlueprint(Blueprint):
     records=...)` turns each page's rows into dicts that the schema dumps; `keyset=` (the field the rows are
     ordered by, unique) gives such a list cursors too.
     """
+
+    # A JSON body is parsed within the limits on what a client sends (web/limits.py).
+    ARGUMENTS_PARSER = LimitedParser()
 
     def list_of(
         self,

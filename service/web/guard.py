@@ -9,8 +9,11 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, request
 from flask_smorest import abort
 
-# The longest value a query or path parameter may have, in characters (the schemas' limit for text filters).
-MAX_PARAMETER_LENGTH = 200
+from schemas.limits import MAX_ID_LENGTH
+
+# The longest value a query or path parameter may have, in characters (the schemas' limit for text filters): the
+# longest id a record may have, so that every record can be named in a URL.
+MAX_PARAMETER_LENGTH = MAX_ID_LENGTH
 # C0 controls (tab and newline too: no id, filter or search needs one), DEL and C1 controls. PostgreSQL
 # cannot hold NUL at all, SQLite's FTS5 stops at it; the others can only be typos or probes.
 CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
