@@ -5,6 +5,7 @@ import datetime as dt
 import marshmallow as ma
 from marshmallow import validate
 
+from .limits import MAX_ID_LENGTH as MAX_PARAMETER_LENGTH  # what the URL guard takes (service/web/guard.py)
 from .vocabulary import (
     ATTRIBUTIONS,
     DATE_MATCHES,
@@ -37,7 +38,7 @@ class KeysetPageArgs(PageArgs):
     """Pagination of the lists of records: by page number, or by the cursor the previous page gave."""
 
     cursor = ma.fields.String(
-        validate=validate.Length(min=1, max=200),
+        validate=validate.Length(min=1, max=MAX_PARAMETER_LENGTH),
         metadata={
             "description": "The next page's cursor, from the previous page's `Link: rel=\"next\"` or X-Pagination "
             "`next_cursor`, sent with that page's number: the page is then read in the same time at any depth. "
@@ -60,13 +61,15 @@ def _choice(choices: tuple[str, ...], description: str, example: str) -> ma.fiel
 
 def _id(description: str, example: str) -> ma.fields.String:
     return ma.fields.String(
-        validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example}
+        validate=validate.Length(min=1, max=MAX_PARAMETER_LENGTH),
+        metadata={"description": description, "example": example},
     )
 
 
 def _text(description: str, example: str) -> ma.fields.String:
     return ma.fields.String(
-        validate=validate.Length(min=1, max=200), metadata={"description": description, "example": example}
+        validate=validate.Length(min=1, max=MAX_PARAMETER_LENGTH),
+        metadata={"description": description, "example": example},
     )
 
 
@@ -231,7 +234,7 @@ class RevisionQueryArgs(PageArgs):
 class SearchQueryArgs(PageArgs):
     q = ma.fields.String(
         required=True,
-        validate=validate.Length(min=1, max=200),
+        validate=validate.Length(min=1, max=MAX_PARAMETER_LENGTH),
         metadata={
             "description": "Search words. Quoted phrases, OR, and -word to exclude are understood; any other text is taken literally.",
             "example": "six-party talks",

@@ -249,3 +249,16 @@ def test_a_refused_write_names_the_field(hostile_curation, what, body, field):
     )
     assert answer.status_code == 422, answer.get_data(as_text=True)
     assert field in answer.get_json()["detail"], answer.get_json()
+
+
+def test_every_write_operation_documents_the_413(client):
+    spec = client.get("/openapi.json").get_json()
+    writes = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method.upper() in WRITE_METHODS
+    ]
+    assert len(writes) == len(WRITE_ROUTES)
+    for path, method, operation in writes:
+        assert "KB_MAX_BODY_BYTES" in operation["responses"]["413"]["description"], (path, method)

@@ -36,6 +36,11 @@ NOT_MODIFIED = {
     "headers": {"ETag": ETAG_HEADER},
 }
 
+CONTENT_TOO_LARGE = {
+    "description": "Content Too Large: the body is over the service's limit (`KB_MAX_BODY_BYTES`, 1 MiB by "
+    "default), refused before it is read; nothing is stored.",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}},
+}
 # OpenAPI links: which operation a response leads to, with the values it takes from that response. They document
 # the curation workflow (propose, read, review) for clients, and the contract gate's stateful phase follows them
 # (schemathesis: a proposed change is then read, approved and rejected by its real number). Per operationId and
@@ -128,6 +133,8 @@ class ApiDocsPlugin(BasePlugin):
             operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
             _add_links(operation)
             if method != "get":
+                # Every request body is bounded (web/limits.py), refused before it is read.
+                operation.setdefault("responses", {}).setdefault(413, copy.deepcopy(CONTENT_TOO_LARGE))
                 continue
             operation.setdefault("parameters", []).append(dict(IF_NONE_MATCH))
             responses = operation.setdefault("responses", {})
