@@ -157,12 +157,19 @@ def cite_command(source_id: str, quote: str, occurrence: int | None) -> None:
 @click.option("--host", default=None, help="Address to listen on (default: GRANIAN_HOST or 0.0.0.0).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default: GRANIAN_PORT or 8000).")
 @click.option("--workers", default=None, type=int, help="Worker processes (default: WEB_CONCURRENCY or 2).")
+@click.option(
+    "--reuse-port",
+    is_flag=True,
+    default=None,
+    help="Share the port with servers already listening on it (default: KB_REUSE_PORT, else refuse to start).",
+)
 @with_appcontext
-def serve_command(host: str | None, port: int | None, workers: int | None) -> None:
+def serve_command(host: str | None, port: int | None, workers: int | None, reuse_port: bool | None) -> None:
     """Initialise the database if needed, then serve the API with granian."""
-    from .server import exec_server
+    from .server import check_address, exec_server
     from .store.migrations import SchemaTooNew
 
+    check_address(host, port, reuse_port)  # before the database is touched
     try:
         done = initialise_database()
     except KnowledgeError as error:
@@ -171,7 +178,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None) -> No
         raise click.ClickException(str(error)) from error
     where = _redacted(current_app.config["DATABASE_URL"])
     click.echo(_outcome(done, where, f"found {done.facts} facts in {where}"))
-    exec_server(host, port, workers)
+    exec_server(host, port, workers, reuse_port)
 
 
 def register_commands(app: Flask) -> None:

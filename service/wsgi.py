@@ -1,4 +1,8 @@
-"""WSGI entry point for gunicorn: `gunicorn service.wsgi:app`."""
+"""WSGI entry point: `gunicorn service.wsgi:app`, or granian's WSGI interface (GRANIAN_INTERFACE=wsgi).
+
+The production server calls the app through service/asgi.py instead: there a request's body is received before a
+thread is given to it; through this entry point the app's read of the body holds a thread until the body arrives.
+"""
 
 from . import create_app
 

@@ -1,10 +1,14 @@
 """Slow and idle clients cannot stall the service (the production server, as `serve` runs it): 64 connections
-trickling their request heads, one line a second, or clients that stop reading the exports they asked for, while
-ordinary requests must still be answered promptly."""
+trickling their request heads, one line a second, 64 authenticated uploads that send one byte of their body and
+nothing more, or clients that stop reading the exports they asked for, while ordinary requests must still be
+answered promptly. A body that arrives too slowly is cut (408), one too large is refused before it is read (413)."""
 
+import gzip
+import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -32,13 +36,19 @@ def trickle(port: int, stop: threading.Event, opened: list) -> None:
 
 
 def ordinary_request_timings(server: LiveServer, plural: str) -> list[float]:
-    """Seconds each of 20 ordinary reads of a list took (cached and fresh answers alike)."""
+    """Seconds each of 20 ordinary reads of a list took (cached and fresh answers alike); one not answered within
+    3 s counts as infinitely slow."""
     timings = []
     for number in range(20):
         started = time.monotonic()
-        with urllib.request.urlopen(f"{server.url}/api/v1/{plural}?page_size={number % 5 + 1}", timeout=5) as response:
-            assert response.status == 200
-            response.read()
+        try:
+            url = f"{server.url}/api/v1/{plural}?page_size={number % 5 + 1}"
+            with urllib.request.urlopen(url, timeout=3) as response:
+                assert response.status == 200
+                response.read()
+        except TimeoutError:
+            timings.append(float("inf"))
+            continue
         timings.append(time.monotonic() - started)
     return timings
 
@@ -129,3 +139,202 @@ def test_clients_that_stop_reading_exports_do_not_stall_the_api(tmp_path):
         for holder in holders:
             holder.join(timeout=5)
         server.stop()
+
+
+UPLOADERS = 64
+CHANGE = {
+    "kind": "figure",
+    "action": "update",
+    "id": "tillerson-manila-diplomacy-days",
+    "record": {"description": "Sent through the production server."},
+    "summary": "a change through the production server",
+}
+
+
+def _upload_head(token: str, length: int | None, path: str = "/api/v1/changes") -> bytes:
+    """A curator's POST head, with a Content-Length (or chunked when None)."""
+    framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\n{framing}\r\n\r\n"
+    ).encode()
+
+
+def _answer(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The status, headers and body of the answer on `connection` (read until its Content-Length or its close)."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed without an answer: {received!r}")
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    length = int(headers.get("content-length", "0"))
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(status_line.split()[1]), headers, body
+
+
+def _closed_by_server(connection: socket.socket) -> bool:
+    """Whether the server closed the connection (recv sees its end, or a reset) within the socket's timeout."""
+    try:
+        while connection.recv(65536):
+            pass
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return True
+
+
+def _upload_slowly(port: int, token: str, stop: threading.Event, opened: list, answered: list) -> None:
+    """Send a curator's POST head with `Content-Length: 100`, then one byte of the body, then nothing."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(_upload_head(token, 100) + b"{")
+            opened.append(1)
+            connection.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    if connection.recv(65536):
+                        answered.append(1)  # answered (or cut) while the reads were being timed
+                    break
+                except TimeoutError:
+                    continue
+    except OSError:
+        pass
+
+
+@pytest.fixture(scope="module")
+def body_server(tmp_path_factory):
+    """The production server with a curator's token, cutting bodies not received within 5 s (KB_BODY_TIMEOUT)."""
+    server = LiveServer(tmp_path_factory.mktemp("body-server"))
+    server.env["KB_BODY_TIMEOUT"] = "5"
+    server.start()
+    server.curator = server.sanctions_kb("token", "create", "--name", "slow-curator", "--role", "curator").strip()
+    yield server
+    server.stop()
+
+
+def test_64_slow_authenticated_uploads_do_not_delay_ordinary_requests(body_server):
+    stop = threading.Event()
+    opened: list = []
+    answered: list = []
+    threads = [
+        threading.Thread(
+            target=_upload_slowly, args=(body_server.port, body_server.curator, stop, opened, answered), daemon=True
+        )
+        for _ in range(UPLOADERS)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(opened) < UPLOADERS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(opened) == UPLOADERS, f"only {len(opened)} slow uploads could be opened"
+        time.sleep(0.5)  # every upload has reached the server and been authenticated, or is waiting to be
+        timings = ordinary_request_timings(body_server, "entities")
+        assert max(timings) < PROMPT, f"ordinary requests took up to {max(timings):.2f} s: {timings}"
+        # The uploads were held (as a connection each), not refused before their body: the reads were timed
+        # against 64 uploads in progress.
+        assert not answered, f"{len(answered)} of the slow uploads were answered before their body timed out"
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def test_a_body_that_arrives_too_slowly_is_cut_with_a_408(body_server):
+    with socket.create_connection(("127.0.0.1", body_server.port), timeout=10) as connection:
+        started = time.monotonic()
+        connection.sendall(_upload_head(body_server.curator, 100) + b"{")
+        status, headers, body = _answer(connection)
+        waited = time.monotonic() - started
+        assert status == 408, (status, headers, body)
+        assert headers["content-type"] == "application/problem+json"
+        problem = json.loads(body)
+        assert problem["status"] == 408 and problem["instance"] == "/api/v1/changes"
+        assert "100 bytes" in problem["detail"] and "5 s" in problem["detail"], problem
+        assert 4.5 < waited < 9, f"cut after {waited:.1f} s, for a body timeout of 5 s"
+        assert headers.get("connection") == "close"
+        assert _closed_by_server(connection)
+
+
+def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(body_server):
+    with socket.create_connection(("127.0.0.1", body_server.port), timeout=5) as connection:
+        connection.sendall(_upload_head(body_server.curator, 2 * 1024 * 1024))  # 2 MiB announced, none sent
+        status, headers, body = _answer(connection)
+        assert status == 413, (status, headers, body)
+        assert headers["content-type"] == "application/problem+json"
+        assert "1048576 bytes" in json.loads(body)["detail"]
+        assert _closed_by_server(connection)
+    # Without a Content-Length (chunked), it is cut where it passes the limit.
+    with socket.create_connection(("127.0.0.1", body_server.port), timeout=5) as connection:
+        connection.sendall(_upload_head(body_server.curator, None))
+        piece = b"x" * 65536
+        try:
+            for _ in range(20):  # 1.25 MiB in all
+                connection.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the rest was sent
+        status, headers, body = _answer(connection)
+        assert status == 413, (status, headers, body)
+
+
+def test_writes_and_reads_through_the_production_server(body_server):
+    """An ordinary change is received whole and taken; HEAD, gzip and keep-alive answer as before."""
+    url = f"{body_server.url}/api/v1/figures/{CHANGE['id']}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        etag = response.headers["ETag"]
+        response.read()
+    headers = {
+        "Authorization": f"Bearer {body_server.curator}",
+        "Content-Type": "application/json",
+        "If-Match": etag,
+    }
+    request = urllib.request.Request(
+        f"{body_server.url}/api/v1/changes", data=json.dumps(CHANGE).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, change = response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        status, change = error.code, json.load(error)
+    assert status == 201, change
+    assert change["record"]["description"] == CHANGE["record"]["description"]
+    assert change["status"] == "pending"
+
+    # HEAD, gzip and keep-alive: three requests on one connection, each answered in full.
+    path = "/api/v1/statements?page_size=20"  # large enough to be compressed
+    with socket.create_connection(("127.0.0.1", body_server.port), timeout=10) as connection:
+        connection.sendall(f"HEAD {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        status, head_headers, head_body = _answer_to_head(connection)
+        assert status == 200 and head_body == b"", head_headers
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+        status, plain_headers, plain = _answer(connection)
+        assert status == 200 and "content-encoding" not in plain_headers
+        assert int(head_headers["content-length"]) == len(plain)
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n".encode())
+        status, gzip_headers, gzipped = _answer(connection)
+        assert status == 200 and gzip_headers.get("content-encoding") == "gzip", gzip_headers
+        assert gzip.decompress(gzipped) == plain
+
+
+def _answer_to_head(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The answer to a HEAD request: its Content-Length is the GET's, and no body follows."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed without an answer: {received!r}")
+        received += chunk
+    head, _, rest = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, rest

@@ -1,0 +1,24 @@
+"""ASGI entry point for granian, as the production server runs it: `granian --interface asgi service.asgi:app`.
+
+The Flask app behind web/gateway.Gateway: each request's body is received whole on the event loop (at most
+KB_MAX_BODY_BYTES, within KB_BODY_TIMEOUT seconds) before the app runs on one of KB_THREADS threads.
+"""
+
+import os
+
+from . import create_app
+from .store.version import data_version
+from .web.gateway import Gateway
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+flask_app = create_app()
+app = Gateway(
+    flask_app,
+    threads=int(os.environ.get("KB_THREADS", "2")),
+    # The app's own limit (the same setting), enforced here before the body is read.
+    max_body_bytes=int(flask_app.config.get("KB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+    body_timeout=float(os.environ.get("KB_BODY_TIMEOUT", "10")),
+    # Answers from memory are given on the event loop only where reading the data version is local (SQLite).
+    memory_version=data_version if flask_app.config["DATABASE_URL"].startswith("sqlite") else None,
+)
