@@ -25,6 +25,11 @@ def write_fixture(path: Path, records) -> None:
     path.write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def auth(token: str, **headers) -> dict:
+    """Request headers with a bearer token (and any others given)."""
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
 def with_params(url: str, params: str) -> str:
     return url + ("&" if "?" in url else "?") + params
 

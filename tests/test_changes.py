@@ -14,13 +14,9 @@ from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
 from service.store.db import db, uses_sqlite
 from service.store.tokens import issue_token
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, auth
 
 KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
-
-
-def auth(token: str, **headers) -> dict:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 def statement(**changes) -> dict:

@@ -28,17 +28,13 @@ from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
 from service.store.db import db
 from service.store.tokens import issue_token
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, auth
 
 SOURCE = "presstv-manila-talks-2017-08-07"
 KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
 REVERTED = "/api/v1/statements/ri-seoul-proposals-lacked-sincerity"
 SURROGATE = "\ud800"  # json.dumps writes it as the escape "\ud800", as a hostile client sends it
 NUL = "\x00"
-
-
-def auth(token: str, **headers) -> dict:
-    return {"Authorization": f"Bearer {token}", **headers}
 
 
 def statement(**changes) -> dict:
