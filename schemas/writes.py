@@ -21,6 +21,7 @@ from .facts import (
     StatementSchema,
     TopicSchema,
 )
+from .fields import fields_of
 
 # Each kind of record a change can create, update or delete, with its schema (knowledge/kinds.py's registry, in
 # its order: a test keeps the two the same).
@@ -44,18 +45,14 @@ def settable_fields(schema: type[ma.Schema]) -> list[str]:
     """The fields a change may set on a record of this schema: what a fixture holds, less the id (the change names
     it), what the service computes (dump-only) and what the service sets itself (load-only: an article's text file
     name is made from its id, so no name a curator sends ever reaches the file system)."""
-    return [
-        name
-        for name, field in schema._declared_fields.items()
-        if name != "id" and not field.dump_only and not field.load_only
-    ]
+    return list(fields_of(schema, computed=False, service_set=False, identity=False))
 
 
 def _shape(schema: type[ma.Schema], patch: bool) -> type[ma.Schema]:
     name = schema.__name__.removesuffix("Schema") + ("Patch" if patch else "Create")
     fields = {}
     for field_name in settable_fields(schema):
-        field = schema._declared_fields[field_name]
+        field = fields_of(schema)[field_name]
         field = copy.deepcopy(field)
         if patch:
             field.required, field.allow_none = False, True

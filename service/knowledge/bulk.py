@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 
 import marshmallow as ma
 
+from schemas.fields import fields_of
 from schemas.files import ARTICLE_FILE_RULE, is_article_file
 
 from ..store.snapshot import Snapshot
@@ -176,11 +177,11 @@ def kind_columns(kind: Kind) -> list[Column]:
     and the records served inside it (their own table); a nested object's fields flattened as `field.subfield`."""
     embedded = {e.field for e in kind.embedded}
     columns = []
-    for name, field in kind.schema._declared_fields.items():
+    for name, field in fields_of(kind.schema).items():
         if field.load_only or name == "citations" or name in embedded:
             continue
         if isinstance(field, ma.fields.Nested) and not field.many:
-            for inner in field.schema._declared_fields:
+            for inner in fields_of(field.schema):
                 columns.append(Column(f"{name}.{inner}", lambda r, n=name, i=inner: (r[n] or {}).get(i)))
         else:
             columns.append(Column(name, lambda r, n=name: r.get(n)))

@@ -14,6 +14,7 @@ import marshmallow as ma
 from peewee import fn
 
 from schemas import SourceSchema
+from schemas.fields import fields_of
 from schemas.writes import settable_fields
 
 from ..store import models as m
@@ -287,7 +288,7 @@ def propose(
 def _refuse_unsettable_fields(kind: Kind, record_id: str, record: dict) -> None:
     """422 for a field a change may not set (what the service computes or sets itself, such as an article's file
     name), or an `id` other than the change's own."""
-    declared, allowed = kind.schema._declared_fields, set(settable_fields(kind.schema))
+    declared, allowed = fields_of(kind.schema), set(settable_fields(kind.schema))
     problems = [  # (an unknown field is the schema's to refuse, as in a fixture)
         f"record: field {name!r} is set by the service, not by a change"
         for name in record

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from schemas.fields import fields_of
+
 from ..store import models as m
 from .kinds import KINDS, Kind
 from .read import knowledge_path
@@ -13,7 +15,7 @@ from .read import knowledge_path
 
 def _fixture_fields(kind: Kind) -> list[str]:
     """The fields a fixture record of this kind holds: the schema's, but for what the API computes."""
-    return [name for name, field in kind.schema._declared_fields.items() if not field.dump_only]
+    return list(fields_of(kind.schema, computed=False))
 
 
 def as_fixture(kind: Kind, record: dict) -> dict:

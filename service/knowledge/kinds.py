@@ -29,6 +29,7 @@ from schemas import (
     StatementSchema,
     TopicSchema,
 )
+from schemas.fields import fields_of
 
 from ..store import models as m
 from .text import fold_name
@@ -95,11 +96,7 @@ class Kind:
     @cached_property
     def columns(self) -> tuple[Field, ...]:
         """The model's columns that the API serves: the schema's fields stored in this kind's own table."""
-        served = {
-            name
-            for name, f in self.schema._declared_fields.items()
-            if not f.load_only and not f.dump_only and name != "citations"
-        }
+        served = fields_of(self.schema, computed=False, service_set=False, citations=False)
         return tuple(f for name, f in self.model._meta.fields.items() if name in served)
 
     @property

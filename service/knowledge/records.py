@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from peewee import Model
 from playhouse.shortcuts import model_to_dict
 
+from schemas.fields import fields_of
+
 from ..store import models as m
 from ..store.db import order_key
 from .kinds import Kind, kind_named
@@ -41,7 +43,7 @@ def records_of(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = None
         for record in records:
             record["citations"] = cited.get(record["id"], [])
             record["support"] = lineage.support(record["citations"], shared=record["id"] in agencies)
-    if "disputes" in kind.schema._declared_fields:
+    if "disputes" in fields_of(kind.schema):
         disputed = disputes_of(kind.name, ids)
         for record in records:
             record["disputes"] = disputed.get(record["id"], [])

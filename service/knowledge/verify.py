@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from schemas.fields import fields_of
+
 from .kinds import Kind, Reference
 from .text import fold_name, verify_quote
 
@@ -58,11 +60,7 @@ def _a(noun: str) -> str:
 
 def citable_fields(kind: Kind) -> frozenset[str]:
     """The fields of a kind a citation can be the source for."""
-    return frozenset(
-        name
-        for name, f in kind.schema._declared_fields.items()
-        if not f.dump_only and not f.load_only and name not in ("id", "citations")
-    )
+    return frozenset(fields_of(kind.schema, computed=False, service_set=False, identity=False, citations=False))
 
 
 def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: str) -> list[str]:

@@ -11,6 +11,8 @@ import re
 
 from apispec import BasePlugin
 
+from schemas.fields import fields_of
+
 from ..knowledge.kinds import BY_NAME
 from .guard import MAX_PARAMETER_LENGTH, TEXT_PATTERN
 
@@ -119,7 +121,7 @@ class ApiDocsPlugin(BasePlugin):
             parameter.setdefault("description", f"Id of the {noun.replace('_', ' ')}: the `id` of its record.")
             kind = BY_NAME.get(noun)
             if kind is not None:
-                parameter.setdefault("example", kind.schema._declared_fields["id"].metadata["example"])
+                parameter.setdefault("example", fields_of(kind.schema)["id"].metadata["example"])
             elif noun in ("change", "revision"):
                 parameter["description"] = f"Number of the {noun}."
                 parameter.setdefault("example", "1")  # changes and revisions are numbered
