@@ -45,6 +45,14 @@ class HealthSchema(ma.Schema):
     database = ma.fields.String(metadata={"description": "`reachable` when a query succeeded.", "example": "reachable"})
     engine = ma.fields.String(metadata={"description": "The database engine in use.", "example": "sqlite"})
     facts = ma.fields.Integer(metadata={"description": "Number of facts loaded (all kinds).", "example": 180})
+    version = ma.fields.String(
+        metadata={
+            "description": "The release of the service's code answering (semantic versioning: a new major version "
+            "changes an answer in a way clients may not expect; docs/versioning.md). It says nothing about the "
+            "knowledge served: that is `data_version`.",
+            "example": "2.0.0",
+        }
+    )
     data_version = ma.fields.String(
         metadata={
             "description": "The data version served: it changes with every publication and every reload "

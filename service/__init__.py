@@ -1,5 +1,9 @@
 """sanctions-kb: curated, cited facts about the UN Security Council's August 2017 sanctions on North Korea."""
 
+# The one place the version is written (docs/versioning.md): pyproject.toml reads this literal statically, /health
+# and `sanctions-kb --version` import it.
+__version__ = "2.0.0"
+
 from collections.abc import Mapping
 
 from flask import Flask

@@ -1,4 +1,4 @@
-"""Command line: `sanctions-kb init | check | serve | cite` (and Flask's own commands)."""
+"""Command line: `sanctions-kb init | check | cite | serve | export-fixtures | token | openapi`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
+from . import __version__
 from .knowledge.lifecycle import initialise_database, read_configured_knowledge
 from .knowledge.read import KnowledgeError
 
@@ -192,9 +193,38 @@ def _create_app():
     return create_app()
 
 
+class ServiceGroup(click.Group):
+    """The commands the application registers on `app.cli` (those above, and flask-smorest's `openapi`), and only
+    them: unlike Flask's FlaskGroup, no `run`, `shell` or `routes`, no `--app`, `--env-file` or `--debug`, and no
+    commands that other installed packages declare for Flask."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent=None, **extra) -> click.Context:
+        # What @with_appcontext loads the application from, once, when a command needs it.
+        extra.setdefault("obj", ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False))
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def _app_commands(self, ctx: click.Context) -> click.Group:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        if not current_app or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+            # Commands and their option callbacks run in the application's context, as FlaskGroup runs them.
+            ctx.with_resource(app.app_context())
+        return app.cli
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._app_commands(ctx).list_commands(ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._app_commands(ctx).get_command(ctx, cmd_name)
+
+
+@click.group("sanctions-kb", cls=ServiceGroup, help=__doc__)
+@click.version_option(__version__, prog_name="sanctions-kb", message="%(prog)s %(version)s")
+def cli() -> None:
+    pass
+
+
 def main() -> None:
     """Entry point of the `sanctions-kb` console script."""
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, load_dotenv=False, help=__doc__)
     cli.main(prog_name="sanctions-kb")
 
 

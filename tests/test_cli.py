@@ -1,4 +1,4 @@
-"""The console commands: check, init, cite."""
+"""The console commands: the group's own commands and version; check, init, cite."""
 
 import json
 import os
@@ -8,11 +8,46 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import service
 from service import create_app
-from service.cli import check_command, cite_command, init_command
+from service.cli import check_command, cite_command, cli, init_command
 from service.store.db import db
 from tests.helpers import read_fixture, write_fixture
+
+OWN_COMMANDS = ["check", "cite", "export-fixtures", "init", "openapi", "serve", "token"]
+
+
+def _listed(help_text: str, section: str) -> list[str]:
+    """The first word of each entry of a section of click's help (`Commands:`, `Options:`)."""
+    lines = help_text.split(f"\n{section}:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    return [line.split()[0].rstrip(",") for line in lines if line.startswith("  ") and not line.startswith("   ")]
+
+
+def test_help_lists_exactly_the_services_own_commands_and_options():
+    """No Flask development commands (run, shell, routes) and no Flask options (--app, --env-file, --debug)."""
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
+    assert _listed(result.output, "Commands") == OWN_COMMANDS
+    assert _listed(result.output, "Options") == ["--version", "--help"]
+    for flasks in ("run", "shell", "routes"):
+        refused = CliRunner().invoke(cli, [flasks])
+        assert refused.exit_code == 2 and f"No such command '{flasks}'" in refused.output
+
+
+def test_the_group_runs_a_command_in_the_applications_context():
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: ")
+
+
+def test_version_is_the_services_own():
+    """`sanctions-kb --version`, through the installed console script, prints the version service/__init__ holds."""
+    command = [str(Path(sys.executable).with_name("sanctions-kb")), "--version"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"sanctions-kb {service.__version__}\n"
 
 
 def test_check_passes_on_the_curated_fixtures(runner):

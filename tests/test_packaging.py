@@ -1,6 +1,8 @@
 """The knowledge travels with the package: fixtures/ and seeds/ go into the wheel and are read through the package."""
 
 import fnmatch
+import subprocess
+import sys
 import tomllib
 
 from service.bundled import packaged_directory
@@ -39,3 +41,24 @@ def test_the_metadata_is_ready_to_publish():
     assert project["license"] == "MIT"
     assert (PROJECT_ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
     assert set(project["license-files"]) == {"LICENSE", "NOTICE"}
+
+
+def test_the_version_is_written_once_and_read_without_importing_the_service():
+    """pyproject.toml has no version of its own: setuptools takes service.__version__, reading the literal from the
+    source (a build environment has no Flask to import the package with)."""
+    import service
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "service.__version__"}
+    read = (
+        "import sys\n"
+        "sys.modules['flask'] = None  # importing the service would fail here\n"
+        "from setuptools.config.expand import read_attr\n"
+        "print(read_attr('service.__version__', root_dir=sys.argv[1]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", read, str(PROJECT_ROOT)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{service.__version__}\n"

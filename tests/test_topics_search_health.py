@@ -90,3 +90,12 @@ def test_health_counts_the_loaded_facts(client):
     assert health["status"] == "ok" and health["database"] == "reachable"
     assert health["facts"] == read_knowledge(FIXTURES_DIR, SEEDS_DIR).fact_count
     assert health["counts"]["statements"] > 0 and health["counts"]["citations"] > health["facts"]
+
+
+def test_health_names_the_release_answering(client):
+    """/health gives the code's version, the one written in service/__init__.py, beside the data version."""
+    import service
+
+    health = client.get("/health").get_json()
+    assert health["version"] == service.__version__
+    assert list(health)[list(health).index("version") + 1] == "data_version"

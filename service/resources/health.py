@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from schemas import HealthSchema
 
+from .. import __version__
 from ..knowledge.kinds import KINDS
 from ..store import models as m
 from ..store.db import uses_sqlite
@@ -32,6 +33,7 @@ class Health(MethodView):
             "database": "reachable",
             "engine": "sqlite" if uses_sqlite() else "postgresql",
             "facts": sum(counts[kind.plural] for kind in KINDS if kind.cited),
+            "version": __version__,
             "data_version": data_version(),
             "counts": {**counts, "citations": m.Citation.select().count()},
         }
