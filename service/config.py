@@ -50,7 +50,7 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
-    # Swagger UI's assets are served by the service itself (see service/docs.py), never from a CDN.
+    # Swagger UI's assets are served by the service itself (service/web/assets.py), never from a CDN.
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
     # No "valid" badge fetched from validator.swagger.io: the page makes no request to another site.
     OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
