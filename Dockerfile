@@ -95,7 +95,8 @@ ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
 CMD ["sanctions-kb-server"]
 
 # Last, so that a new revision does not invalidate the cached layers above.
-ARG VERSION=1.0.0
+# The service's version (service/__init__.py's __version__, written nowhere else): scripts/container-smoke.sh passes it.
+ARG VERSION=""
 ARG SOURCE_URL=""
 ARG REVISION=""
 LABEL org.opencontainers.image.title="sanctions-kb" \

@@ -222,7 +222,13 @@ if [ -n "${SMOKE_FIXTURES_DIR:-}" ] || [ -n "${SMOKE_SEEDS_DIR:-}" ]; then
     fi
     info "staged build context $CONTEXT (fixtures: ${SMOKE_FIXTURES_DIR:-repository}, seeds: ${SMOKE_SEEDS_DIR:-repository})"
 fi
-version=$(python3 -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$ROOT/pyproject.toml")
+# The version is written once, as service/__init__.py's __version__ literal (docs/versioning.md): read it as setuptools
+# does, from the source, without importing the service.
+version=$(python3 -c 'import ast, sys
+for node in ast.parse(open(sys.argv[1], encoding="utf-8").read()).body:
+    if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__version__"]:
+        print(ast.literal_eval(node.value))' "$ROOT/service/__init__.py")
+[ -n "$version" ] || die "no __version__ literal in service/__init__.py"
 revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)
 t=$(now)
 podman build --pull=never --format docker \
