@@ -344,7 +344,7 @@ def test_every_kind_of_record_can_be_changed():
 def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
     """A create names the fields a fixture holds but those the service sets, required as the fixtures require
     them; a patch any of them."""
-    from service.knowledge.export import _fixture_fields
+    from service.knowledge.fixtures import _fixture_fields
     from service.knowledge.kinds import KINDS
 
     spec = client.get("/openapi.json").get_json()

@@ -19,7 +19,7 @@ from schemas.writes import settable_fields
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
-from .export import fixture_files, published_records
+from .fixtures import fixture_files, published_records
 from .kinds import BY_NAME, Kind
 from .load import update_knowledge
 from .read import Knowledge, KnowledgeError, cross_check, read_knowledge_files

@@ -112,7 +112,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
 
 
 def read_knowledge_files(files: dict[str, bytes]) -> Knowledge:
-    """Read and verify knowledge held in memory as files (relative path -> bytes, laid out as `export.fixture_files`
+    """Read and verify knowledge held in memory as files (relative path -> bytes, laid out as `fixtures.fixture_files`
     gives them: "fixtures/..." and "seeds/..."), exactly as `read_knowledge` reads the curated folders."""
     with tempfile.TemporaryDirectory(prefix="kb-knowledge-") as tmp:
         for name, body in files.items():
@@ -150,7 +150,7 @@ def cross_check(knowledge: Knowledge) -> list[str]:
 
 def files_fingerprint(files: dict[str, bytes]) -> str:
     """The fingerprint of the fixtures and seeds held in `files` (relative path -> bytes, as `read_knowledge` reads
-    them and `export.fixture_files` gives them, so an export is fingerprinted without writing it out)."""
+    them and `fixtures.fixture_files` gives them, so an export is fingerprinted without writing it out)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     for name in sorted(n for n in files if n.startswith("seeds/") and n.endswith(".json")):
         digest.update(files[name])
