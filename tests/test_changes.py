@@ -389,8 +389,8 @@ def _database_state() -> dict:
 def test_publication_writes_what_a_full_load_of_the_same_knowledge_writes(curation):
     """Publication updates only the rows a change reaches; the database must be the one a load of the same
     knowledge gives, and its data version the fingerprint of its own export (so a restart loads nothing)."""
-    from service.knowledge.curation import published_knowledge
     from service.knowledge.load import load_knowledge
+    from service.knowledge.published import published_knowledge
 
     app, client, tokens = curation
 
