@@ -4,16 +4,12 @@ writing what it alters (rows, documents, /facts rows, search entries) in one tra
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
-import marshmallow as ma
 from peewee import fn
 
-from schemas import SourceSchema
 from schemas.fields import fields_of
 from schemas.writes import settable_fields
 
@@ -23,7 +19,7 @@ from .kinds import BY_NAME, Kind
 from .load import update_knowledge
 from .merge_patch import merge_diff, merge_patch
 from .published import PUBLISHED, published_record
-from .read import Knowledge, KnowledgeError, cross_check
+from .read import KnowledgeError, knowledge_with
 
 ACTIONS = ("create", "update", "delete")
 LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
@@ -111,62 +107,6 @@ def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, d
 
 def published_changes() -> int:
     return m.Change.select().where(m.Change.status == "published").count()
-
-
-def knowledge_with(
-    base: Knowledge, kind: Kind, record_id: str, record: dict | None, text: str | None = None
-) -> Knowledge:
-    """`base` with this record created, replaced (or, for None, deleted), checked exactly as `sanctions-kb check`
-    checks fixtures: the record against its schema, then every record against what it names and the whole for
-    what spans records. KnowledgeError lists every problem."""
-    new = Knowledge(dict(base.sources), dict(base.texts), dict(base.records))
-    problems: list[str] = []
-    if kind.name == "source":
-        new.sources.pop(record_id, None)
-        new.texts.pop(record_id, None)
-        if record is not None:
-            old = base.sources.get(record_id)
-            if record.get("kind") == "article" or (old is not None and old["kind"] == "article"):
-                # The text's file name is the service's: an article keeps its own, a new one (or a reference turned
-                # into one) is named from its id, a slug. Nothing a change sends names a file.
-                file = old["file"] if old is not None and old["kind"] == "article" else f"{record_id}.txt"
-                body = text if text is not None else base.texts.get(record_id, "")
-                meta = {**record, "file": file, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
-                where = f"seeds/{Path(file).stem}.json"
-                loaded = _loaded(SourceSchema, meta, where, problems)
-                if loaded is not None and loaded["kind"] != "article":
-                    problems.append(
-                        f"{where}: source {record_id!r}: seeds/ holds articles only; put references in "
-                        "fixtures/references.json"
-                    )
-                elif loaded is not None:
-                    new.sources[record_id], new.texts[record_id] = loaded, body
-            else:
-                loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
-                if loaded is not None:
-                    new.sources[record_id] = loaded
-    else:
-        records = [r for r in base.of(kind.name) if r["id"] != record_id]
-        if record is not None:
-            loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
-            if loaded is not None:
-                records.append(loaded)
-        new.records[kind.name] = records
-    if not problems:
-        problems = cross_check(new)
-    if problems:
-        raise KnowledgeError(problems)
-    return new
-
-
-def _loaded(schema: type[ma.Schema], record: dict, where: str, problems: list[str]) -> dict | None:
-    """The record as reading its fixture file gives it (a JSON round trip, then its schema), or None with the
-    problem added, worded as `check` words it."""
-    try:
-        return schema().load(json.loads(json.dumps(record, ensure_ascii=False)))
-    except ma.ValidationError as error:
-        problems.append(f"{where}: record {record.get('id')!r}: invalid: {json.dumps(error.messages, sort_keys=True)}")
-        return None
 
 
 class _Lock:

@@ -14,7 +14,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import marshmallow as ma
 
@@ -23,9 +22,10 @@ from schemas.files import ARTICLE_FILE_RULE, is_article_file
 
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
-from .fixtures import as_fixture, as_fixture_json
+from .fixtures import article_knowledge_files, as_fixture, as_fixture_json
 from .ftm import FtmMapper
 from .kinds import BY_NAME, KINDS, SERVED, Kind
+from .read import fixture_file
 
 KNOWLEDGE_FORMAT = "sanctions-kb knowledge"
 KNOWLEDGE_FORMAT_VERSION = 1
@@ -156,10 +156,9 @@ def knowledge_files(document) -> dict[str, bytes]:
                     raise KnowledgeDocumentError(f"the article {record.get('id')!r} needs {ARTICLE_FILE_RULE}")
                 if not isinstance(text, str):
                     raise KnowledgeDocumentError(f"the article {record.get('id')!r} has no text")
-                files[f"seeds/{file}"] = text.encode("utf-8")
-                files[f"seeds/{PurePosixPath(file).stem}.json"] = as_fixture_json(meta).encode("utf-8")
+                files.update(article_knowledge_files(meta, text))
             records = references
-        files[f"fixtures/{kind.fixture}"] = as_fixture_json(records).encode("utf-8")
+        files[fixture_file(kind)] = as_fixture_json(records).encode("utf-8")
     return files
 
 
