@@ -128,7 +128,7 @@ class KnowledgeDocumentError(ValueError):
 
 def knowledge_files(document) -> dict[str, bytes]:
     """The fixture and seed files (relative path -> bytes, as `fixtures.fixture_files` lays them out) that a
-    knowledge export holds, for `read_knowledge` to read and verify as it reads any fixtures."""
+    knowledge export holds, for `read_knowledge_files` to read and verify as it reads any fixtures."""
     if not isinstance(document, dict) or document.get("format") != KNOWLEDGE_FORMAT:
         raise KnowledgeDocumentError(f'not a knowledge export: its "format" must be {KNOWLEDGE_FORMAT!r}')
     if document.get("format_version") != KNOWLEDGE_FORMAT_VERSION:
