@@ -88,7 +88,7 @@ def read_knowledge(fixtures_dir: str | Path, seeds_dir: str | Path) -> Knowledge
         path = folders[folder] / file
         return path.read_bytes() if path.is_file() else None
 
-    article_records = [f"seeds/{path.name}" for path in sorted(seeds_dir.glob("*.json"))]
+    article_records = [f"seeds/{path.name}" for path in sorted(seeds_dir.glob("*.json")) if path.is_file()]
     return _read(article_records, contents, str(seeds_dir))
 
 
