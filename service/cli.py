@@ -52,7 +52,7 @@ def init_command(force: bool, export_file: Path | None) -> None:
 
 def _read_export(path: Path):
     """The knowledge of an export file, verified as fixtures are."""
-    from .knowledge.bulk import KnowledgeDocumentError, knowledge_files
+    from .knowledge.dumps import KnowledgeDocumentError, knowledge_files
     from .knowledge.read import read_knowledge_files
 
     try:
@@ -305,7 +305,7 @@ def token_revoke_command(name: str) -> None:
 @with_appcontext
 def export_fixtures_command(directory: Path) -> None:
     """Write the published knowledge to DIRECTORY/fixtures and DIRECTORY/seeds, as files `check` and `init` read."""
-    from .knowledge.export import export_fixtures
+    from .knowledge.fixtures import export_fixtures
     from .knowledge.read import KnowledgeError
     from .store.db import db
 

@@ -344,7 +344,7 @@ def test_every_kind_of_record_can_be_changed():
 def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
     """A create names the fields a fixture holds but those the service sets, required as the fixtures require
     them; a patch any of them."""
-    from service.knowledge.export import _fixture_fields
+    from service.knowledge.fixtures import _fixture_fields
     from service.knowledge.kinds import KINDS
 
     spec = client.get("/openapi.json").get_json()
@@ -389,8 +389,8 @@ def _database_state() -> dict:
 def test_publication_writes_what_a_full_load_of_the_same_knowledge_writes(curation):
     """Publication updates only the rows a change reaches; the database must be the one a load of the same
     knowledge gives, and its data version the fingerprint of its own export (so a restart loads nothing)."""
-    from service.knowledge.curation import published_knowledge
     from service.knowledge.load import load_knowledge
+    from service.knowledge.published import published_knowledge
 
     app, client, tokens = curation
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from service.knowledge import bulk
+from service.knowledge import dumps
 from service.knowledge.kinds import BY_NAME
 from service.store import models as m
 from service.store.db import db
@@ -69,7 +69,7 @@ def test_every_text_cell_of_every_csv_starts_with_no_formula_trigger(curation):
     for table in bulk_tables():
         for row in csv.reader(io.StringIO(fetch(client, f"{EXPORTS}/{table}.csv").get_data(as_text=True))):
             for value in row:
-                assert not value.startswith(bulk.FORMULA_TRIGGERS) or re.fullmatch(r"-[0-9.e+-]+", value), (
+                assert not value.startswith(dumps.FORMULA_TRIGGERS) or re.fullmatch(r"-[0-9.e+-]+", value), (
                     table,
                     value,
                 )
@@ -107,7 +107,7 @@ def bulk_tables() -> list[str]:
     ],
 )
 def test_a_cell_is_neutralised_only_when_it_is_text_starting_with_a_trigger(value, expected):
-    assert bulk.cell(value) == expected
+    assert dumps.cell(value) == expected
 
 
 def test_a_url_that_is_not_http_or_https_is_shown_as_text_on_the_pages(curation):

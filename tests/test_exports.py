@@ -12,7 +12,7 @@ import pytest
 
 from service import create_app
 from service.cli import init_command
-from service.knowledge import bulk
+from service.knowledge import dumps
 from service.knowledge.kinds import KINDS, SERVED
 from service.store import models as m
 from service.store import snapshot as snapshot_module
@@ -92,7 +92,7 @@ def test_an_export_has_the_data_versions_etag_and_answers_304_to_it(curation):
 def test_a_change_published_while_an_export_is_read_is_not_in_it(curation, monkeypatch):
     app, client, tokens = curation
     monkeypatch.setattr(snapshot_module, "BATCH", 5)  # many reads, so the change lands between two of them
-    monkeypatch.setattr(bulk, "CHUNK", 1)  # a chunk a record
+    monkeypatch.setattr(dumps, "CHUNK", 1)  # a chunk a record
     before = fetch(client, f"{EXPORTS}/records.ndjson").get_data()
     reading = client.get(f"{EXPORTS}/records.ndjson", buffered=False)
     chunks = iter(reading.response)
@@ -108,7 +108,7 @@ def test_a_change_published_while_an_export_is_read_is_not_in_it(curation, monke
 def test_reading_in_small_batches_gives_the_same_bytes(client, monkeypatch):
     whole = {name: fetch(client, f"{EXPORTS}/{name}").get_data() for name in ("records.ndjson", "knowledge.json")}
     monkeypatch.setattr(snapshot_module, "BATCH", 3)  # every batch boundary crossed many times
-    monkeypatch.setattr(bulk, "CHUNK", 100)
+    monkeypatch.setattr(dumps, "CHUNK", 100)
     for name, body in whole.items():
         assert fetch(client, f"{EXPORTS}/{name}").get_data() == body, name
 
@@ -218,12 +218,12 @@ def test_a_csv_per_kind_one_row_per_record_as_a_spreadsheet_reads_it(app, client
     for record in records:
         for value in record.values():
             if isinstance(value, list) and all(isinstance(item, str) for item in value):
-                assert not any(bulk.LIST_SEPARATOR in item for item in value), record["id"]
+                assert not any(dumps.LIST_SEPARATOR in item for item in value), record["id"]
 
 
 def test_the_citations_csv_gives_every_citation_with_its_fact(app, client):
     rows = _csv(client, "citations.csv")
-    assert list(rows[0]) == list(bulk.CITATION_COLUMNS)
+    assert list(rows[0]) == list(dumps.CITATION_COLUMNS)
     with app.app_context(), db.connection_context():
         assert len(rows) == m.Citation.select().count()
         texts = dict(m.Source.select(m.Source.id, m.Source.text).tuples())

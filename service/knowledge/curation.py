@@ -4,60 +4,68 @@ writing what it alters (rows, documents, /facts rows, search entries) in one tra
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Protocol
 
-import marshmallow as ma
 from peewee import fn
 
-from schemas import SourceSchema
 from schemas.fields import fields_of
 from schemas.writes import settable_fields
 
 from ..store import models as m
 from ..store.db import db, uses_sqlite
-from .export import fixture_files, published_records
 from .kinds import BY_NAME, Kind
 from .load import update_knowledge
-from .read import Knowledge, KnowledgeError, cross_check, read_knowledge_files
+from .merge_patch import merge_diff, merge_patch
+from .published import PUBLISHED, published_record
+from .read import KnowledgeError, knowledge_with
 
 ACTIONS = ("create", "update", "delete")
 LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
 
 
 class ChangeRefused(Exception):
-    """A change that cannot be taken: `status` is the HTTP status to answer, `problems` say why."""
+    """A change the workflow does not take; `problems` say why, one line each. Each subclass is one cause."""
 
-    def __init__(self, status: int, problems: list[str], errors: dict | None = None):
-        self.status = status
+    def __init__(self, problems: list[str]):
         self.problems = problems
-        self.errors = errors
         super().__init__("; ".join(problems))
 
 
-def merge_patch(target, patch):
-    """RFC 7396 JSON merge patch: objects merge key by key, null deletes a key, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
+class NotFound(ChangeRefused):
+    """What the change names does not exist: the record to update or delete, the revision to revert."""
+
+
+class ChangeConflict(ChangeRefused):
+    """The change conflicts with the knowledge as it is: a record it creates exists, the record changed since the
+    change was proposed (or since the revision it reverts), the change is no longer pending, or the knowledge with
+    it no longer verifies."""
+
+
+class AwaitingReview(ChangeRefused):
+    """The record already has a change awaiting review (`pending`, its number): that one is reviewed first."""
+
+    def __init__(self, pending: int, kind_name: str):
+        self.pending = pending
+        super().__init__([f"change {pending} to this {kind_name} is awaiting review"])
+
+
+class InvalidChange(ChangeRefused):
+    """The record, or the knowledge with it, does not verify: `problems` worded as `sanctions-kb check` words a
+    fixture's."""
+
+
+class Precondition(Protocol):
+    """What must hold of a record as published when a change to it is checked (the caller's idea of its current
+    state, such as a request's If-Match): it raises to refuse the change. The workflow checks it under its lock,
+    so that of two proposals made from the same state only the first is taken."""
+
+    def __call__(self, record_id: str, record: dict) -> None: ...
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def published_record(kind: Kind, record_id: str) -> dict | None:
-    """The record as a fixture holds it, as published now; None if there is none."""
-    return next((r for r in published_records(kind.name)[kind.name] if r["id"] == record_id), None)
 
 
 def _is_cited(source_id: str) -> bool:
@@ -97,96 +105,8 @@ def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, d
     return problems
 
 
-def published_knowledge() -> Knowledge:
-    """The knowledge the database serves, read back and verified as fixtures are."""
-    return read_knowledge_files(fixture_files())
-
-
-class _Published:
-    """This process's copy of the published knowledge, for the data version it was read at (proposals and
-    publications start from it rather than reading everything back for each change)."""
-
-    def __init__(self):
-        self._held: tuple[str, Knowledge] | None = None
-        self._guard = threading.Lock()
-
-    def current(self) -> Knowledge:
-        """The published knowledge now (call under the curation lock, so the version cannot move meanwhile)."""
-        version = m.Dataset.select(m.Dataset.version).scalar()
-        with self._guard:
-            held = self._held
-        if held is not None and held[0] == version:
-            return held[1]
-        knowledge = published_knowledge()
-        self.keep(version, knowledge)
-        return knowledge
-
-    def keep(self, version: str, knowledge: Knowledge) -> None:
-        with self._guard:
-            self._held = (version, knowledge)
-
-
-PUBLISHED = _Published()
-
-
 def published_changes() -> int:
     return m.Change.select().where(m.Change.status == "published").count()
-
-
-def knowledge_with(
-    base: Knowledge, kind: Kind, record_id: str, record: dict | None, text: str | None = None
-) -> Knowledge:
-    """`base` with this record created, replaced (or, for None, deleted), checked exactly as `sanctions-kb check`
-    checks fixtures: the record against its schema, then every record against what it names and the whole for
-    what spans records. KnowledgeError lists every problem."""
-    new = Knowledge(dict(base.sources), dict(base.texts), dict(base.records))
-    problems: list[str] = []
-    if kind.name == "source":
-        new.sources.pop(record_id, None)
-        new.texts.pop(record_id, None)
-        if record is not None:
-            old = base.sources.get(record_id)
-            if record.get("kind") == "article" or (old is not None and old["kind"] == "article"):
-                # The text's file name is the service's: an article keeps its own, a new one (or a reference turned
-                # into one) is named from its id, a slug. Nothing a change sends names a file.
-                file = old["file"] if old is not None and old["kind"] == "article" else f"{record_id}.txt"
-                body = text if text is not None else base.texts.get(record_id, "")
-                meta = {**record, "file": file, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
-                where = f"seeds/{Path(file).stem}.json"
-                loaded = _loaded(SourceSchema, meta, where, problems)
-                if loaded is not None and loaded["kind"] != "article":
-                    problems.append(
-                        f"{where}: source {record_id!r}: seeds/ holds articles only; put references in "
-                        "fixtures/references.json"
-                    )
-                elif loaded is not None:
-                    new.sources[record_id], new.texts[record_id] = loaded, body
-            else:
-                loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
-                if loaded is not None:
-                    new.sources[record_id] = loaded
-    else:
-        records = [r for r in base.of(kind.name) if r["id"] != record_id]
-        if record is not None:
-            loaded = _loaded(kind.schema, record, f"fixtures/{kind.fixture}", problems)
-            if loaded is not None:
-                records.append(loaded)
-        new.records[kind.name] = records
-    if not problems:
-        problems = cross_check(new)
-    if problems:
-        raise KnowledgeError(problems)
-    return new
-
-
-def _loaded(schema: type[ma.Schema], record: dict, where: str, problems: list[str]) -> dict | None:
-    """The record as reading its fixture file gives it (a JSON round trip, then its schema), or None with the
-    problem added, worded as `check` words it."""
-    try:
-        return schema().load(json.loads(json.dumps(record, ensure_ascii=False)))
-    except ma.ValidationError as error:
-        problems.append(f"{where}: record {record.get('id')!r}: invalid: {json.dumps(error.messages, sort_keys=True)}")
-        return None
 
 
 class _Lock:
@@ -222,39 +142,29 @@ def propose(
     record: dict | None,
     summary: str,
     author: str,
-    current_etag,
+    precondition: Precondition | None = None,
     text: str | None = None,
     reverts: int | None = None,
 ) -> m.Change:
-    """Check a change and keep it pending review; ChangeRefused says why it is not taken.
-
-    `current_etag(record_id, record)` checks the ETag the record's URL answers now, for the caller's If-Match check (made
-    under the lock, so that of two proposals on the same record only the first is taken).
-    """
+    """Check a change and keep it pending review; a ChangeRefused says why it is not taken. An update or delete
+    is checked against `precondition` first, with the record as published now."""
     kind = BY_NAME[kind_name]
     with _Lock():
         before = published_record(kind, record_id)
         if action == "create" and before is not None:
-            raise ChangeRefused(409, [f"a {kind.name} with id {record_id!r} already exists: update it instead"])
+            raise ChangeConflict([f"a {kind.name} with id {record_id!r} already exists: update it instead"])
         if action != "create" and before is None:
-            raise ChangeRefused(404, [f"no {kind.name} with id {record_id!r}"])
+            raise NotFound([f"no {kind.name} with id {record_id!r}"])
         if action != "create":
-            current_etag(record_id, before)  # raises 412 when the caller's copy is stale
+            if precondition is not None:
+                precondition(record_id, before)
             pending = m.Change.get_or_none(
                 (m.Change.kind == kind.name) & (m.Change.record_id == record_id) & (m.Change.status == "pending")
             )
             if pending is not None:
-                raise ChangeRefused(
-                    412,
-                    [
-                        f"change {pending.id} to this {kind.name} is awaiting review: review it first, then send If-Match "
-                        "with the ETag the record answers after it"
-                    ],
-                )
+                raise AwaitingReview(pending.id, kind.name)
         if text is not None and before is not None and _is_cited(record_id):
-            raise ChangeRefused(
-                422, [f"the text of article {record_id!r} is cited by facts, so it can no longer change"]
-            )
+            raise InvalidChange([f"the text of article {record_id!r} is cited by facts, so it can no longer change"])
         if record is not None:
             _refuse_unsettable_fields(kind, record_id, record)
         candidate = merge_patch(before, record) if action == "update" else record
@@ -264,11 +174,11 @@ def propose(
             texts = {**base.texts, **({record_id: text} if text is not None else {})}
             problems = complete_citations(candidate, texts, base.sources)
             if problems:
-                raise ChangeRefused(422, problems)
+                raise InvalidChange(problems)
         try:
             knowledge_with(base, kind, record_id, candidate, text)
         except KnowledgeError as error:
-            raise ChangeRefused(422, error.problems) from error
+            raise InvalidChange(error.problems) from error
         return m.Change.create(
             kind=kind.name,
             record_id=record_id,
@@ -286,7 +196,7 @@ def propose(
 
 
 def _refuse_unsettable_fields(kind: Kind, record_id: str, record: dict) -> None:
-    """422 for a field a change may not set (what the service computes or sets itself, such as an article's file
+    """InvalidChange for a field a change may not set (what the service computes or sets itself, such as an article's file
     name), or an `id` other than the change's own."""
     declared, allowed = fields_of(kind.schema), set(settable_fields(kind.schema))
     problems = [  # (an unknown field is the schema's to refuse, as in a fixture)
@@ -297,21 +207,20 @@ def _refuse_unsettable_fields(kind: Kind, record_id: str, record: dict) -> None:
     if "id" in record and record["id"] != record_id:
         problems.append(f"record: its id {record['id']!r} is not the change's id {record_id!r}")
     if problems:
-        raise ChangeRefused(422, problems)
+        raise InvalidChange(problems)
 
 
 def publish(change: m.Change, reviewer: str) -> m.Change:
     """Apply an approved change: the knowledge with it is verified again and loaded, in one transaction with
-    the change's revision; ChangeRefused (409) when the record changed since it was proposed."""
+    the change's revision; ChangeConflict when the record changed since it was proposed, or the knowledge with it no
+    longer verifies."""
     kind = BY_NAME[change.kind]
     with _Lock():
         change = m.Change.get_by_id(change.id)
         _require_pending(change)
         before = published_record(kind, change.record_id)
         if (json.dumps(before, ensure_ascii=False) if before is not None else None) != change.before:
-            raise ChangeRefused(
-                409, [f"the {kind.name} changed since change {change.id} was proposed: propose it again"]
-            )
+            raise ChangeConflict([f"the {kind.name} changed since change {change.id} was proposed: propose it again"])
         record = json.loads(change.record) if change.record else None
         text = record.pop("text", None) if record else None
         base = PUBLISHED.current()
@@ -319,7 +228,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         try:
             knowledge = knowledge_with(base, kind, change.record_id, record, text)
         except KnowledgeError as error:
-            raise ChangeRefused(409, error.problems) from error
+            raise ChangeConflict(error.problems) from error
         knowledge.fingerprint = update_knowledge(base, knowledge, origin="api")
         last = (
             m.Change.select(m.Change.revision)
@@ -339,17 +248,16 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
 
 def revert(revision: int, summary: str, author: str) -> m.Change:
     """Propose undoing a published revision: the record goes back to how it was before it (created again if
-    it deleted it, deleted if it created it). Only a record's latest revision can be undone (409 otherwise),
+    it deleted it, deleted if it created it). Only a record's latest revision can be undone (ChangeConflict otherwise),
     and the revert is a change like any other: it waits for an editor other than its author."""
     original = m.Change.get_or_none(m.Change.revision == revision)
     if original is None:
-        raise ChangeRefused(404, [f"no revision {revision}"])
+        raise NotFound([f"no revision {revision}"])
     kind = BY_NAME[original.kind]
     if original.after is None and original.action != "delete":
-        raise ChangeRefused(409, [f"revision {revision} predates the record of what it left: propose the change"])
+        raise ChangeConflict([f"revision {revision} predates the record of what it left: propose the change"])
     if _is_article_change(original):
-        raise ChangeRefused(
-            409,
+        raise ChangeConflict(
             [
                 f"revision {revision} changed an article's text, which revisions do not keep: propose the article "
                 "again with its text"
@@ -364,7 +272,7 @@ def revert(revision: int, summary: str, author: str) -> m.Change:
     else:
         action, record = "update", merge_diff(after, before)
 
-    def unchanged_since(record_id: str, current: dict) -> None:
+    def unchanged_since(record_id: str, current: dict) -> None:  # the revert's precondition
         # Lineage decides, not content: a later revision of the record (even one that brought it back to the same
         # content, as a revert does) must be reverted first. Content then catches a change made outside revisions.
         later = (
@@ -373,8 +281,7 @@ def revert(revision: int, summary: str, author: str) -> m.Change:
             .scalar()
         )
         if later is not None or current != after:
-            raise ChangeRefused(
-                409,
+            raise ChangeConflict(
                 [
                     f"the {kind.name} changed since revision {revision}"
                     + (f" (revision {later}): revert that one first" if later else "")
@@ -392,19 +299,6 @@ def _is_article_change(change: m.Change) -> bool:
     return before.get("kind") == "article" and (change.action == "delete" or "text" in record)
 
 
-def merge_diff(current: dict, target: dict) -> dict:
-    """The JSON merge patch that turns `current` into `target` (the inverse of `merge_patch`)."""
-    patch = {key: None for key in current if key not in target}
-    for key, value in target.items():
-        if isinstance(value, dict) and isinstance(current.get(key), dict):
-            inner = merge_diff(current[key], value)
-            if inner:
-                patch[key] = inner
-        elif current.get(key) != value or key not in current:
-            patch[key] = value
-    return patch
-
-
 def reject(change: m.Change, reviewer: str, note: str) -> m.Change:
     with _Lock():
         change = m.Change.get_by_id(change.id)
@@ -416,7 +310,7 @@ def reject(change: m.Change, reviewer: str, note: str) -> m.Change:
 
 def _require_pending(change: m.Change) -> None:
     if change.status != "pending":
-        raise ChangeRefused(409, [f"change {change.id} is {change.status}, not pending review"])
+        raise ChangeConflict([f"change {change.id} is {change.status}, not pending review"])
 
 
 def last_deletion(kind_name: str, record_id: str) -> int | None:

@@ -66,7 +66,8 @@ def initialise_database(force: bool = False, export: Knowledge | None = None) ->
 
 
 def _initialise(knowledge: Knowledge, force: bool, is_export: bool) -> Initialised:
-    from .curation import published_changes, published_knowledge
+    from .curation import published_changes
+    from .published import published_knowledge
 
     migrated = migrate()
     dataset = m.Dataset.select().first()

@@ -16,7 +16,7 @@ from ..store.search_index import (
     update_search_index,
     update_statement_text,
 )
-from .export import fixture_files
+from .fixtures import fixture_files
 from .kinds import KINDS, LISTED_FACTS, SEARCHED
 from .read import Knowledge, files_fingerprint
 from .render import rendered_documents

@@ -16,7 +16,7 @@ from ..store.db import order_key
 from .kinds import Kind, kind_named
 
 
-def records_of(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = None) -> list[dict]:
+def api_records(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = None) -> list[dict]:
     """The API records of these rows of `kind`, in the rows' order (`lineage`: the sources' derivations, read
     once for many calls)."""
     rows = list(rows)
@@ -28,7 +28,7 @@ def records_of(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = None
         found: dict[str, list[dict]] = defaultdict(list)
         if ids:
             query = inner.select().where(owner.in_(ids)).order_by(owner, order_key(inner.model.id))
-            for record in records_of(inner, query, lineage):
+            for record in api_records(inner, query, lineage):
                 found[record[embedded.owner]].append(record)
         for record in records:
             record[embedded.field] = found.get(record["id"], [])

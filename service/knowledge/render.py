@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 
 from .kinds import SERVED, Kind
-from .records import Lineage, records_of
+from .records import Lineage, api_records
 
 BATCH = 500
 
@@ -37,5 +37,5 @@ def rendered_documents() -> Iterator[dict]:
         query = kind.select().order_by(kind.model.id)
         for start in range(0, query.count(), BATCH):
             rows = list(query.offset(start).limit(BATCH))
-            for row, body in zip(rows, render(kind, records_of(kind, rows, lineage)), strict=True):
+            for row, body in zip(rows, render(kind, api_records(kind, rows, lineage)), strict=True):
                 yield {"kind": kind.name, "record_id": row.id, "body": body}

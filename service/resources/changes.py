@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from typing import NoReturn
 
 from flask import g, request
 from flask.views import MethodView
@@ -14,7 +15,17 @@ from peewee import fn
 from schemas import ChangeProposalSchema, ChangeSchema, RevertSchema, ReviewSchema
 from schemas.queries import ChangeQueryArgs, RevisionQueryArgs
 
-from ..knowledge.curation import ChangeRefused, propose, publish, reject, revert
+from ..knowledge.curation import (
+    AwaitingReview,
+    ChangeConflict,
+    ChangeRefused,
+    InvalidChange,
+    NotFound,
+    propose,
+    publish,
+    reject,
+    revert,
+)
 from ..knowledge.kinds import BY_NAME
 from ..store import models as m
 from ..store.version import data_version
@@ -67,8 +78,24 @@ def change_record(change: m.Change) -> dict:
     }
 
 
-def _refused(error: ChangeRefused):
-    abort(error.status, message="; ".join(error.problems), errors={"json": {"record": error.problems}})
+# The status each refusal of the review workflow is answered with.
+REFUSAL_STATUS: dict[type[ChangeRefused], int] = {
+    NotFound: 404,
+    ChangeConflict: 409,
+    AwaitingReview: 412,
+    InvalidChange: 422,
+}
+# What a client does next about a refusal, where that is a matter of HTTP: added to its problem.
+NEXT_STEP: dict[type[ChangeRefused], str] = {
+    AwaitingReview: "review it first, then send If-Match with the ETag the record answers after it",
+}
+
+
+def answer_refusal(error: ChangeRefused) -> NoReturn:
+    """Abort with the refusal's status and a problem naming each of its problems (under `errors.json.record`)."""
+    step = NEXT_STEP.get(type(error))
+    problems = [f"{problem}: {step}" for problem in error.problems] if step else error.problems
+    abort(REFUSAL_STATUS[type(error)], message="; ".join(problems), errors={"json": {"record": problems}})
 
 
 def _if_match_checker(kind_name: str):
@@ -135,11 +162,11 @@ class Changes(MethodView):
                 proposal["record"],
                 proposal["summary"],
                 g.token.name,
-                _if_match_checker(proposal["kind"]),
-                proposal["text"],
+                precondition=_if_match_checker(proposal["kind"]),
+                text=proposal["text"],
             )
         except ChangeRefused as error:
-            _refused(error)
+            answer_refusal(error)
         return change_record(change), {"Location": f"/api/v1/changes/{change.id}"}
 
     @documented_requires(blp, "curator")
@@ -205,7 +232,7 @@ class ChangeApproval(MethodView):
         try:
             return change_record(publish(change, g.token.name))
         except ChangeRefused as error:
-            _refused(error)
+            answer_refusal(error)
 
 
 @blp.route("/<string:change_id>/reject")
@@ -226,7 +253,7 @@ class ChangeRejection(MethodView):
         try:
             return change_record(reject(change, g.token.name, review["note"]))
         except ChangeRefused as error:
-            _refused(error)
+            answer_refusal(error)
 
 
 @revisions.route("")
@@ -303,5 +330,5 @@ class RevisionRevert(MethodView):
         try:
             change = revert(number, body["summary"], g.token.name)
         except ChangeRefused as error:
-            _refused(error)
+            answer_refusal(error)
         return change_record(change), {"Location": f"/api/v1/changes/{change.id}"}

@@ -17,7 +17,7 @@ from flask_smorest import Blueprint, abort
 
 from schemas import ExportSchema
 
-from ..knowledge import bulk
+from ..knowledge import dumps
 from ..knowledge.kinds import KINDS
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
@@ -59,20 +59,20 @@ EXPORTS = {
             "Every record as the API serves it, citations, support and disputes included: one JSON object a line, "
             '{"type": kind, "id": id, "record": record}, kind by kind (sources, entities, resolutions, votes, '
             "measures, figures, events, statements, topics, disputes), then by id.",
-            bulk.records_ndjson,
+            dumps.records_ndjson,
         ),
         Export(
             "knowledge.json",
             "application/json",
             "The whole knowledge as one JSON document, each kind's records as its fixture file holds them (sources "
             "with each article's text): `sanctions-kb init --from knowledge.json` loads it into another database.",
-            bulk.knowledge_json,
+            dumps.knowledge_json,
             {
                 "type": "object",
                 "required": ["format", "format_version", "data_version", *(kind.plural for kind in KINDS)],
                 "properties": {
-                    "format": {"type": "string", "enum": [bulk.KNOWLEDGE_FORMAT]},
-                    "format_version": {"type": "integer", "enum": [bulk.KNOWLEDGE_FORMAT_VERSION]},
+                    "format": {"type": "string", "enum": [dumps.KNOWLEDGE_FORMAT]},
+                    "format_version": {"type": "integer", "enum": [dumps.KNOWLEDGE_FORMAT_VERSION]},
                     "data_version": {"type": "string", "description": "The data version exported (GET /health)."},
                     **{
                         kind.plural: {
@@ -92,17 +92,20 @@ EXPORTS = {
             "FollowTheMoney entities (the OpenSanctions data model), one a line: people, organizations, countries, "
             "their posts, the resolution's measures as sanctions, and the sources, with each citation's passage "
             "kept as documentation of the entity it supports.",
-            bulk.ftm_entities,
+            dumps.ftm_entities,
         ),
         Export(
             "sources.csl.json",
             "application/vnd.citationstyles.csl+json",
             "Every source as a CSL-JSON item, for reference managers (Zotero, Mendeley...) and citation processors.",
-            bulk.csl_json,
+            dumps.csl_json,
             {"type": "array", "items": {"type": "object", "required": ["id", "type"]}},
         ),
         Export(
-            "sources.bib", "application/x-bibtex; charset=utf-8", "Every source as a BibTeX entry (UTF-8).", bulk.bibtex
+            "sources.bib",
+            "application/x-bibtex; charset=utf-8",
+            "Every source as a BibTeX entry (UTF-8).",
+            dumps.bibtex,
         ),
     )
 }
@@ -110,9 +113,9 @@ EXPORTS = {
 
 def _csv_export(table: str) -> Export:
     if table == "citations":
-        return Export("citations.csv", CSV, "", bulk.citations_csv)
+        return Export("citations.csv", CSV, "", dumps.citations_csv)
     kind = next(kind for kind in KINDS if kind.plural == table)
-    return Export(f"{table}.csv", CSV, "", lambda snap: bulk.kind_csv(snap, kind))
+    return Export(f"{table}.csv", CSV, "", lambda snap: dumps.kind_csv(snap, kind))
 
 
 @blp.route("")
@@ -259,7 +262,7 @@ def stream(export: Export) -> Response:
     try:
         logger = current_app.logger
         response = Response(
-            bulk.in_chunks(_logged(export, snap, logger, finish)), mimetype=None, content_type=export.media_type
+            dumps.in_chunks(_logged(export, snap, logger, finish)), mimetype=None, content_type=export.media_type
         )
     except BaseException:
         finish()

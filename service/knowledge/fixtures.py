@@ -10,7 +10,7 @@ from schemas.fields import fields_of
 
 from ..store import models as m
 from .kinds import KINDS, Kind
-from .read import knowledge_path
+from .read import article_files, fixture_file, knowledge_path
 
 
 def _fixture_fields(kind: Kind) -> list[str]:
@@ -64,10 +64,9 @@ def fixture_files(records: dict[str, list[dict]] | None = None) -> dict[str, byt
             for article in [r for r in items if r["kind"] == "article"]:
                 file, text = articles[article["id"]]
                 meta = {"id": article["id"], "kind": "article", "file": file, **article}
-                files[f"seeds/{file}"] = text.encode("utf-8")
-                files[f"seeds/{Path(file).stem}.json"] = as_fixture_json(meta).encode("utf-8")
+                files.update(article_knowledge_files(meta, text))
             items = [r for r in items if r["kind"] == "reference"]
-        files[f"fixtures/{kind.fixture}"] = as_fixture_json(items).encode("utf-8")
+        files[fixture_file(kind)] = as_fixture_json(items).encode("utf-8")
     return files
 
 
@@ -85,6 +84,12 @@ def export_fixtures(directory: Path) -> dict[str, int]:
             value = json.loads(body)
             written[name] = len(value) if isinstance(value, list) else 1
     return written
+
+
+def article_knowledge_files(meta: dict, text: str) -> dict[str, bytes]:
+    """An article's record (with its text's `file` name) and its text, as the two files seeds/ holds them."""
+    record_file, text_file = article_files(meta["file"])
+    return {text_file: text.encode("utf-8"), record_file: as_fixture_json(meta).encode("utf-8")}
 
 
 def as_fixture_json(value) -> str:

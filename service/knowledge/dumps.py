@@ -14,7 +14,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 import marshmallow as ma
 
@@ -23,9 +22,10 @@ from schemas.files import ARTICLE_FILE_RULE, is_article_file
 
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
-from .export import as_fixture, as_fixture_json
+from .fixtures import article_knowledge_files, as_fixture, as_fixture_json
 from .ftm import FtmMapper
 from .kinds import BY_NAME, KINDS, SERVED, Kind
+from .read import fixture_file
 
 KNOWLEDGE_FORMAT = "sanctions-kb knowledge"
 KNOWLEDGE_FORMAT_VERSION = 1
@@ -60,7 +60,7 @@ def _owners(kind: Kind) -> tuple[Kind, str] | None:
     return None
 
 
-def records_of(snap: Snapshot, kind: Kind) -> Iterator[dict]:
+def snapshot_records(snap: Snapshot, kind: Kind) -> Iterator[dict]:
     """Every record of a kind as the API serves it: its own documents in id order, or, for a kind served inside
     another (roles, claims), each owner's records in the owner's id order."""
     owned = _owners(kind)
@@ -106,12 +106,12 @@ def knowledge_json(snap: Snapshot) -> Iterator[str]:
 
 def _fixture_records(snap: Snapshot, kind: Kind) -> Iterator[dict]:
     if kind.name != "source":
-        for record in records_of(snap, kind):
+        for record in snapshot_records(snap, kind):
             yield as_fixture(kind, record)
         return
     articles = snap.article_files()  # in id order, as the sources are: merged as they go
     article = next(articles, None)
-    for record in records_of(snap, kind):
+    for record in snapshot_records(snap, kind):
         fixture = as_fixture(kind, record)
         if record["kind"] == "article":
             while article is not None and article[0] < record["id"]:
@@ -127,8 +127,8 @@ class KnowledgeDocumentError(ValueError):
 
 
 def knowledge_files(document) -> dict[str, bytes]:
-    """The fixture and seed files (relative path -> bytes, as `export.fixture_files` lays them out) that a
-    knowledge export holds, for `read_knowledge` to read and verify as it reads any fixtures."""
+    """The fixture and seed files (relative path -> bytes, as `fixtures.fixture_files` lays them out) that a
+    knowledge export holds, for `read_knowledge_files` to read and verify as it reads any fixtures."""
     if not isinstance(document, dict) or document.get("format") != KNOWLEDGE_FORMAT:
         raise KnowledgeDocumentError(f'not a knowledge export: its "format" must be {KNOWLEDGE_FORMAT!r}')
     if document.get("format_version") != KNOWLEDGE_FORMAT_VERSION:
@@ -156,10 +156,9 @@ def knowledge_files(document) -> dict[str, bytes]:
                     raise KnowledgeDocumentError(f"the article {record.get('id')!r} needs {ARTICLE_FILE_RULE}")
                 if not isinstance(text, str):
                     raise KnowledgeDocumentError(f"the article {record.get('id')!r} has no text")
-                files[f"seeds/{file}"] = text.encode("utf-8")
-                files[f"seeds/{PurePosixPath(file).stem}.json"] = as_fixture_json(meta).encode("utf-8")
+                files.update(article_knowledge_files(meta, text))
             records = references
-        files[f"fixtures/{kind.fixture}"] = as_fixture_json(records).encode("utf-8")
+        files[fixture_file(kind)] = as_fixture_json(records).encode("utf-8")
     return files
 
 
@@ -234,7 +233,7 @@ def kind_csv(snap: Snapshot, kind: Kind) -> Iterator[str]:
     """One row per record of the kind, with the header row first."""
     columns = kind_columns(kind)
     header = [column.name for column in columns]
-    rows = ([cell(column.value(record)) for column in columns] for record in records_of(snap, kind))
+    rows = ([cell(column.value(record)) for column in columns] for record in snapshot_records(snap, kind))
     return _csv_lines(_prepend(header, rows))
 
 
@@ -246,7 +245,7 @@ def citations_csv(snap: Snapshot) -> Iterator[str]:
         for kind in KINDS:
             if not kind.cited:
                 continue
-            for record in records_of(snap, kind):
+            for record in snapshot_records(snap, kind):
                 for position, citation in enumerate(record["citations"], start=1):
                     yield [
                         kind.name,
@@ -302,7 +301,7 @@ def csl_json(snap: Snapshot) -> Iterator[str]:
     """Every source as a CSL-JSON item, in one JSON array (one item a line)."""
     yield "["
     first = True
-    for source in records_of(snap, BY_NAME["source"]):
+    for source in snapshot_records(snap, BY_NAME["source"]):
         yield ("\n" if first else ",\n") + compact(csl_item(source))
         first = False
     yield "\n]\n"
@@ -311,6 +310,6 @@ def csl_json(snap: Snapshot) -> Iterator[str]:
 def bibtex(snap: Snapshot) -> Iterator[str]:
     """Every source as a BibTeX entry, separated by blank lines."""
     first = True
-    for source in records_of(snap, BY_NAME["source"]):
+    for source in snapshot_records(snap, BY_NAME["source"]):
         yield ("" if first else "\n") + bibtex_entry(source)
         first = False
