@@ -2,9 +2,11 @@
 
 import sqlite3
 import sys
+from collections.abc import Iterator
+from typing import Any, cast
 
 from flask import Flask
-from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import BaseQuery, DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect, parse
 from playhouse.pool import MaxConnectionsExceeded
 
@@ -135,6 +137,16 @@ def order_key(field, database=None):
     for the service's database, or the one given (a snapshot's own)."""
     sqlite = uses_sqlite() if database is None else isinstance(database, SqliteDatabase)
     return field if sqlite else field.collate('"C"')
+
+
+# A query's rows as tuples or dicts of the columns it selects: peewee's `.tuples()` and `.dicts()`, typed (peewee's
+# stubs keep the model as the row type after either).
+def tuples(query: BaseQuery) -> Iterator[tuple[Any, ...]]:
+    return cast(Iterator[tuple[Any, ...]], iter(query.tuples()))
+
+
+def dicts(query: BaseQuery) -> Iterator[dict[str, Any]]:
+    return cast(Iterator[dict[str, Any]], iter(query.dicts()))
 
 
 def init_db(app: Flask) -> None:
