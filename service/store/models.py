@@ -22,10 +22,10 @@ from .db import db
 class JSONListField(TextField):
     """A list kept as JSON text (characters as printed), the same on every engine."""
 
-    def db_value(self, value):
+    def db_value(self, value: list | None) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False)
 
-    def python_value(self, value):
+    def python_value(self, value: str | None) -> list | None:
         return None if value is None else json.loads(value)
 
 
