@@ -11,4 +11,7 @@ def packaged_directory(name: str) -> Path:
     reads the files being edited; a wheel holds copies of them (package-data in pyproject.toml). A wheel is always
     installed unpacked, so the folder is a directory on disk.
     """
-    return Path(files(__name__) / name)
+    folder = files(__name__) / name
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"the package's {name}/ is not a directory on disk: install the package unpacked")
+    return folder

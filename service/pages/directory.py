@@ -9,6 +9,7 @@ from flask import request
 
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
+from ..store.db import tuples
 
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
 PAGE_KINDS = tuple(kind for kind in KINDS if kind.url)
@@ -49,32 +50,34 @@ class Directory:
     def __init__(self) -> None:
         entries: dict[tuple[str, str], Entry] = {}
         names: dict[str, str] = {}
-        for fact_type, fact_id, label in m.Fact.select(m.Fact.fact_type, m.Fact.fact_id, m.Fact.label).tuples():
+        for fact_type, fact_id, label in tuples(m.Fact.select(m.Fact.fact_type, m.Fact.fact_id, m.Fact.label)):
             entries[(fact_type, fact_id)] = Entry(fact_type, fact_id, label)
             if fact_type == "entity":
                 names[fact_id] = label
-        for source_id, title in m.Source.select(m.Source.id, m.Source.title).tuples():
+        for source_id, title in tuples(m.Source.select(m.Source.id, m.Source.title)):
             entries[("source", source_id)] = Entry("source", source_id, title)
-        for (topic_id,) in m.Topic.select(m.Topic.id).tuples():
+        for (topic_id,) in tuples(m.Topic.select(m.Topic.id)):
             entries[("topic", topic_id)] = Entry("topic", topic_id, topic_id.replace("-", " "))
-        for dispute_id, subject in m.Dispute.select(m.Dispute.id, m.Dispute.subject).tuples():
+        for dispute_id, subject in tuples(m.Dispute.select(m.Dispute.id, m.Dispute.subject)):
             entries[("dispute", dispute_id)] = Entry("dispute", dispute_id, subject)
-        for role_id, entity_id, title in m.Role.select(m.Role.id, m.Role.entity, m.Role.title).tuples():
+        for role_id, entity_id, title in tuples(m.Role.select(m.Role.id, m.Role.entity, m.Role.title)):
             label = f"{names.get(entity_id, entity_id)}: {title}"
             entries[("role", role_id)] = Entry("role", role_id, label, ("entity", entity_id))
         votes = m.MemberVote.select(m.MemberVote.id, m.MemberVote.resolution, m.MemberVote.member, m.MemberVote.vote)
-        for vote_id, resolution_id, member_id, vote in votes.tuples():
+        for vote_id, resolution_id, member_id, vote in tuples(votes):
             resolution = entries.get(("resolution", resolution_id))
             on = resolution.label if resolution else resolution_id
             label = f"{names.get(member_id, member_id)} voted {vote} on {on}"
             entries[("vote", vote_id)] = Entry("vote", vote_id, label, ("resolution", resolution_id))
-        for claim_id, dispute_id, claim in m.Claim.select(m.Claim.id, m.Claim.dispute, m.Claim.claim).tuples():
+        for claim_id, dispute_id, claim in tuples(m.Claim.select(m.Claim.id, m.Claim.dispute, m.Claim.claim)):
             entries[("claim", claim_id)] = Entry("claim", claim_id, claim, ("dispute", dispute_id))
         self.entries = entries
         self.doubts: dict[str, str] = dict(
-            m.Statement.select(m.Statement.id, m.Statement.attribution_note)
-            .where(m.Statement.attribution == "ambiguous")
-            .tuples()
+            tuples(
+                m.Statement.select(m.Statement.id, m.Statement.attribution_note).where(
+                    m.Statement.attribution == "ambiguous"
+                )
+            )
         )
 
     def get(self, kind: str, record_id: str) -> Entry | None:

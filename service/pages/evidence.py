@@ -101,7 +101,7 @@ def paragraphs_of(text: str, passages: list[Passage]) -> list[Paragraph]:
     previous_end = 0
     for start, end, separator in bounds:
         points = [start, *(c for c in cuts if start < c < end), end]
-        segments = []
+        segments: list[Segment] = []
         for a, b in zip(points, points[1:], strict=False):
             if a == b:
                 continue  # an empty paragraph (the text ends with a blank line)

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
-from ..store.db import db
+from ..store.db import db, dicts, tuples
 from ..web.http import PATH_SAFE, is_web_url, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
@@ -177,16 +177,18 @@ def index():
     with db.atomic():
         directory = _directory()
         sources = list(
-            m.Source.select(m.Source.id, m.Source.kind, m.Source.title, m.Source.publisher, m.Source.published_on)
-            .order_by(m.Source.sort_key)
-            .dicts()
+            dicts(
+                m.Source.select(
+                    m.Source.id, m.Source.kind, m.Source.title, m.Source.publisher, m.Source.published_on
+                ).order_by(m.Source.sort_key)
+            )
         )
         cited = Counter(
             source_id
-            for (source_id,) in m.Citation.select(m.Citation.source).where(m.Citation.start.is_null(False)).tuples()
+            for (source_id,) in tuples(m.Citation.select(m.Citation.source).where(m.Citation.start.is_null(False)))
         )
         facts: dict[str, list] = {}
-        for kind, record_id in m.Fact.select(m.Fact.fact_type, m.Fact.fact_id).order_by(m.Fact.sort_key).tuples():
+        for kind, record_id in tuples(m.Fact.select(m.Fact.fact_type, m.Fact.fact_id).order_by(m.Fact.sort_key)):
             facts.setdefault(kind, []).append(directory.get(kind, record_id))
     articles = [s for s in sources if s["kind"] == "article"]
     references = [s for s in sources if s["kind"] != "article"]
@@ -200,22 +202,25 @@ def source_page(record_id: str):
         directory = _directory()
         text = m.Source.select(m.Source.text).where(m.Source.id == record_id).scalar()
         rows = list(
-            m.Citation.select(
-                m.Citation.fact_type,
-                m.Citation.fact_id,
-                m.Citation.start,
-                m.Citation.end,
-                m.Citation.role,
-                m.Citation.fields,
-                m.Citation.wording,
+            tuples(
+                m.Citation.select(
+                    m.Citation.fact_type,
+                    m.Citation.fact_id,
+                    m.Citation.start,
+                    m.Citation.end,
+                    m.Citation.role,
+                    m.Citation.fields,
+                    m.Citation.wording,
+                )
+                .where(m.Citation.source == record_id)
+                .order_by(
+                    m.Citation.start, m.Citation.end, m.Citation.fact_type, m.Citation.fact_id, m.Citation.position
+                )
             )
-            .where(m.Citation.source == record_id)
-            .order_by(m.Citation.start, m.Citation.end, m.Citation.fact_type, m.Citation.fact_id, m.Citation.position)
-            .tuples()
         )
     cited = []
     for fact_type, fact_id, start, end, role, fields, wording in rows:
-        entry = directory.get(fact_type, fact_id)
+        entry = directory.entries[(fact_type, fact_id)]  # every cited fact is in the directory
         doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
         fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt)
         cited.append((start, end, fact))
@@ -259,19 +264,19 @@ def fact_page(record_id: str, kind: str):
         cited_sources = {c["source"] for r in (record, *(i for _, i in inner)) for c in r.get("citations", ())}
         sources = {
             row["id"]: row
-            for row in m.Source.select(
-                m.Source.id,
-                m.Source.kind,
-                m.Source.title,
-                m.Source.publisher,
-                m.Source.author,
-                m.Source.published_on,
-                m.Source.date_precision,
-                m.Source.url,
-                m.Source.text,
+            for row in dicts(
+                m.Source.select(
+                    m.Source.id,
+                    m.Source.kind,
+                    m.Source.title,
+                    m.Source.publisher,
+                    m.Source.author,
+                    m.Source.published_on,
+                    m.Source.date_precision,
+                    m.Source.url,
+                    m.Source.text,
+                ).where(m.Source.id.in_(sorted(cited_sources)))
             )
-            .where(m.Source.id.in_(sorted(cited_sources)))
-            .dicts()
         }
         entry = directory.get(kind, record_id)
         label = entry.label if entry else record_id
@@ -299,9 +304,8 @@ def _documents(kind: str, model, condition) -> list[dict]:
         .join(model, on=(m.Document.record_id == model.id))
         .where((m.Document.kind == kind) & condition)
         .order_by(model.sort_key)
-        .tuples()
     )
-    return [json.loads(body) for (body,) in rows]
+    return [json.loads(body) for (body,) in tuples(rows)]
 
 
 def _statement_lists(kind: str, record_id: str, label: str) -> list[dict]:
@@ -368,4 +372,5 @@ def _page_of(kind: str):
 
 
 for _kind in PAGE_KINDS:
+    assert _kind.page is not None  # PAGE_KINDS are the kinds with a URL, so with a page
     pages.add_url_rule(_kind.page.replace("{id}", f"<string:{_kind.name}_id>"), _kind.name, _page_of(_kind.name))

@@ -53,7 +53,7 @@ class Disputes(MethodView):
 def _require_fact(fact_id: str, fact_type: str | None) -> None:
     """422 when no fact (of that kind) has this id, rather than an empty list."""
     kinds = [kind_named(name) for name in ([fact_type] if fact_type else DISPUTED_KINDS)]
-    if not any(kind.model.select().where(kind.model.id == fact_id).exists() for kind in kinds):
+    if not any(kind.model.select().where(kind.model._meta.primary_key == fact_id).exists() for kind in kinds):
         noun = fact_type or "fact"
         reject_filter("fact", f"no {noun} with id {fact_id!r}")
 

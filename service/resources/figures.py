@@ -6,7 +6,7 @@ from schemas.queries import FigureQueryArgs
 
 from ..knowledge.kinds import kind_named
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import order_key, tuples
 from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import reject_filter
 
@@ -39,7 +39,7 @@ class Figures(MethodView):
                 reject_filter("subject", f"no entity or resolution with id {subject!r}")
             query = query.where(m.Figure.subject == subject)
         if "metric" in args:
-            known = sorted({x for (x,) in m.Figure.select(m.Figure.metric).tuples()})
+            known = sorted({x for (x,) in tuples(m.Figure.select(m.Figure.metric))})
             if args["metric"] not in known:
                 reject_filter(
                     "metric",

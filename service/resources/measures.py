@@ -7,7 +7,7 @@ from schemas.queries import MeasureQueryArgs
 
 from ..knowledge.kinds import kind_named
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import order_key, tuples
 from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import reject_filter, require_known
 
@@ -38,7 +38,7 @@ class Measures(MethodView):
             query = query.where(m.Measure.kind == args["kind"])
         if "commodity" in args:
             known = sorted(
-                {c for (c,) in m.Measure.select(m.Measure.commodity).where(m.Measure.commodity.is_null(False)).tuples()}
+                {c for (c,) in tuples(m.Measure.select(m.Measure.commodity).where(m.Measure.commodity.is_null(False)))}
             )
             wanted = args["commodity"].strip().casefold()
             if wanted not in {c.casefold() for c in known}:

@@ -28,7 +28,7 @@ def _hits(rows) -> list[dict]:
             "id": r.record_id,
             "label": r.label,
             "snippet": r.snippet,
-            "url": kind_named(r.kind).url.format(id=r.record_id),
+            "url": kind_named(r.kind).url_of(r.record_id),
             "score": round(-r.rank, 6),
         }
         for r in rows

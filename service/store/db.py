@@ -2,9 +2,20 @@
 
 import sqlite3
 import sys
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 from flask import Flask
-from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    BaseQuery,
+    ColumnBase,
+    Database,
+    DatabaseProxy,
+    InterfaceError,
+    OperationalError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 from playhouse.db_url import connect, parse
 from playhouse.pool import MaxConnectionsExceeded
 
@@ -83,11 +94,11 @@ class ServiceSqliteDatabase(SqliteDatabase):
         """Whether this connection is open but outside any transaction (SQLite ended it, or none was begun)."""
         return not self.is_closed() and not self.connection().in_transaction
 
-    def rollback(self):
+    def rollback(self) -> None:
         if not self.transaction_ended():
             super().rollback()
 
-    def execute_sql(self, sql, params=None):
+    def execute_sql(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         # A savepoint's rollback (peewee's _savepoint, made by the proxy, sends it through here).
         if sql.startswith("ROLLBACK TO SAVEPOINT") and self.transaction_ended():
             return None
@@ -99,7 +110,7 @@ class ServiceSqliteDatabase(SqliteDatabase):
 POOL_OPTIONS = ("max_connections", "stale_timeout", "timeout")
 
 
-def open_database(url: str, *, pooled: bool = True, **options):
+def open_database(url: str, *, pooled: bool = True, **options: Any) -> Database:
     """Return a peewee database for a DATABASE_URL, with the pragmas the service relies on (`options` go to
     peewee's Database, e.g. thread_safe=False for a connection shared by threads). `pooled=False` opens a plain
     connection even for a postgresql+pool:// URL, without the pool's own options."""
@@ -115,7 +126,7 @@ def open_database(url: str, *, pooled: bool = True, **options):
     raise ValueError(f"DATABASE_URL {url!r}: only sqlite:/// and postgresql:// (or postgresql+pool://) are supported")
 
 
-def _sqlite(url: str, **options) -> ServiceSqliteDatabase:
+def _sqlite(url: str, **options: Any) -> ServiceSqliteDatabase:
     path = url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else None
     if not path:
         raise ValueError(f"DATABASE_URL {url!r} is not of the form sqlite:///path/to/file.sqlite3")
@@ -130,11 +141,21 @@ def uses_sqlite() -> bool:
     return isinstance(db.obj, SqliteDatabase)
 
 
-def order_key(field, database=None):
+def order_key(field: ColumnBase, database: Database | None = None) -> ColumnBase:
     """Order text by code point on every engine (SQLite's BINARY; PostgreSQL's "C"), so pages match byte for byte;
     for the service's database, or the one given (a snapshot's own)."""
     sqlite = uses_sqlite() if database is None else isinstance(database, SqliteDatabase)
     return field if sqlite else field.collate('"C"')
+
+
+# A query's rows as tuples or dicts of the columns it selects: peewee's `.tuples()` and `.dicts()`, typed (peewee's
+# stubs keep the model as the row type after either).
+def tuples(query: BaseQuery) -> Iterator[tuple[Any, ...]]:
+    return cast(Iterator[tuple[Any, ...]], iter(query.tuples()))
+
+
+def dicts(query: BaseQuery) -> Iterator[dict[str, Any]]:
+    return cast(Iterator[dict[str, Any]], iter(query.dicts()))
 
 
 def init_db(app: Flask) -> None:

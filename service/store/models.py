@@ -3,6 +3,7 @@
 import json
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -21,13 +22,15 @@ from .db import db
 class JSONListField(TextField):
     """A list kept as JSON text (characters as printed), the same on every engine."""
 
-    def db_value(self, value):
+    def db_value(self, value: list | None) -> str | None:
         return None if value is None else json.dumps(value, ensure_ascii=False)
 
-    def python_value(self, value):
+    def python_value(self, value: str | None) -> list | None:
         return None if value is None else json.loads(value)
 
 
+# A table without a key of its own declares the one peewee would add, `id = AutoField()`, so that code reading it
+# (and the type checker) sees it.
 class BaseModel(Model):
     class Meta:
         database = db
@@ -140,6 +143,7 @@ class Event(BaseModel):
 
 
 class EventParticipant(BaseModel):
+    id = AutoField()
     event = ForeignKeyField(Event, backref="participant_links", on_delete="CASCADE")
     entity = ForeignKeyField(Entity, backref="+")
     position = IntegerField()
@@ -178,6 +182,7 @@ class Statement(BaseModel):
 
 
 class StatementTopic(BaseModel):
+    id = AutoField()
     statement = ForeignKeyField(Statement, backref="topic_links", on_delete="CASCADE")
     topic = ForeignKeyField(Topic, backref="+")
     position = IntegerField()
@@ -187,6 +192,7 @@ class StatementTopic(BaseModel):
 
 
 class StatementReporter(BaseModel):
+    id = AutoField()
     statement = ForeignKeyField(Statement, backref="reporter_links", on_delete="CASCADE")
     entity = ForeignKeyField(Entity, backref="+")
     position = IntegerField()
@@ -198,6 +204,7 @@ class StatementReporter(BaseModel):
 class Citation(BaseModel):
     """A passage of a source that supports one fact; fact_type names the fact's table."""
 
+    id = AutoField()
     fact_type = CharField()
     fact_id = CharField()
     source = ForeignKeyField(Source, backref="citations")
@@ -236,6 +243,7 @@ class Claim(BaseModel):
 class DisputeFact(BaseModel):
     """A fact a dispute is about, for looking disputes up from the fact."""
 
+    id = AutoField()
     dispute = ForeignKeyField(Dispute, backref="fact_links", on_delete="CASCADE")
     fact_type = CharField()
     fact_id = CharField()
@@ -281,6 +289,7 @@ class Dataset(BaseModel):
     `init` is idempotent); `version` identifies the knowledge being served (the fingerprint of its own export, so
     the same knowledge has the same version however it got there): ETags and caches are keyed by it."""
 
+    id = AutoField()
     fingerprint = CharField()
     facts = IntegerField()
     loaded_at = DateTimeField()
@@ -292,6 +301,7 @@ class Token(BaseModel):
     """A curation API token: its holder's name and role, and only a SHA-256 digest of the secret (which is
     shown once, when it is created). Not knowledge: no load of the fixtures touches it."""
 
+    id = AutoField()
     name = CharField(unique=True)
     role = CharField()  # curator | editor | admin
     digest = CharField(unique=True)  # hex SHA-256 of the secret
@@ -327,6 +337,7 @@ class Change(BaseModel):
     """A change proposed through the curation API: pending until an editor other than its author approves it
     (then published, with a revision number) or rejects it."""
 
+    id = AutoField()
     kind = CharField()  # a record kind (knowledge/kinds.py)
     record_id = CharField()
     action = CharField()  # create | update | delete

@@ -81,7 +81,7 @@ def rebuild_search_index(docs: list[dict]) -> None:
             PgSearchDocument.insert_many(docs[start : start + 200]).execute()
 
 
-def _search_model():
+def _search_model() -> type[SearchDocument] | type[PgSearchDocument]:
     return SearchDocument if uses_sqlite() else PgSearchDocument
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
-from peewee import SqliteDatabase
+from peewee import Field, Select, SqliteDatabase
 
 from . import models as m
 from .db import open_database, order_key
@@ -59,7 +59,7 @@ class Snapshot:
         query = m.Source.select(m.Source.id, m.Source.file, m.Source.text).where(m.Source.kind == "article")
         yield from self.rows(query, m.Source.id)
 
-    def rows(self, query, key) -> Iterator[tuple]:
+    def rows(self, query: Select, key: Field) -> Iterator[tuple]:
         """The rows of `query` (tuples whose first column is `key`, a unique text column), in `key` order, read
         `BATCH` at a time after the last key seen."""
         after = None

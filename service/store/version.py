@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from .db import db, uses_sqlite
@@ -32,21 +33,29 @@ def data_version() -> str:
     return row[0] if row else ""
 
 
+@dataclass(slots=True)
+class _Watcher:
+    """A worker thread's read connection to one SQLite file, and the version it read there."""
+
+    connection: sqlite3.Connection
+    seen: int | None = None  # PRAGMA data_version when `version` was read
+    version: str = ""
+
+
 def _sqlite_version(path: str) -> str:
-    watchers = getattr(_local, "watchers", None)
+    watchers: dict[str, _Watcher] | None = getattr(_local, "watchers", None)
     if watchers is None:
         watchers = _local.watchers = {}
     watcher = watchers.get(path)
     if watcher is None:
         # mode=rw: a missing file is an error (503), never a new empty database; autocommit: no snapshot is held.
         connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
-        watcher = watchers[path] = [connection, None, ""]
-    connection, seen, version = watcher
-    (changes,) = connection.execute("PRAGMA data_version").fetchone()
-    if changes != seen:
-        row = connection.execute(QUERY).fetchone()
-        watcher[1], watcher[2] = changes, row[0] if row else ""
-    return watcher[2]
+        watcher = watchers[path] = _Watcher(connection)
+    (changes,) = watcher.connection.execute("PRAGMA data_version").fetchone()
+    if changes != watcher.seen:
+        row = watcher.connection.execute(QUERY).fetchone()
+        watcher.seen, watcher.version = changes, row[0] if row else ""
+    return watcher.version
 
 
 def release_connection() -> None:

@@ -15,6 +15,7 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import Kind
 from ..knowledge.render import item_body, list_body
 from ..store import models as m
+from ..store.db import tuples
 from .limits import LimitedParser
 from .pagination import PAGE_LINK_HEADER, PAGINATION_HEADERS, paginate, service_url
 
@@ -70,15 +71,19 @@ class ResourceBlueprint(Blueprint):
                 if records is not None:
                     rows, headers = paginate(query, args[-1], keyset=keyset)
                     return records(rows), headers
+                assert isinstance(kind, Kind), "a list of something else than a kind's records takes records="
                 # The page's ids in the list's order (an index range), then their documents by primary key: two
                 # simple reads that each engine plans well at any size (a join let SQLite sort every document).
-                keys = query.select(kind.model.id, kind.model.sort_key).tuples()
-                rows, headers = paginate(query, args[-1], page_query=keys, keyset=kind.model.sort_key)
+                key, sort_key = kind.model._meta.primary_key, kind.model._meta.fields["sort_key"]
+                keys = query.select(key, sort_key).tuples()
+                rows, headers = paginate(query, args[-1], page_query=keys, keyset=sort_key)
                 ids = [record_id for record_id, _ in rows]
-                bodies = dict(
-                    m.Document.select(m.Document.record_id, m.Document.body)
-                    .where((m.Document.kind == kind.name) & m.Document.record_id.in_(ids))
-                    .tuples()
+                bodies: dict[str, str] = dict(
+                    tuples(
+                        m.Document.select(m.Document.record_id, m.Document.body).where(
+                            (m.Document.kind == kind.name) & m.Document.record_id.in_(ids)
+                        )
+                    )
                     if ids
                     else ()
                 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
+from typing import Any
 
 from apispec import BasePlugin
 
@@ -102,7 +103,7 @@ class ApiDocsPlugin(BasePlugin):
         body = content.get("application/json")
         if body is None or body.get("schema") not in ({"$ref": PROBLEM_REF}, "Problem"):
             return None
-        update = {"content": {PROBLEM_JSON: body}}
+        update: dict[str, Any] = {"content": {PROBLEM_JSON: body}}
         if response.get("description") == "Default error response":  # flask-smorest's DEFAULT_ERROR
             update["description"] = "Error, as RFC 9457 problem details."
         return update

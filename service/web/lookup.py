@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
-from flask_smorest import abort
+import flask_smorest
 from peewee import Model
 
+# flask-smorest's abort (an HTTP error carrying its message, answered as problem details), typed: the library ships
+# no type information, so a type checker cannot tell that it never returns.
+abort: Callable[..., NoReturn] = flask_smorest.abort
 
-def get_or_404(model: type[Model], record_id: str, noun: str) -> Model:
+RowModel = TypeVar("RowModel", bound=Model)
+
+
+def get_or_404(model: type[RowModel], record_id: str, noun: str) -> RowModel:
     """Fetch one row by id or answer 404 naming what was not found."""
-    row = model.get_or_none(model.id == record_id)
+    row = model.get_or_none(model._meta.primary_key == record_id)
     if row is None:
         abort(404, message=f"no {noun} with id {record_id!r}")
     return row
@@ -27,8 +34,8 @@ def reject_filter(param: str, reason: str, explanation: str | None = None) -> No
 
 def require_known(param: str, value: str, model: type[Model], noun: str, kinds: tuple[str, ...] | None = None) -> None:
     """Answer 422 when a filter names an id that does not exist (rather than silently returning nothing)."""
-    query = model.select().where(model.id == value)
+    query = model.select().where(model._meta.primary_key == value)
     if kinds:
-        query = query.where(model.kind.in_(kinds))
+        query = query.where(model._meta.fields["kind"].in_(kinds))
     if not query.exists():
         reject_filter(param, f"no {noun} with id {value!r}")
