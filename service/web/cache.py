@@ -9,7 +9,7 @@ knowledge it was made from has changed.
 - The bound: KB_CACHE_BYTES, least recently used out first (0 keeps nothing).
 - Misses coalesce: a GET that misses while another request of the worker is answering the same key waits for
   that answer rather than render it again.
-- What is kept, and when, is the app's call (web/http.py remembers fresh 200 answers through `remember`): /health
+- What is kept, and when, is the app's call (web/http.finish_answer puts fresh 200 answers under cache_key): /health
   is never cached (it is the probe that asks the database), nor is any request with an Authorization header (its
   answer may depend on who asks), nor a streamed answer (an export). CORS headers are added per request, outside
   (web/http.py): never kept here.
