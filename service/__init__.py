@@ -13,7 +13,7 @@ from .store.db import init_db
 from .web.api import Api
 from .web.cache import init_cache
 from .web.guard import init_guard
-from .web.http import init_proxies
+from .web.http import init_http, init_proxies
 from .web.limits import init_limits
 
 
@@ -27,6 +27,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     init_guard(app)  # first: unusable input is refused before anything else runs
     init_limits(app)  # then a body too large, before it is read (its JSON is checked as it is parsed)
     init_cache(app)  # then a repeated GET is answered from memory, before a connection is opened
+    init_http(app)  # around it, CORS on every answer; on the way out, Cache-Control, ETags and 304, gzip
     init_proxies(app)  # outermost: behind KB_PROXY_HOPS proxies, the cache and the links see the client's URL
     init_db(app)
 

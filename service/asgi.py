@@ -9,6 +9,7 @@ import os
 from . import create_app
 from .store.version import data_version
 from .web.gateway import Gateway
+from .web.http import CorsPolicy
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -21,4 +22,5 @@ app = Gateway(
     body_timeout=float(os.environ.get("KB_BODY_TIMEOUT", "10")),
     # Answers from memory are given on the event loop only where reading the data version is local (SQLite).
     memory_version=data_version if flask_app.config["DATABASE_URL"].startswith("sqlite") else None,
+    cors=CorsPolicy.from_config(flask_app.config),  # the app's, for the gateway's own 408 and 413
 )

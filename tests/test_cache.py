@@ -13,7 +13,8 @@ from pathlib import Path
 from service import create_app
 from service.cli import init_command
 from service.pages import views
-from service.web.cache import CachedAnswer, ResponseCache
+from service.web.cache import CachedAnswer, ResponseCache, response_cache
+from service.web.conditional import both_variants, gzip_etag, names
 from tests.gate_support import LiveServer
 from tests.helpers import read_fixture, write_fixture
 
@@ -27,19 +28,20 @@ def test_the_cache_is_bounded_in_bytes_and_evicts_the_least_recently_used():
     cache = ResponseCache(max_bytes=3 * one.size)
     for key in "abc":
         cache.put((key,), answer(100))
-    assert len(cache) == 3 and cache.size == 3 * one.size
+    assert (cache.stats().answers, cache.stats().bytes) == (3, 3 * one.size)
     assert cache.get(("a",)) is not None  # a is now the most recently used
     cache.put(("d",), answer(100))
-    assert cache.get(("b",)) is None and cache.get(("a",)) is not None and len(cache) == 3
+    assert cache.get(("b",)) is None and cache.get(("a",)) is not None and cache.stats().answers == 3
     cache.put(("huge",), answer(10_000))  # larger than the whole bound: not kept, nothing evicted for it
-    assert cache.get(("huge",)) is None and len(cache) == 3 and cache.size <= cache.max_bytes
+    stats = cache.stats()
+    assert cache.get(("huge",)) is None and stats.answers == 3 and stats.bytes <= stats.max_bytes
 
 
 def test_a_zero_bound_caches_nothing(loaded_database):
     client = create_app({"DATABASE_URL": loaded_database, "KB_CACHE_BYTES": 0}).test_client()
     first = client.get("/api/v1/topics")
     assert client.get("/api/v1/topics").get_data() == first.get_data()
-    assert len(client.application.extensions["response_cache"]) == 0
+    assert response_cache(client.application).stats().answers == 0
 
 
 def test_etags_come_from_the_data_version_and_the_request(client):
@@ -117,6 +119,18 @@ def test_every_worker_of_a_real_server_answers_the_new_knowledge_after_init_forc
         server.stop()
 
 
+def test_one_matcher_reads_if_none_match_and_if_match():
+    """Lists, weak tags compared weakly, `*`, and the gzip variant's tag naming the same answer."""
+    tag = '"abc"'
+    assert gzip_etag(tag) == '"abc-gzip"' and gzip_etag(f"W/{tag}") == 'W/"abc-gzip"'
+    assert both_variants(f"W/{tag}") == both_variants(tag) == (tag, '"abc-gzip"')
+    for header in (tag, f"W/{tag}", f' "x" , {tag}', "*", " * ", '"abc-gzip"', 'W/"abc-gzip", "y"'):
+        assert names(header, both_variants(tag)), header
+    for header in (None, "", " ", '"x"', '"abc', "abc", '"x", *', '"ABC"'):
+        assert not names(header, both_variants(tag)), header
+    assert not names('"abc-gzip"', (tag,)), "an answer without a gzip variant is named by its own tag only"
+
+
 def test_if_none_match_takes_lists_weak_tags_and_the_star(client):
     etag = client.get("/api/v1/entities/ri-yong-ho").headers["ETag"]
     for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
@@ -141,29 +155,50 @@ def _at_once(app, paths: list[str]) -> list[tuple[int, bytes, str]]:
         return list(pool.map(get, paths))
 
 
-def _counting_slow_renders(monkeypatch) -> list[str]:
+WAIT = 10.0  # seconds a test waits for a condition before failing
+RENDER = views.render_template
+
+
+def _until(condition, what: str) -> None:
+    """Wait for `condition()` (polled), or fail after WAIT seconds."""
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"still not {what} after {WAIT} s"
+        time.sleep(0.005)
+
+
+def _renders_held(monkeypatch, release) -> list[str]:
+    """Count the pages rendered; each render starts only once `release()` says so (or fails the test)."""
     renders: list[str] = []
-    render = views.render_template
 
-    def slow(template, **context):
+    def held(template, **context):
         renders.append(template)
-        time.sleep(0.3)  # long enough for every other request to arrive while this one renders
-        return render(template, **context)
+        release()
+        return RENDER(template, **context)
 
-    monkeypatch.setattr(views, "render_template", slow)
+    monkeypatch.setattr(views, "render_template", held)
     return renders
+
+
+def _side_by_side(count: int):
+    """A release that lets each of `count` renders go on only once all of them have started: they cannot have
+    been made to wait for each other."""
+    all_started = threading.Barrier(count)
+    return lambda: all_started.wait(WAIT)
 
 
 def test_readers_missing_the_same_answer_at_once_wait_for_one_render(loaded_database, monkeypatch):
     """After a publication every reader of a page misses at once: the first renders it, the others are answered
     the same bytes from the cache when it is done, instead of rendering it again each."""
     app = create_app({"DATABASE_URL": loaded_database})
-    renders = _counting_slow_renders(monkeypatch)
+    cache = response_cache(app)
+    # The first render goes on only once the five other readers are waiting for it.
+    renders = _renders_held(monkeypatch, lambda: _until(lambda: cache.stats().waiting == 5, "5 readers waiting"))
     answers = _at_once(app, ["/topics/dialogue"] * 6)
     assert renders == ["pages/fact.html"]
-    assert len(set(answers)) == 1 and answers[0][0] == 200
+    assert len(set(answers)) == 1 and answers[0][0] == 200 and cache.stats().waiting == 0
     # Different answers are not held up by each other: each renders, side by side.
-    renders.clear()
+    renders = _renders_held(monkeypatch, _side_by_side(3))
     answers = _at_once(app, ["/topics/sanctions", "/entities/yonhap", "/events/kang-ri-handshake-2017-08-06"])
     assert len(renders) == 3 and [status for status, _, _ in answers] == [200, 200, 200]
 
@@ -175,6 +210,6 @@ def test_an_answer_that_is_not_remembered_is_asked_of_the_app_by_each_reader(loa
     answers = _at_once(app, ["/topics/no-such-topic"] * 4)
     assert {status for status, _, _ in answers} == {404} and len({body for _, body, _ in answers}) == 1
     uncached = create_app({"DATABASE_URL": loaded_database, "KB_CACHE_BYTES": 0})
-    renders = _counting_slow_renders(monkeypatch)
+    renders = _renders_held(monkeypatch, _side_by_side(4))
     answers = _at_once(uncached, ["/topics/dialogue"] * 4)
     assert len(renders) == 4 and len(set(answers)) == 1

@@ -14,6 +14,7 @@ import pytest
 from flask import Response
 
 from service import create_app
+from service.web.cache import response_cache
 from tests.gate_support import LiveServer
 from tests.helpers import assert_problem
 
@@ -87,11 +88,11 @@ def test_head_answers_carry_the_headers_of_get(loaded_database, accepted):
 
 def test_the_cache_keeps_the_compressed_variant_and_counts_it(loaded_database):
     client = fresh(loaded_database)
-    cache = client.application.extensions["response_cache"]
+    cache = response_cache(client.application)
     client.get(STATEMENT)
-    answer = cache.get(next(iter(cache._entries)))
+    answer = cache.answers()[0]
     assert answer.gzipped is not None and gzip.decompress(answer.gzipped.body) == answer.body
-    assert cache.size == answer.size >= len(answer.body) + len(answer.gzipped.body)
+    assert cache.stats().bytes == answer.size >= len(answer.body) + len(answer.gzipped.body)
     served = client.get(STATEMENT, headers=GZIP)
     assert served.get_data() == answer.gzipped.body and len(cache) == 1
 
@@ -103,7 +104,7 @@ def test_without_the_cache_answers_are_compressed_for_the_clients_that_take_gzip
     assert "Content-Encoding" not in identity.headers and compressed.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(compressed.get_data()) == identity.get_data()
     assert compressed.headers["ETag"] == gzip_tag(identity.headers["ETag"])
-    assert len(client.application.extensions["response_cache"]) == 0
+    assert len(response_cache(client.application)) == 0
 
 
 def test_a_small_answer_is_sent_as_it_is(client):
@@ -221,7 +222,7 @@ def test_a_streamed_answer_is_compressed_as_it_is_sent_and_never_cached(loaded_d
     body = first + b"".join(pieces)
     streamed.close()
     assert len(produced) == 200 and gzip.decompress(body) == identity and len(body) < len(identity)
-    assert len(app.extensions["response_cache"]) == 0
+    assert len(response_cache(app)) == 0
 
     produced.clear()
     for held in ('"stream-1"', '"stream-1-gzip"'):

@@ -169,3 +169,40 @@ def test_every_environment_variable_is_documented_in_the_readme():
     assert {"DATABASE_URL", "KB_FIXTURES_DIR", "KB_SEEDS_DIR"} <= settings
     for name in sorted(read_by_code | settings):
         assert f"| `{name}` |" in readme, f"{name} is not in the README's configuration table"
+
+
+def test_a_one_of_segment_matches_only_its_names_and_another_name_gets_the_views_404(app, client):
+    """`<one_of(...):table>` routes its names only; any other name reaches the view by a rule of its own, whose
+    404 lists the names (and unusable text is the guard's 422, as on any route)."""
+    from service.resources.exports import TABLES
+
+    urls = app.url_map.bind("localhost")
+    for table in TABLES:
+        rule, arguments = urls.match(f"/api/v1/exports/{table}.csv", return_rule=True)
+        assert "<one_of(" in rule.rule and arguments == {"table": table}
+    for other in ("other", "topic", "topicss", "Topics", "topics.csv"):
+        rule, arguments = urls.match(f"/api/v1/exports/{other}.csv", return_rule=True)
+        assert "<one_of(" not in rule.rule and rule.endpoint == "exports.ExportCsv" and arguments == {"table": other}
+    answer = client.get("/api/v1/exports/other.csv")
+    assert answer.status_code == 404 and answer.get_json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": f"no table 'other' to export: one of {', '.join(TABLES)}",
+        "instance": "/api/v1/exports/other.csv",
+    }
+    assert_problem(client.get("/api/v1/exports/a%01b.csv"), 422)
+
+
+def test_a_body_field_name_is_echoed_escaped_and_cut_as_a_parameter_name_is(client, curator_token):
+    """A field name no engine stores is named in the 422 with its NUL escaped, and cut where a parameter name is
+    (web/guard.echoed): a megabyte of name is not sent back."""
+    from service.web.guard import MAX_PARAMETER_LENGTH
+    from tests.helpers import auth
+
+    name = "n\x00" + "x" * 100_000
+    body = {"kind": "topic", "action": "create", "id": "t", "summary": "s", "record": {name: 1}}
+    answer = client.post("/api/v1/changes", json=body, headers=auth(curator_token))
+    fields = assert_problem(answer, 422)["errors"]["json"]
+    shown = ("n\\u0000" + "x" * 100_000)[:MAX_PARAMETER_LENGTH]
+    assert list(fields) == [f"record.{shown}…"] and len(answer.get_data()) < 2000

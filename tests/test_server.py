@@ -281,9 +281,9 @@ def test_a_long_answer_is_streamed_from_the_thread_that_iterates_it():
 
 
 def test_answers_from_memory_skip_the_thread():
-    """A read the app answered from memory (a list, as the response cache answers) at the data version the database
-    holds now is run on the event loop the next time; after a publication, and for any read the app answered
-    otherwise (Flask's iterator), a thread runs the app."""
+    """A read the app answered from memory (as the response cache says of its answers) at the data version the
+    database holds now is run on the event loop the next time; after a publication, and for any read the app
+    answered otherwise, a thread runs the app."""
     threads = []
     version = ["v1"]
     from_memory = {"/cached": True, "/rendered": False}
@@ -291,8 +291,7 @@ def test_answers_from_memory_skip_the_thread():
     def app(environ, start_response):
         threads.append(threading.current_thread().name)
         start_response("200 OK", [("Content-Type", "text/plain")])
-        body = [b"answer"]
-        return body if from_memory[environ["PATH_INFO"]] else iter(body)
+        return iter([b"answer"])
 
     def on_loop(path: str, gateway: Gateway, times: int = 1, **request) -> list[bool]:
         threads.clear()
@@ -301,7 +300,9 @@ def test_answers_from_memory_skip_the_thread():
             assert answer == (200, {"Content-Type": "text/plain"}, b"answer")
         return [name == threading.current_thread().name for name in threads]  # asyncio.run's loop runs here
 
-    gateway = gateway_for(app, memory_version=lambda: version[0])
+    gateway = gateway_for(
+        app, memory_version=lambda: version[0], answered_from_memory=lambda environ: from_memory[environ["PATH_INFO"]]
+    )
     assert on_loop("/cached", gateway, 3) == [False, True, True]
     assert on_loop("/rendered", gateway, 2) == [False, False]
     # Requests with credentials, and writes, always take a thread.
@@ -328,7 +329,7 @@ def test_the_real_app_refuses_a_path_that_is_not_utf8_through_the_gateway(app):
 
 
 def test_the_response_cache_answers_from_memory_as_the_gateway_expects(app):
-    """The real app's cached answers come back as lists: the second read of an item is known to be answered from
+    """The real app's cached answers are known as such (web/cache.from_memory): the second read of an item is known to be answered from
     memory at the current data version (what lets the gateway give the third on the event loop)."""
     from service.store.version import data_version
 

@@ -151,11 +151,12 @@ CHANGE = {
 }
 
 
-def _upload_head(token: str, length: int | None, path: str = "/api/v1/changes") -> bytes:
-    """A curator's POST head, with a Content-Length (or chunked when None)."""
+def _upload_head(token: str, length: int | None, path: str = "/api/v1/changes", origin: str | None = None) -> bytes:
+    """A curator's POST head, with a Content-Length (or chunked when None), from a page of `origin` if given."""
     framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
+    page = f"Origin: {origin}\r\n" if origin else ""
     return (
-        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n{page}"
         f"Content-Type: application/json\r\n{framing}\r\n\r\n"
     ).encode()
 
@@ -212,9 +213,11 @@ def _upload_slowly(port: int, token: str, stop: threading.Event, opened: list, a
 
 @pytest.fixture(scope="module")
 def body_server(tmp_path_factory):
-    """The production server with a curator's token, cutting bodies not received within 5 s (KB_BODY_TIMEOUT)."""
+    """The production server with a curator's token, cutting bodies not received within 5 s (KB_BODY_TIMEOUT),
+    writes open to the pages of CURATION_PAGE."""
     server = LiveServer(tmp_path_factory.mktemp("body-server"))
     server.env["KB_BODY_TIMEOUT"] = "5"
+    server.env["KB_CORS_WRITE_ORIGINS"] = CURATION_PAGE
     server.start()
     server.curator = server.sanctions_kb("token", "create", "--name", "slow-curator", "--role", "curator").strip()
     yield server
@@ -285,6 +288,29 @@ def test_a_body_larger_than_the_limit_is_refused_before_it_is_read(body_server):
             pass  # the server answered and closed before the rest was sent
         status, headers, body = _answer(connection)
         assert status == 413, (status, headers, body)
+
+
+CURATION_PAGE = "https://curation.example.org"
+CORS_HEADERS = ("access-control-allow-origin", "access-control-expose-headers", "vary")
+
+
+def test_the_servers_own_408_and_413_carry_the_cors_headers_of_the_apps_answers(body_server):
+    """A curation page may read why its upload was refused, as it reads the app's own refusals."""
+
+    def refusal(head: bytes) -> tuple[int, dict[str, str]]:
+        with socket.create_connection(("127.0.0.1", body_server.port), timeout=10) as connection:
+            connection.sendall(head)
+            status, headers, _ = _answer(connection)
+        return status, {name: headers.get(name) for name in CORS_HEADERS}
+
+    token = body_server.curator
+    status, app_cors = refusal(_upload_head(token, 2, origin=CURATION_PAGE) + b"{}")  # the app's 422
+    assert status == 422 and app_cors["access-control-allow-origin"] == CURATION_PAGE, app_cors
+    assert refusal(_upload_head(token, 2 * 1024 * 1024, origin=CURATION_PAGE)) == (413, app_cors)
+    assert refusal(_upload_head(token, 100, origin=CURATION_PAGE) + b"{") == (408, app_cors)
+    # Another page's upload is refused without them, as the app refuses it.
+    status, other = refusal(_upload_head(token, 2 * 1024 * 1024, origin="https://elsewhere.example.org"))
+    assert status == 413 and other["access-control-allow-origin"] is None
 
 
 def test_writes_and_reads_through_the_production_server(body_server):

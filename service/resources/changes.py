@@ -31,7 +31,7 @@ from ..store import models as m
 from ..store.version import data_version
 from ..web.auth import documented_requires
 from ..web.blueprint import ResourceBlueprint, takes_no_query
-from ..web.cache import etag_for
+from ..web.conditional import both_variants, etag_for, names
 
 blp = ResourceBlueprint(
     "changes",
@@ -100,8 +100,6 @@ def answer_refusal(error: ChangeRefused) -> NoReturn:
 
 def _if_match_checker(kind_name: str):
     """A check of the request's If-Match against the record's URL as it answers now: 428 without, 412 if stale."""
-    from ..web.http import gzip_etag
-
     sent = request.headers.get("If-Match")
 
     def check(record_id: str, record: dict) -> None:
@@ -109,9 +107,8 @@ def _if_match_checker(kind_name: str):
             abort(428, message="an update or delete needs If-Match with the record's ETag (from a GET of it)")
         kind = BY_NAME[kind_name]
         path = OWNER_URLS[kind.name](record) if kind.name in OWNER_URLS else kind.url.format(id=record_id)
-        current = etag_for(path)  # the record's tag, as its identity or its gzip variant (the same record)
-        named = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-        if sent.strip() != "*" and not named & {current, gzip_etag(current)}:
+        # The record's tag, as its identity or its gzip variant (the same record), or `*`.
+        if not names(sent, both_variants(etag_for(path))):
             abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
 
     return check

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from flask import Blueprint as FlaskBlueprint
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -22,7 +23,7 @@ from ..knowledge.kinds import KINDS
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
 from ..web.blueprint import takes_no_query
-from ..web.cache import etag_of, names_this_answer
+from ..web.conditional import both_variants, etag_of, names, not_modified
 
 blp = Blueprint(
     "exports",
@@ -239,12 +240,17 @@ class ExportCsv(MethodView):
         return stream(_csv_export(table))
 
 
+# Any other name: the same view, whose 404 lists the tables (after the guard has refused unusable text with its
+# 422). Flask's own rule, not documented: the spec's enum lists the tables.
+FlaskBlueprint.add_url_rule(blp, "/<table>.csv", endpoint="ExportCsv")
+
+
 def stream(export: Export) -> Response:
     """The export, streamed from a snapshot opened now; 304 if the client holds this version already; 503 while
     this worker sends as many exports as it may at once."""
     current = export_etag(data_version())
-    if names_this_answer(request.headers.get("If-None-Match"), current):
-        return Response(status=304, headers={"ETag": current})  # without a slot or a snapshot
+    if names(request.headers.get("If-None-Match"), both_variants(current)):
+        return not_modified((("ETag", current),), export.media_type)  # without a slot or a snapshot
     slots = _slots()
     if not slots.acquire(blocking=False):
         abort(
@@ -267,8 +273,8 @@ def stream(export: Export) -> Response:
     except BaseException:
         finish()
         raise
-    # The snapshot's version may be newer than the one asked above; if the client holds that one, the cache's
-    # handling of streamed answers (web/cache.py) answers 304 and closes this one.
+    # The snapshot's version may be newer than the one asked above; if the client holds that one, the way out of
+    # streamed answers (web/http.py) answers 304 and closes this one.
     response.headers["ETag"] = export_etag(snap.version)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.name}"'
     response.call_on_close(finish)
@@ -317,5 +323,5 @@ def _logged(export: Export, snap: Snapshot, logger, finish: Callable[[], None]) 
 
 
 def export_etag(version: str) -> str:
-    """The ETag of this request's export at `version`, as every other answer's (web/cache.etag_of)."""
+    """The ETag of this request's export at `version`, as every other answer's (web/conditional.etag_of)."""
     return etag_of(version, request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))

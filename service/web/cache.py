@@ -1,43 +1,31 @@
-"""ETags and a response cache keyed by the data version: a repeated GET is answered from memory, a matching
-If-None-Match with 304, and neither can outlive the knowledge it was made from.
+"""A response cache keyed by the data version: a repeated GET is answered from memory, and never after the
+knowledge it was made from has changed.
 
-- ETag of an answer that depends on the knowledge: a hash of the data version and the request target (path and
-  query string as sent), the same on every worker and engine for the same knowledge. Its gzip variant (http.py)
-  has the same tag with `-gzip` inside the quotes; If-None-Match with either tag answers 304.
-- The cache: in each worker, (data version, path, query string, path prefix) -> the 200 answer's body and
-  headers, and its gzip variant compressed once when it is kept (counted in the bound), least recently used out
-  first, bounded by KB_CACHE_BYTES. Behind a proxy (KB_PROXY_HOPS) the key adds the scheme and host, which the
-  links are then made of. The version is read on every request (store/version.py), so after a load every worker's next answer is
-  built from the new knowledge.
-- Answers that do not come from the knowledge (the docs page's files) keep an ETag hashed from their body;
-  /health is never cached (it is the probe that asks the database), nor is any request with an Authorization
-  header (its answer may depend on who asks), nor a streamed answer (an export: its own ETag, compressed as it
-  is sent).
-- CORS headers (http.py) are added to every answer per request, for its own Origin: never kept in the cache.
+- The key: in each worker, (data version, path, query string, path prefix) -> the 200 answer's body and headers,
+  and its gzip variant, compressed once when it is kept (counted in the bound); behind a proxy (KB_PROXY_HOPS)
+  the scheme and host too, which the links are then made of. The version is read on every request
+  (store/version.py), so after a load every worker's next answer is built from the new knowledge: an older
+  answer is never looked up again, and goes as the least recently used.
+- The bound: KB_CACHE_BYTES, least recently used out first (0 keeps nothing).
+- Misses coalesce: a GET that misses while another request of the worker is answering the same key waits for
+  that answer rather than render it again.
+- What is kept, and when, is the app's call (web/http.finish_answer puts fresh 200 answers under cache_key): /health
+  is never cached (it is the probe that asks the database), nor is any request with an Authorization header (its
+  answer may depend on who asks), nor a streamed answer (an export). CORS headers are added per request, outside
+  (web/http.py): never kept here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, Response, request
+from flask import Flask
 
 from ..store.version import data_version, release_connection
-from .http import (
-    READ_METHODS,
-    CorsPolicy,
-    accepts_gzip,
-    compressible,
-    gzip_body,
-    gzip_etag,
-    gzip_min_bytes,
-    gzip_streamed,
-    set_cache_control,
-    with_headers,
-)
+from .compression import accepts_gzip
+from .conditional import NOT_MODIFIED, gzip_etag, names, not_modified_headers
 
 UNCACHED_ENDPOINTS = frozenset(
     {"health.Health", "docs_assets.swagger_ui_asset", "docs_assets.favicon", "static", "pages.asset"}
@@ -52,7 +40,10 @@ KEPT_HEADERS = (
     "Content-Security-Policy",  # the HTML pages'
     "X-Content-Type-Options",
 )
-CONDITIONAL_HEADERS = ("Cache-Control", "Vary")  # what a 304 repeats of the 200 (RFC 9110 15.4.5), with the ETag
+# How long a request waits for another request's answer to the same key before asking the app itself.
+FILL_WAIT_SECONDS = 10.0
+_KEY = "sanctions_kb.cache_key"  # the request's key, left in its environ by the middleware on a miss
+_SERVED = "sanctions_kb.from_memory"  # the answer the middleware served a request from memory
 
 
 @dataclass(frozen=True)
@@ -72,31 +63,41 @@ class CachedAnswer:
 
 def answer_for(body: bytes, kept: tuple[tuple[str, str], ...], etag: str, gzipped_body: bytes | None) -> CachedAnswer:
     """The answer's identity variant, and its gzip variant when given."""
-    conditional = tuple(header for header in kept if header[0] in CONDITIONAL_HEADERS)
+    repeated = dict(kept)
+    headers = (*kept, ("ETag", etag), ("Content-Length", str(len(body))))
     if gzipped_body is None:
-        headers = (*kept, ("ETag", etag), ("Content-Length", str(len(body))))
-        return CachedAnswer(body, headers, etag, (("ETag", etag), *conditional), (etag,))
+        return CachedAnswer(body, headers, etag, not_modified_headers(etag, repeated), (etag,))
     tag = gzip_etag(etag)
     etags = (etag, tag)
     gzipped = CachedAnswer(
         gzipped_body,
         (*kept, ("ETag", tag), ("Content-Encoding", "gzip"), ("Content-Length", str(len(gzipped_body)))),
         tag,
-        (("ETag", tag), *conditional),
+        not_modified_headers(tag, repeated),
         etags,
     )
-    headers = (*kept, ("ETag", etag), ("Content-Length", str(len(body))))
-    return CachedAnswer(body, headers, etag, (("ETag", etag), *conditional), etags, gzipped)
+    return CachedAnswer(body, headers, etag, not_modified_headers(etag, repeated), etags, gzipped)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    answers: int  # kept now
+    bytes: int  # their size, as counted against the bound
+    max_bytes: int
+    waiting: int  # requests waiting now for another request's answer to the same key
 
 
 class ResponseCache:
-    """Answers by key, bounded in bytes, least recently used evicted first; safe across a worker's threads."""
+    """Answers by key, bounded in bytes, least recently used evicted first, and the misses being answered now;
+    safe across a worker's threads."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
         self._entries: OrderedDict[tuple, CachedAnswer] = OrderedDict()
         self._lock = threading.Lock()
+        self._filling: dict[tuple, threading.Event] = {}  # keys being answered by the app now
+        self._waiting = 0
 
     def get(self, key: tuple) -> CachedAnswer | None:
         with self._lock:
@@ -121,246 +122,133 @@ class ResponseCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-
-class ListCounts:
-    """(data version, path, filters) -> the number of rows a list selects, so its pages need not count again;
-    the oldest of at most `kept` counts goes first."""
-
-    def __init__(self, kept: int = 4096):
-        self.kept = kept
-        self._counts: OrderedDict[tuple, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> int | None:
+    def answers(self) -> list[CachedAnswer]:
+        """The answers kept now, the least recently used first."""
         with self._lock:
-            return self._counts.get(key)
+            return list(self._entries.values())
 
-    def put(self, key: tuple, total: int) -> None:
+    def stats(self) -> CacheStats:
         with self._lock:
-            self._counts[key] = total
-            while len(self._counts) > self.kept:
-                self._counts.popitem(last=False)
+            return CacheStats(len(self._entries), self.size, self.max_bytes, self._waiting)
 
+    def start_filling(self, key: tuple) -> threading.Event | None:
+        """An event to set once the app has answered `key` (see `filled`), or None when another request is
+        answering it already."""
+        with self._lock:
+            if key in self._filling:
+                return None
+            filling = self._filling[key] = threading.Event()
+            return filling
 
-CACHE_KEY = "sanctions_kb.cache_key"  # where the middleware leaves the request's key for the app
-# How long a request waits for another request's answer to the same key before asking the app itself.
-FILL_WAIT_SECONDS = 10.0
+    def filled(self, key: tuple) -> None:
+        """The app has answered `key` (and the answer was remembered, or not): the requests waiting for it go on."""
+        with self._lock:
+            filling = self._filling.pop(key)
+        filling.set()
+
+    def wait_for(self, key: tuple, timeout: float) -> CachedAnswer | None:
+        """The answer another request is giving for `key`, once it is remembered (None: it was not, or `timeout`
+        seconds passed first)."""
+        with self._lock:
+            filling = self._filling.get(key)
+            self._waiting += 1
+        try:
+            if filling is not None:
+                filling.wait(timeout)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        return self.get(key)
 
 
 def init_cache(app: Flask) -> None:
-    """Answer cached GETs in a WSGI middleware, before Flask builds a request; remember fresh 200 answers, with
-    their gzip variant; give every answer its Cache-Control, and its compression on the way out."""
+    """Answer cached GETs in a WSGI middleware, before Flask builds a request (what is remembered: web/http.py)."""
     cache = app.extensions["response_cache"] = ResponseCache(app.config["KB_CACHE_BYTES"])
-    app.extensions["list_counts"] = ListCounts()
-    min_bytes = gzip_min_bytes(app.config.get("KB_GZIP_MIN_BYTES", 1024))
-    cors = CorsPolicy.from_config(app.config)
     proxied = int(app.config.get("KB_PROXY_HOPS", 0)) > 0
-    app.wsgi_app = CacheMiddleware(app.wsgi_app, cache, cors, proxied)
-
-    def gzip_taken() -> bool:
-        return min_bytes is not None and accepts_gzip(request.environ.get("HTTP_ACCEPT_ENCODING", ""))
-
-    @app.after_request
-    def tag_and_remember(response: Response) -> Response:
-        set_cache_control(response, request.method, "HTTP_AUTHORIZATION" in request.environ, request.endpoint)
-        typed = compressible(response.mimetype or "")
-        if typed:
-            response.vary.add("Accept-Encoding")  # on every compressible answer, compressed or not
-        if request.method not in READ_METHODS or response.status_code != 200:
-            return _finish_other(response, typed, min_bytes, gzip_taken())
-        if response.is_streamed:  # an export, or a file: never cached, compressed as it is sent
-            return _finish_streamed(response, typed, min_bytes, gzip_taken())
-        key = request.environ.get(CACHE_KEY)
-        remembered = key is not None and request.endpoint not in UNCACHED_ENDPOINTS
-        if remembered:
-            etag = etag_of(*key[:3])
-        else:
-            response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
-            etag = response.headers["ETag"]
-        body = response.get_data()
-        kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
-        taken = gzip_taken()
-        # Compressed for this client, or once for the clients the cache will answer (not when it keeps nothing).
-        wanted = typed and _large(len(body), min_bytes) and (taken or (remembered and cache.max_bytes > 0))
-        answer = answer_for(body, kept, etag, _gzipped(body) if wanted else None)
-        if remembered:
-            cache.put(key, answer)
-        if answer.gzipped is not None and taken:
-            answer = answer.gzipped
-            response.set_data(answer.body)
-            response.headers["Content-Encoding"] = "gzip"
-        response.headers["ETag"] = answer.etag
-        if _matches(request.environ.get("HTTP_IF_NONE_MATCH"), answer.etags):
-            return _not_modified(answer.not_modified)
-        return response
+    app.wsgi_app = CacheMiddleware(app.wsgi_app, cache, proxied)
 
 
-def _large(length: int | None, min_bytes: int | None) -> bool:
-    return min_bytes is not None and (length is None or length >= min_bytes)
+def response_cache(app: Flask) -> ResponseCache:
+    """The app's response cache."""
+    return app.extensions["response_cache"]
 
 
-def _gzipped(body: bytes) -> bytes | None:
-    """The body compressed, unless compressing does not make it smaller."""
-    compressed = gzip_body(body)
-    return compressed if len(compressed) < len(body) else None
+def cache_key(wsgi_env: dict) -> tuple | None:
+    """The key the answer to this request is remembered by, when it may be: a read the cache missed, whose data
+    version could be read (None for anything else)."""
+    return wsgi_env.get(_KEY)
 
 
-def _not_modified(headers) -> Response:
-    response = Response(status=304)
-    del response.headers["Content-Type"]
-    response.headers.extend(headers)
-    return response
+def cached_version(wsgi_env: dict) -> str | None:
+    """The data version the answer to this request is remembered at, when it may be (see cache_key)."""
+    key = wsgi_env.get(_KEY)
+    return key[0] if key is not None else None
 
 
-def _finish_streamed(response: Response, typed: bool, min_bytes: int | None, taken: bool) -> Response:
-    """A streamed 200 (an export with its own ETag, a docs page file): 304 for either variant's tag, else
-    compressed incrementally when the client takes gzip; never read here, never cached."""
-    compress = typed and taken and "Content-Encoding" not in response.headers
-    compress = compress and _large(response.content_length, min_bytes)
-    etag = response.headers.get("ETag")
-    if etag is not None:
-        tags = (etag.removeprefix("W/"), gzip_etag(etag).removeprefix("W/")) if typed else (etag.removeprefix("W/"),)
-        if _matches(request.environ.get("HTTP_IF_NONE_MATCH"), tags):
-            response.close()
-            conditional = [(name, response.headers[name]) for name in CONDITIONAL_HEADERS if name in response.headers]
-            return _not_modified([("ETag", gzip_etag(etag) if compress else etag), *conditional])
-    if compress:
-        gzip_streamed(response)
-    return response
-
-
-def _finish_other(response: Response, typed: bool, min_bytes: int | None, taken: bool) -> Response:
-    """Any other answer (errors, writes, a view's own 304): compressed when large enough and taken."""
-    status = response.status_code
-    if not (typed and taken) or "Content-Encoding" in response.headers:
-        return response
-    if status == 304:
-        # A view's own 304 (an export's): the tag its 200 would carry for this client, the gzip variant's.
-        etag = response.headers.get("ETag")
-        # Its Content-Length, when it has one, is the 200's (a file's); an export's is unknown (streamed).
-        if etag is not None and not etag.endswith('-gzip"') and _large(response.content_length or None, min_bytes):
-            response.headers["ETag"] = gzip_etag(etag)
-        return response
-    if status < 200 or status in (204, 206):
-        return response
-    if response.is_streamed:
-        if _large(response.content_length, min_bytes):
-            gzip_streamed(response)
-        return response
-    body = response.get_data()
-    compressed = _gzipped(body) if _large(len(body), min_bytes) else None
-    if compressed is not None:
-        response.set_data(compressed)
-        response.headers["Content-Encoding"] = "gzip"
-        if "ETag" in response.headers:
-            response.headers["ETag"] = gzip_etag(response.headers["ETag"])
-    return response
+def from_memory(wsgi_env: dict) -> CachedAnswer | None:
+    """The remembered answer this request was served (its 304 included), or None when the app answered it."""
+    return wsgi_env.get(_SERVED)
 
 
 class CacheMiddleware:
     """The hit path, the service's hottest code: read the data version, look the request up, answer from memory.
 
     Only answers the app produced and remembered are ever served here, so every rule the app applies (input
-    checks, routing, errors) has already passed for exactly this request. Anything else goes to the app. Every
-    answer, hit or not, gets the CORS headers of its request's Origin; a preflight is answered here.
+    checks, routing, errors) has already passed for exactly this request. Anything else goes to the app.
     """
 
-    def __init__(self, wsgi_app, cache: ResponseCache, cors: CorsPolicy | None = None, proxied: bool = False):
+    def __init__(self, wsgi_app, cache: ResponseCache, proxied: bool = False):
         self.wsgi_app = wsgi_app
         self.cache = cache
-        self.cors = cors or CorsPolicy(("*",), ())
         self.proxied = proxied
-        self._reading, self._reading_default = self.cors.read.get, self.cors.read_default  # one lookup a request
-        self._filling: dict[tuple, threading.Event] = {}  # keys being answered by the app now
-        self._filling_lock = threading.Lock()
 
     def __call__(self, wsgi_env: dict, start_response):
         method = wsgi_env.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in wsgi_env:
             # An authenticated answer may depend on who asks: never served from, nor kept in, the shared cache.
-            if method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in wsgi_env and "HTTP_ORIGIN" in wsgi_env:
-                return self.cors.preflight(wsgi_env, start_response)
-            cors = self.cors.writing(wsgi_env.get("HTTP_ORIGIN"))
-            return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
-        cors = self._reading(wsgi_env.get("HTTP_ORIGIN"), self._reading_default)
+            return self.wsgi_app(wsgi_env, start_response)
         try:
             version = data_version()
         except Exception:  # the database cannot be asked: the app answers (503 or 500 problem) and caches nothing
             release_connection()
-            return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+            return self.wsgi_app(wsgi_env, start_response)
         # The links carry the path prefix, and behind proxies the scheme and host: the answer depends on them.
         key = (version, wsgi_env.get("PATH_INFO", ""), wsgi_env.get("QUERY_STRING", ""), wsgi_env.get("SCRIPT_NAME"))
         if self.proxied:
             key += (wsgi_env.get("wsgi.url_scheme"), wsgi_env.get("HTTP_HOST"))
         answer = self.cache.get(key)
         if answer is None:
-            wsgi_env[CACHE_KEY] = key
+            wsgi_env[_KEY] = key
             if method != "GET" or self.cache.max_bytes == 0:
-                return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
-            return self._fill(key, wsgi_env, start_response, cors)
+                return self.wsgi_app(wsgi_env, start_response)
+            return self._fill(key, wsgi_env, start_response)
         release_connection()
-        return self._serve(answer, wsgi_env, start_response, cors)
+        return _serve(answer, wsgi_env, start_response)
 
-    def _fill(self, key: tuple, wsgi_env: dict, start_response, cors):
+    def _fill(self, key: tuple, wsgi_env: dict, start_response):
         """A miss. The first request for a key asks the app, which remembers the answer; a request for the same
         key meanwhile (the same page, the same data version) waits for that answer rather than render it again,
         and asks the app itself only if none was remembered (an error, an answer never cached) or the wait ran
         out. After a publication, a page wanted by many readers is rendered once per worker, not once each."""
-        with self._filling_lock:
-            filling = self._filling.get(key)
-            leads = filling is None
-            if leads:
-                filling = self._filling[key] = threading.Event()
-        if leads:
+        if self.cache.start_filling(key) is not None:
             try:
-                return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+                return self.wsgi_app(wsgi_env, start_response)
             finally:  # the app has answered (and remembered) or failed: the waiting requests go on either way
-                with self._filling_lock:
-                    del self._filling[key]
-                filling.set()
+                self.cache.filled(key)
         release_connection()  # no connection held while waiting
-        filling.wait(FILL_WAIT_SECONDS)
-        answer = self.cache.get(key)
+        answer = self.cache.wait_for(key, FILL_WAIT_SECONDS)
         if answer is None:
-            return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
-        return self._serve(answer, wsgi_env, start_response, cors)
-
-    @staticmethod
-    def _serve(answer: CachedAnswer, wsgi_env: dict, start_response, cors):
-        """A remembered answer: its gzip variant for a client that takes it, 304 when the client holds it."""
-        method = wsgi_env.get("REQUEST_METHOD")
-        if answer.gzipped is not None and accepts_gzip(wsgi_env.get("HTTP_ACCEPT_ENCODING", "")):
-            answer = answer.gzipped
-        if_none_match = wsgi_env.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and _matches(if_none_match, answer.etags):
-            start_response("304 NOT MODIFIED", [*answer.not_modified, *cors])
-            return []
-        start_response("200 OK", [*answer.headers, *cors])
-        return [] if method == "HEAD" else [answer.body]
+            return self.wsgi_app(wsgi_env, start_response)
+        return _serve(answer, wsgi_env, start_response)
 
 
-def etag_of(version: str, path: str, query: str) -> str:
-    """The ETag (quoted) of the answer to a GET of `path?query` at a data version: the same on every worker and
-    engine for the same knowledge. Its gzip variant (http.gzip_etag) names the same answer."""
-    return f'"{hashlib.sha1(repr((version, path, query)).encode(), usedforsecurity=False).hexdigest()}"'
-
-
-def etag_for(path: str, query: str = "") -> str:
-    """The ETag a GET of `path` answers now: what a write's If-Match is checked against."""
-    return etag_of(data_version(), path, query)
-
-
-def names_this_answer(if_none_match: str | None, etag: str) -> bool:
-    """Whether an If-None-Match header names the answer whose identity ETag is `etag`, as it is or as its gzip
-    variant: what a view that answers its own 304 (an export) asks."""
-    return _matches(if_none_match, (etag, gzip_etag(etag)))
-
-
-def _matches(if_none_match: str | None, etags: tuple[str, ...]) -> bool:
-    """Whether an If-None-Match header (RFC 9110: a list of entity tags, weak ones compared weakly, or *) names
-    one of `etags` (strong, quoted)."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    return any(tag.strip().removeprefix("W/") in etags for tag in if_none_match.split(","))
+def _serve(answer: CachedAnswer, wsgi_env: dict, start_response) -> list[bytes]:
+    """A remembered answer: its gzip variant for a client that takes it, 304 when the client holds it."""
+    if answer.gzipped is not None and accepts_gzip(wsgi_env.get("HTTP_ACCEPT_ENCODING", "")):
+        answer = answer.gzipped
+    wsgi_env[_SERVED] = answer
+    if names(wsgi_env.get("HTTP_IF_NONE_MATCH"), answer.etags):
+        start_response(NOT_MODIFIED, list(answer.not_modified))
+        return []
+    start_response("200 OK", list(answer.headers))
+    return [] if wsgi_env.get("REQUEST_METHOD") == "HEAD" else [answer.body]

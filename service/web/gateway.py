@@ -21,8 +21,8 @@ paced by the client's reading, as granian's WSGI interface does.
 
 Answers from memory skip the thread. Handing a request to a thread and back costs more than the response cache
 takes to answer it (measured: about half the rate of cached reads), so a GET or HEAD whose target the app answered
-from memory at the data version the database holds now (the response cache answers with a list, without running
-Flask, and keys its answers by that version; web/cache.py) is run on the event loop itself: it will be answered
+from memory at the data version the database holds now (web/cache.from_memory says which answers the response
+cache gave, without running Flask; it keys them by that version) is run on the event loop itself: it will be answered
 from memory again. Any other request goes to a thread, a miss after a publication included, so the loop renders
 nothing (unless the cache let the answer go, or a publication lands between the two reads of the version; the
 target then goes back to threads). Only where reading the data version is local (SQLite's PRAGMA, microseconds):
@@ -43,6 +43,9 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import unquote_to_bytes
+
+from .cache import from_memory
+from .http import CorsPolicy
 
 PROBLEM_JSON = b"application/problem+json"
 STREAM_AFTER = 256 * 1024  # bytes of an iterated answer held to send whole; past them it is streamed
@@ -88,9 +91,13 @@ class Gateway:
         max_body_bytes: int,
         body_timeout: float,
         memory_version: Callable[[], str] | None = None,
+        answered_from_memory: Callable[[dict], bool] = lambda wsgi_env: from_memory(wsgi_env) is not None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         """`memory_version` reads the version the app's answers from memory are keyed by (None: every request
-        takes a thread)."""
+        takes a thread), `answered_from_memory` tells them from the others once the app has answered (by default,
+        the response cache's); `cors`, the app's CORS policy, gives the gateway's own refusals their CORS
+        headers."""
         if threads < 1:
             raise ValueError(f"KB_THREADS must be at least 1, not {threads}")
         if not body_timeout > 0:
@@ -100,6 +107,8 @@ class Gateway:
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
         self.memory_version = memory_version
+        self.answered_from_memory = answered_from_memory
+        self.cors = cors
         self.from_memory: dict[tuple, str] = {}  # target -> the version it was last answered from memory at
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -188,7 +197,7 @@ class Gateway:
         answer = self.wsgi_app(wsgi_env, start_response)
         close = getattr(answer, "close", _nothing)
         try:
-            if type(answer) is list and not held:  # the response cache's (Flask's own answers are iterators)
+            if not held and self.answered_from_memory(wsgi_env):  # whole, in memory
                 return Answer(*started, b"".join(answer), None, close, True)
             size = sum(map(len, held))
             chunks = iter(answer)
@@ -208,7 +217,7 @@ class Gateway:
         limit = self.max_body_bytes
         if announced is not None and int(announced) > limit:
             detail = f"the request body ({announced} bytes) is larger than the {limit} bytes this server takes"
-            await refuse(send, wsgi_env, 413, f"{detail} (KB_MAX_BODY_BYTES)")
+            await refuse(send, wsgi_env, 413, f"{detail} (KB_MAX_BODY_BYTES)", self.cors)
             return None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.body_timeout
@@ -222,7 +231,7 @@ class Gateway:
                 message.cancel()
                 received = f"{size} of {announced} bytes" if announced is not None else f"{size} bytes"
                 detail = f"the request body did not arrive within {self.body_timeout:g} s ({received} received)"
-                await refuse(send, wsgi_env, 408, f"{detail}: send it at once (KB_BODY_TIMEOUT)")
+                await refuse(send, wsgi_env, 408, f"{detail}: send it at once (KB_BODY_TIMEOUT)", self.cors)
                 return None
             message = message.result()
             if message["type"] != "http.request":
@@ -231,7 +240,7 @@ class Gateway:
             size += len(piece)
             if size > limit:
                 detail = f"the request body is larger than the {limit} bytes this server takes"
-                await refuse(send, wsgi_env, 413, f"{detail} (KB_MAX_BODY_BYTES)")
+                await refuse(send, wsgi_env, 413, f"{detail} (KB_MAX_BODY_BYTES)", self.cors)
                 return None
             if piece:
                 pieces.append(piece)
@@ -322,9 +331,9 @@ def memory_target(wsgi_env: dict) -> tuple | None:
     return (method, wsgi_env["SCRIPT_NAME"], wsgi_env["PATH_INFO"], wsgi_env["QUERY_STRING"])
 
 
-async def refuse(send: Send, wsgi_env: dict, status: int, detail: str) -> None:
-    """Answer a problem (RFC 9457, the shape of the app's own) and close the connection: the rest of the body is
-    not read."""
+async def refuse(send: Send, wsgi_env: dict, status: int, detail: str, cors: CorsPolicy | None = None) -> None:
+    """Answer a problem (RFC 9457, the shape of the app's own), with the CORS headers of `cors` for the request,
+    and close the connection: the rest of the body is not read."""
     body = json.dumps(
         {
             "type": "about:blank",
@@ -340,6 +349,7 @@ async def refuse(send: Send, wsgi_env: dict, status: int, detail: str) -> None:
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
         (b"connection", b"close"),
+        *(asgi_header(name, value) for name, value in (cors.headers_for(wsgi_env) if cors is not None else ())),
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

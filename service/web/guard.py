@@ -84,7 +84,7 @@ def _query_problems() -> Iterator[tuple[str, str, str]]:
             continue
         raw_name, _, raw_value = pair.partition(b"=")
         name, value = _decoded(raw_name), _decoded(raw_value)
-        shown = _shown(name if name is not None else unquote_to_bytes(raw_name).decode("utf-8", "backslashreplace"))
+        shown = echoed(name if name is not None else unquote_to_bytes(raw_name).decode("utf-8", "backslashreplace"))
         if name is None:
             yield "query", shown, "its name is not valid UTF-8"
         elif problem := _text_problem(name):
@@ -111,7 +111,9 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def _shown(name: str) -> str:
-    """A parameter name fit to print: control characters escaped, cut to the maximum length."""
-    escaped = CONTROL_CHARACTER.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+def echoed(name: str, unprintable: re.Pattern = CONTROL_CHARACTER, escape: str = "\\x{:02x}") -> str:
+    """A name the client sent, fit to print in an answer: each `unprintable` character as `escape` of its code
+    point (control characters as \\x escapes), cut to the maximum length of a parameter (a name may be
+    megabytes long)."""
+    escaped = unprintable.sub(lambda found: escape.format(ord(found.group())), name)
     return escaped if len(escaped) <= MAX_PARAMETER_LENGTH else escaped[:MAX_PARAMETER_LENGTH] + "…"

@@ -1,30 +1,39 @@
-"""HTTP for browsers and proxies: CORS, the gzip content coding, Cache-Control by class of answer, ProxyFix,
-redirects that stay on this service.
+"""HTTP for browsers and proxies: CORS, every answer's way out (Cache-Control by class of answer, its ETag and
+304, the gzip coding, what the response cache keeps), ProxyFix, redirects that stay on this service.
 
 Everything a request needs here is decided once: the CORS headers of each origin are built at startup (a dict
 lookup per request), an Accept-Encoding value is parsed once per distinct value (memoised), a media type's
 compressibility likewise. The response cache (cache.py) keeps each answer's gzip variant beside it, compressed
-once; answers that are not cached are compressed on the way out, streamed ones incrementally.
+once; answers that are not cached are compressed on the way out (compression.py), streamed ones incrementally.
 
-CORS is applied in the WSGI middleware rather than in Flask's after_request (where flask-cors works), because the
-cache answers repeated GETs before Flask runs: a hit must carry the same CORS headers as a miss, computed for the
-request's own Origin and never stored with the answer.
+CORS is applied in a WSGI middleware around the cache's rather than in Flask's after_request (where flask-cors
+works), because the cache answers repeated GETs before Flask runs: a hit must carry the same CORS headers as a
+miss, computed for the request's own Origin and never stored with the answer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import NotFound
-from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
+
+from .cache import KEPT_HEADERS, UNCACHED_ENDPOINTS, answer_for, cache_key, response_cache
+from .compression import (
+    accepts_gzip,
+    compress_uncached,
+    compressible,
+    gzip_min_bytes,
+    gzip_streamed,
+    gzipped,
+    large_enough,
+)
+from .conditional import both_variants, etag_of, gzip_etag, names, not_modified, not_modified_headers
 
 READ_METHODS = ("GET", "HEAD")
 # What a page's script may read of an answer, beyond the CORS-safelisted headers (Content-Type, Content-Length...).
@@ -37,20 +46,6 @@ WRITE_REQUEST_HEADERS = f"{READ_REQUEST_HEADERS}, Authorization, If-Match"
 WRITE_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE"
 PREFLIGHT_MAX_AGE = "7200"  # seconds a browser may reuse a granted preflight (Chromium's own ceiling)
 ORIGIN = re.compile(r"^https?://[a-z0-9.\-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?$")
-
-GZIP_LEVEL = 6  # zlib's default: the same bytes on a miss, a hit and every worker
-# Media types worth compressing, besides text/* and the structured suffixes +json and +xml.
-COMPRESSIBLE = frozenset(
-    {
-        "application/json",
-        "application/x-ndjson",
-        "application/javascript",
-        "application/xml",
-        "application/x-bibtex",
-        "application/yaml",
-        "image/svg+xml",
-    }
-)
 
 # Cache-Control by class of answer. The knowledge can change at any moment through the write API, so whatever
 # is derived from it is stored only on condition of revalidating with its ETag first.
@@ -134,6 +129,13 @@ class CorsPolicy:
         `read.get(origin, read_default)`, looked up by the middleware itself."""
         return self.write.get(origin, self.write_default)
 
+    def headers_for(self, wsgi_env: dict) -> tuple[tuple[str, str], ...]:
+        """The CORS headers of the answer to this request (a read's or a write's; not a preflight's)."""
+        origin = wsgi_env.get("HTTP_ORIGIN")
+        if wsgi_env.get("REQUEST_METHOD") in READ_METHODS and "HTTP_AUTHORIZATION" not in wsgi_env:
+            return self.read.get(origin, self.read_default)
+        return self.writing(origin)
+
     def preflight(self, wsgi_env: dict, start_response) -> Iterable[bytes]:
         """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method): 204 with what is granted,
         or a 403 problem saying why not (the browser then refuses the request it was asking about)."""
@@ -184,6 +186,28 @@ def _problem_body(status: int, detail: str, path_info: str) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+class CorsMiddleware:
+    """Every answer, from memory or not, with the CORS headers of its request's Origin; a preflight answered here."""
+
+    def __init__(self, wsgi_app, cors: CorsPolicy):
+        self.wsgi_app = wsgi_app
+        self.cors = cors
+        self._reading, self._reading_default = cors.read.get, cors.read_default  # one lookup a request
+
+    def __call__(self, wsgi_env: dict, start_response):
+        if wsgi_env.get("REQUEST_METHOD") in READ_METHODS and "HTTP_AUTHORIZATION" not in wsgi_env:
+            cors = self._reading(wsgi_env.get("HTTP_ORIGIN"), self._reading_default)
+        elif (
+            wsgi_env.get("REQUEST_METHOD") == "OPTIONS"
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in wsgi_env
+            and "HTTP_ORIGIN" in wsgi_env
+        ):
+            return self.cors.preflight(wsgi_env, start_response)
+        else:
+            cors = self.cors.writing(wsgi_env.get("HTTP_ORIGIN"))
+        return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
+
+
 def with_headers(start_response, extra: tuple[tuple[str, str], ...]):
     """start_response that adds `extra` to whatever the app answers (or start_response itself when none)."""
     if not extra:
@@ -193,69 +217,6 @@ def with_headers(start_response, extra: tuple[tuple[str, str], ...]):
         return start_response(status, [*headers, *extra], exc_info)
 
     return start
-
-
-# --- Compression ----------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=256)
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding value (RFC 9110 12.5.3) takes gzip: listed (or x-gzip) with q > 0, or covered by
-    `*` with q > 0 and not refused by name. No header, or an empty one, asks for the identity."""
-    qualities = {value.lower(): quality for value, quality in parse_accept_header(accept_encoding)}
-    for name in ("gzip", "x-gzip", "*"):
-        if name in qualities:
-            return qualities[name] > 0
-    return False
-
-
-@lru_cache(maxsize=128)
-def compressible(mimetype: str) -> bool:
-    """Whether answers of this media type (no parameters) are worth compressing."""
-    return mimetype.startswith("text/") or mimetype in COMPRESSIBLE or mimetype.endswith(("+json", "+xml"))
-
-
-def gzip_body(body: bytes) -> bytes:
-    """The body gzip-compressed: deterministic (no timestamp in the header), so every worker gives the same bytes."""
-    return zlib.compress(body, GZIP_LEVEL, wbits=31)
-
-
-def gzip_etag(etag: str) -> str:
-    """The entity tag of an answer's gzip variant (RFC 9110 8.8.3: another representation): `"x"` -> `"x-gzip"`,
-    `W/"x"` -> `W/"x-gzip"`."""
-    return f'{etag[:-1]}-gzip"' if etag.endswith('"') else f"{etag}-gzip"
-
-
-class GzipStream:
-    """A streamed body compressed as it is sent, in constant memory; closing it closes the source."""
-
-    def __init__(self, source: Iterable[bytes]):
-        self.source = source
-
-    def __iter__(self) -> Iterator[bytes]:
-        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-        for chunk in self.source:
-            if isinstance(chunk, str):
-                chunk = chunk.encode()
-            if out := compressor.compress(chunk):
-                yield out
-        yield compressor.flush()
-
-    def close(self) -> None:
-        close = getattr(self.source, "close", None)
-        if close is not None:
-            close()
-
-
-def gzip_streamed(response: Response) -> None:
-    """Compress a streamed response on the way out (its ETag becomes the gzip variant's)."""
-    response.response = GzipStream(response.response)
-    response.direct_passthrough = False  # so that werkzeug closes the response, and GzipStream its source
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers.pop("Content-Length", None)
-    response.headers.pop("Accept-Ranges", None)  # ranges are of the identity only
-    if "ETag" in response.headers:
-        response.headers["ETag"] = gzip_etag(response.headers["ETag"])
 
 
 def set_cache_control(response: Response, method: str, authenticated: bool, endpoint: str | None) -> None:
@@ -270,11 +231,71 @@ def set_cache_control(response: Response, method: str, authenticated: bool, endp
         response.headers["Cache-Control"] = REVALIDATE  # (the docs page's assets keep send_file's max-age)
 
 
-def gzip_min_bytes(value: str | int | None) -> int | None:
-    """KB_GZIP_MIN_BYTES: a number of bytes, or `off` (None: nothing is compressed)."""
-    if value is None or (isinstance(value, str) and value.strip().lower() == "off"):
-        return None
-    return int(value)
+# --- The way out ----------------------------------------------------------------------------------------------
+
+
+def init_http(app: Flask) -> None:
+    """CORS around the response cache (init_cache first), and every answer's way out (finish_answer)."""
+    app.wsgi_app = CorsMiddleware(app.wsgi_app, CorsPolicy.from_config(app.config))
+    min_bytes = gzip_min_bytes(app.config.get("KB_GZIP_MIN_BYTES", 1024))
+
+    @app.after_request
+    def on_the_way_out(response: Response) -> Response:
+        return finish_answer(response, min_bytes)
+
+
+def finish_answer(response: Response, min_bytes: int | None) -> Response:
+    """Give the answer its Cache-Control; tag a 200 read (its ETag from the data version and the request when it
+    depends on the knowledge, else from its body), remember it with its gzip variant when it may be cached, and
+    answer 304 when the client holds it; compress what the client takes gzip for."""
+    set_cache_control(response, request.method, "HTTP_AUTHORIZATION" in request.environ, request.endpoint)
+    typed = compressible(response.mimetype or "")
+    if typed:
+        response.vary.add("Accept-Encoding")  # on every compressible answer, compressed or not
+    taken = min_bytes is not None and accepts_gzip(request.environ.get("HTTP_ACCEPT_ENCODING", ""))
+    if request.method not in READ_METHODS or response.status_code != 200:
+        return compress_uncached(response, min_bytes) if typed and taken else response
+    if response.is_streamed:  # an export, or a file: never cached, compressed as it is sent
+        return _finish_streamed(response, typed, taken, min_bytes)
+    key = cache_key(request.environ)
+    remembered = key is not None and request.endpoint not in UNCACHED_ENDPOINTS
+    if remembered:
+        etag = etag_of(*key[:3])
+    else:
+        response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
+        etag = response.headers["ETag"]
+    body = response.get_data()
+    kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+    cache = response_cache(current_app)
+    # Compressed for this client, or once for the clients the cache will answer (not when it keeps nothing).
+    wanted = typed and large_enough(len(body), min_bytes) and (taken or (remembered and cache.max_bytes > 0))
+    answer = answer_for(body, kept, etag, gzipped(body) if wanted else None)
+    if remembered:
+        cache.put(key, answer)
+    if answer.gzipped is not None and taken:
+        answer = answer.gzipped
+        response.set_data(answer.body)
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["ETag"] = answer.etag
+    if names(request.environ.get("HTTP_IF_NONE_MATCH"), answer.etags):
+        return not_modified(answer.not_modified)
+    return response
+
+
+def _finish_streamed(response: Response, typed: bool, taken: bool, min_bytes: int | None) -> Response:
+    """A streamed 200 (an export with its own ETag, a docs page file): 304 for either variant's tag, else
+    compressed incrementally when the client takes gzip; never read here, never cached."""
+    compress = typed and taken and "Content-Encoding" not in response.headers
+    compress = compress and large_enough(response.content_length, min_bytes)
+    etag = response.headers.get("ETag")
+    if etag is not None:
+        tags = both_variants(etag) if typed else (etag.removeprefix("W/"),)
+        if names(request.environ.get("HTTP_IF_NONE_MATCH"), tags):
+            response.close()
+            return not_modified(not_modified_headers(gzip_etag(etag) if compress else etag, response.headers))
+    if compress:
+        gzip_streamed(response)
+    return response
 
 
 # --- Proxies --------------------------------------------------------------------------------------------------

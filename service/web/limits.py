@@ -16,6 +16,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from schemas.limits import MAX_INTEGER_DIGITS, MAX_JSON_DEPTH, UNSTORABLE, unstorable
 
+from .guard import echoed
+
 # Methods whose body a view may read; a GET's or a HEAD's is never read.
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # JSON strings, possessively matched (no backtracking), so that what is left is the structure alone.
@@ -24,6 +26,8 @@ BRACKET = re.compile(r"[\[\]{}]")
 # A NUL or a lone surrogate can only be in JSON text as a \u escape (the text is UTF-8, and a string holds no
 # raw control character): without one, no string of the body needs a look.
 ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+# A field name is shown with NUL and lone surrogates as JSON escapes them (and cut, web/guard.echoed).
+JSON_ESCAPE = "\\u{:04x}"
 # At most this many fields are named in one answer (a body may hold thousands of faults).
 MAX_NAMED = 10
 
@@ -179,10 +183,6 @@ def _path(entry: tuple) -> str:
         entry = entry[0]
     path = ""
     for key in reversed(keys):
-        path += f"[{key}]" if isinstance(key, int) else f".{_shown(key)}" if path else _shown(key)
+        shown = key if isinstance(key, int) else echoed(key, UNSTORABLE, JSON_ESCAPE)
+        path += f"[{shown}]" if isinstance(key, int) else f".{shown}" if path else shown
     return path or "_schema"
-
-
-def _shown(key: str) -> str:
-    """A field name fit to print: NUL and lone surrogates as \\u escapes."""
-    return UNSTORABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", key)

@@ -6,13 +6,15 @@ import base64
 import binascii
 import json
 import math
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import current_app, request
 from werkzeug.exceptions import NotFound
 
 from ..store.db import order_key
-from .cache import CACHE_KEY
+from .cache import cached_version
 from .lookup import reject_filter
 
 PAGINATION_HEADERS = {
@@ -88,19 +90,49 @@ def paginate(query, args: dict, page_query=None, keyset=None) -> tuple[list, dic
 def _count(query) -> int:
     """The number of rows the list's filters select: counted once per data version and filter set in a worker
     (pages of the same list share it), then taken from memory."""
-    key = request.environ.get(CACHE_KEY)
-    counts = current_app.extensions.get("list_counts")
-    if key is None or counts is None:
+    version = cached_version(request.environ)
+    if version is None:  # an answer the cache does not keep (an authenticated read): counted each time
         return query.count()
     filters = tuple(
         sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "page_size", "cursor"))
     )
-    count_key = (key[0], request.path, filters)
-    total = counts.get(count_key)
-    if total is None:
-        total = query.count()
-        counts.put(count_key, total)
-    return total
+    return list_counts(current_app).count(query, (version, request.path, filters))
+
+
+class ListCounts:
+    """(data version, path, filters) -> the number of rows a list selects, so its pages need not count again;
+    the oldest of at most `kept` counts goes first."""
+
+    def __init__(self, kept: int = 4096):
+        self.kept = kept
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> int | None:
+        with self._lock:
+            return self._counts.get(key)
+
+    def put(self, key: tuple, total: int) -> None:
+        with self._lock:
+            self._counts[key] = total
+            while len(self._counts) > self.kept:
+                self._counts.popitem(last=False)
+
+    def count(self, query, key: tuple) -> int:
+        """The query's count, remembered by `key`."""
+        total = self.get(key)
+        if total is None:
+            total = query.count()
+            self.put(key, total)
+        return total
+
+
+def list_counts(app) -> ListCounts:
+    """The app's memo of list counts (made on first use)."""
+    counts = app.extensions.get("list_counts")
+    if counts is None:
+        counts = app.extensions.setdefault("list_counts", ListCounts())
+    return counts
 
 
 def make_cursor(page: int, after: str) -> str:
