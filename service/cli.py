@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo, with_appcontext
 
 from . import __version__
@@ -205,7 +205,8 @@ class ServiceGroup(click.Group):
 
     def _app_commands(self, ctx: click.Context) -> click.Group:
         app = ctx.ensure_object(ScriptInfo).load_app()
-        if not current_app or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+        # (current_app is typed as the Flask it stands for; the proxy's own _get_current_object is untyped.)
+        if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
             # Commands and their option callbacks run in the application's context, as FlaskGroup runs them.
             ctx.with_resource(app.app_context())
         return app.cli

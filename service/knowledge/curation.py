@@ -61,7 +61,7 @@ class Precondition(Protocol):
     state, such as a request's If-Match): it raises to refuse the change. The workflow checks it under its lock,
     so that of two proposals made from the same state only the first is taken."""
 
-    def __call__(self, record_id: str, record: dict) -> None: ...
+    def __call__(self, record_id: str, record: dict, /) -> None: ...
 
 
 def _now() -> datetime:
@@ -79,7 +79,8 @@ def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, d
     for number, citation in enumerate(record.get("citations") or [], 1):
         if not isinstance(citation, dict) or not citation.get("quote") or citation.get("start") is not None:
             continue
-        text = texts.get(citation.get("source"))
+        source = citation.get("source")
+        text = None if source is None else texts.get(source)
         if text is None:
             problems.append(
                 f"citation {number}: a reference source has no text here, so its citation takes no quote"
@@ -153,9 +154,9 @@ def propose(
         before = published_record(kind, record_id)
         if action == "create" and before is not None:
             raise ChangeConflict([f"a {kind.name} with id {record_id!r} already exists: update it instead"])
-        if action != "create" and before is None:
-            raise NotFound([f"no {kind.name} with id {record_id!r}"])
         if action != "create":
+            if before is None:
+                raise NotFound([f"no {kind.name} with id {record_id!r}"])
             if precondition is not None:
                 precondition(record_id, before)
             pending = m.Change.get_or_none(
@@ -270,6 +271,7 @@ def revert(revision: int, summary: str, author: str) -> m.Change:
     elif original.action == "delete":
         action, record = "create", before
     else:
+        assert before is not None and after is not None  # an update revision keeps the record before and after
         action, record = "update", merge_diff(after, before)
 
     def unchanged_since(record_id: str, current: dict) -> None:  # the revert's precondition

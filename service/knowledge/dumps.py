@@ -181,10 +181,19 @@ def kind_columns(kind: Kind) -> list[Column]:
             continue
         if isinstance(field, ma.fields.Nested) and not field.many:
             for inner in fields_of(field.schema):
-                columns.append(Column(f"{name}.{inner}", lambda r, n=name, i=inner: (r[n] or {}).get(i)))
+                columns.append(Column(f"{name}.{inner}", _subfield_of(name, inner)))
         else:
-            columns.append(Column(name, lambda r, n=name: r.get(n)))
+            columns.append(Column(name, _field_of(name)))
     return columns
+
+
+def _field_of(name: str) -> Callable[[dict], object]:
+    return lambda record: record.get(name)
+
+
+def _subfield_of(name: str, inner: str) -> Callable[[dict], object]:
+    """A nested object's field (None when the object is)."""
+    return lambda record: (record[name] or {}).get(inner)
 
 
 CITATION_COLUMNS = ("fact_type", "fact_id", "position", "source", "quote", "start", "end", "role", "fields", "wording")

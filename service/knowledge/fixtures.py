@@ -9,6 +9,7 @@ from pathlib import Path
 from schemas.fields import fields_of
 
 from ..store import models as m
+from ..store.db import tuples
 from .kinds import KINDS, Kind
 from .read import article_files, fixture_file, knowledge_path
 
@@ -25,7 +26,7 @@ def as_fixture(kind: Kind, record: dict) -> dict:
 
 def _documents(kind_name: str) -> list[dict]:
     query = m.Document.select(m.Document.body).where(m.Document.kind == kind_name).order_by(m.Document.record_id)
-    return [json.loads(body) for (body,) in query.tuples()]
+    return [json.loads(body) for (body,) in tuples(query)]
 
 
 def published_records(only: str | None = None) -> dict[str, list[dict]]:
@@ -51,12 +52,8 @@ def fixture_files(records: dict[str, list[dict]] | None = None) -> dict[str, byt
     """The published knowledge (or these records, as `published_records` gives them) as the files `init` reads:
     "fixtures/<kind's file>" and, for each article, "seeds/<name>.json" and its text, byte for byte."""
     records = published_records() if records is None else records
-    articles = {
-        source_id: (file, text)
-        for source_id, file, text in m.Source.select(m.Source.id, m.Source.file, m.Source.text)
-        .where(m.Source.kind == "article")
-        .tuples()
-    }
+    query = m.Source.select(m.Source.id, m.Source.file, m.Source.text).where(m.Source.kind == "article")
+    articles = {source_id: (file, text) for source_id, file, text in tuples(query)}
     files: dict[str, bytes] = {}
     for kind in KINDS:
         items = records[kind.name]

@@ -4,8 +4,10 @@ index, in one transaction."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+
+from peewee import Model
 
 from ..store import models as m
 from ..store.db import db
@@ -55,11 +57,11 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
     return True
 
 
-def table_rows(k: Knowledge) -> dict[type, list[dict]]:
+def table_rows(k: Knowledge) -> dict[type[Model], list[dict]]:
     """The rows of every knowledge table for `k`, table by table in the order they are inserted: each kind's rows
     in registry order, then the link tables and the citations (which point at them)."""
-    tables: dict[type, list[dict]] = {}
-    links: dict[type, list[dict]] = {}
+    tables: dict[type[Model], list[dict]] = {}
+    links: dict[type[Model], list[dict]] = {}
     citations: list[dict] = []
     for kind in KINDS:
         records = k.of(kind.name)
@@ -134,7 +136,7 @@ def _key_fields(model) -> tuple[str, ...]:
     return next(columns for columns, unique in model._meta.indexes if unique)
 
 
-def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list[dict]]) -> set[str]:
+def _update_rows(old_tables: dict[type[Model], list[dict]], new_tables: dict[type[Model], list[dict]]) -> set[str]:
     """Write the difference between two sets of table rows; return the ids of the statements it touched.
 
     Link and citation rows that went or changed are deleted first, records are then inserted or updated in
@@ -156,10 +158,11 @@ def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list
             model.delete().where(*[getattr(model, f) == value for f, value in zip(fields, key, strict=True)]).execute()
     for model in records:
         fields, old, new = keyed[model]
+        id_field = model._meta.fields["id"]
         _bulk(model, [row for key, row in new.items() if key not in old])
         for key, row in new.items():
             if key in old and old[key] != row:
-                model.update(**_changed_columns(model, old[key], row)).where(model.id == key[0]).execute()
+                model.update(**_changed_columns(model, old[key], row)).where(id_field == key[0]).execute()
     for model in leaves:
         fields, old, new = keyed[model]
         _bulk(model, [row for key, row in new.items() if old.get(key) != row])
@@ -167,7 +170,7 @@ def _update_rows(old_tables: dict[type, list[dict]], new_tables: dict[type, list
         fields, old, new = keyed[model]
         gone = [key[0] for key in old if key not in new]
         if gone:
-            model.delete().where(model.id.in_(gone)).execute()
+            model.delete().where(model._meta.fields["id"].in_(gone)).execute()
     _, old, new = keyed[m.Statement]
     return {key[0] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
 
@@ -224,6 +227,8 @@ def fact_rows(documents: dict[tuple[str, str], str] | None = None) -> Iterator[d
     """A /facts row for every fact of the listed kinds, from its rendered document (so its support and disputes
     are the ones its own URL serves): the stored documents, or these ((kind, id) -> body)."""
     for kind in LISTED_FACTS:
+        assert kind.label is not None and kind.url is not None  # a listed fact has a label and its own url
+        bodies: Iterable[tuple[str, str]]
         if documents is None:
             query = m.Document.select(m.Document.record_id, m.Document.body).where(m.Document.kind == kind.name)
             bodies = query.tuples().iterator()
@@ -249,7 +254,8 @@ def search_documents() -> list[dict]:
     names = {e.id: e.name for e in m.Entity.select(m.Entity.id, m.Entity.name)}
     docs = []
     for kind in SEARCHED:
+        assert kind.search_document is not None  # what makes a kind searched
         for row in kind.model.select():
             label, body = kind.search_document(row, names)
-            docs.append({"kind": kind.name, "record_id": row.id, "label": label, "body": body})
+            docs.append({"kind": kind.name, "record_id": row.get_id(), "label": label, "body": body})
     return docs

@@ -18,7 +18,7 @@ def merge_patch(target, patch):
 
 def merge_diff(current: dict, target: dict) -> dict:
     """The JSON merge patch that turns `current` into `target` (the inverse of `merge_patch`)."""
-    patch = {key: None for key in current if key not in target}
+    patch: dict = {key: None for key in current if key not in target}
     for key, value in target.items():
         if isinstance(value, dict) and isinstance(current.get(key), dict):
             inner = merge_diff(current[key], value)

@@ -57,9 +57,15 @@ class Knowledge:
         return sum(len(self.of(kind.name)) for kind in KINDS if kind.cited)
 
 
+def _fixture_name(kind: Kind) -> str:
+    """The name of a kind's file in fixtures/: every kind has one (the registry's field is optional, not its value)."""
+    assert kind.fixture is not None, f"{kind.name} declares no fixture file"
+    return kind.fixture
+
+
 def fixture_file(kind: Kind) -> str:
     """The knowledge file holding a kind's records in fixtures/ (for sources: the references)."""
-    return f"fixtures/{kind.fixture}"
+    return f"fixtures/{_fixture_name(kind)}"
 
 
 def article_files(text_file: str) -> tuple[str, str]:
@@ -115,7 +121,11 @@ def _read(article_records: list[str], contents: Callable[[str], bytes | None], s
 
     reading = KnowledgeReading()
     for name in article_records:
-        for item in _parsed(name, read(name), reading.problems, single=True):
+        body = read(name)
+        if body is None:  # listed, then gone before it was read
+            reading.problems.append(f"{name}: missing")
+            continue
+        for item in _parsed(name, body, reading.problems, single=True):
             reading.add_article(name, item, lambda file: read(article_files(file)[1]), seeds)
     for kind in KINDS:
         name = fixture_file(kind)
@@ -140,11 +150,11 @@ def knowledge_with(
     if record is not None:
         item = json.loads(json.dumps(record, ensure_ascii=False))  # as its file holds it
         old = base.sources.get(record_id) if kind.name == "source" else None
-        was_article = old is not None and old["kind"] == "article"
-        if kind.name == "source" and (item.get("kind") == "article" or was_article):
+        old_file = old["file"] if old is not None and old["kind"] == "article" else None
+        if kind.name == "source" and (item.get("kind") == "article" or old_file is not None):
             # The text's file name is the service's: an article keeps its own, a new one (or a reference turned
             # into one) is named from its id, a slug. Nothing a change sends names a file.
-            file = old["file"] if was_article else f"{record_id}.txt"
+            file = old_file if old_file is not None else f"{record_id}.txt"
             body = (text if text is not None else base.texts.get(record_id, "")).encode("utf-8")
             meta = {**item, "file": file, "sha256": hashlib.sha256(body).hexdigest()}
             reading.add_article(article_files(file)[0], meta, lambda _: body, "seeds/")
@@ -255,13 +265,13 @@ def files_fingerprint(files: dict[str, bytes]) -> str:
         digest.update(files[name])
         digest.update(files[article_files(json.loads(files[name])["file"])[1]])
     for kind in KINDS:
-        digest.update(kind.fixture.encode() + b"\0" + files[fixture_file(kind)])
+        digest.update(_fixture_name(kind).encode() + b"\0" + files[fixture_file(kind)])
     return digest.hexdigest()
 
 
 def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
     """One problem for each folder that is missing or holds none of its files, rather than one per file or citation."""
-    fixture_names = [kind.fixture for kind in KINDS]
+    fixture_names = [_fixture_name(kind) for kind in KINDS]
     folders = (
         (
             "fixtures",

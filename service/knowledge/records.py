@@ -12,7 +12,7 @@ from playhouse.shortcuts import model_to_dict
 from schemas.fields import fields_of
 
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import dicts, order_key, tuples
 from .kinds import Kind, kind_named
 
 
@@ -27,7 +27,7 @@ def api_records(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = Non
         owner = getattr(inner.model, embedded.owner)
         found: dict[str, list[dict]] = defaultdict(list)
         if ids:
-            query = inner.select().where(owner.in_(ids)).order_by(owner, order_key(inner.model.id))
+            query = inner.select().where(owner.in_(ids)).order_by(owner, order_key(inner.model._meta.fields["id"]))
             for record in api_records(inner, query, lineage):
                 found[record[embedded.owner]].append(record)
         for record in records:
@@ -61,7 +61,7 @@ class Lineage:
 
     @classmethod
     def read(cls) -> Lineage:
-        rows = m.Source.select(m.Source.id, m.Source.kind, m.Source.derived_from).tuples()
+        rows = tuples(m.Source.select(m.Source.id, m.Source.kind, m.Source.derived_from))
         return cls({source_id: (kind, [d["source"] for d in derived]) for source_id, kind, derived in rows})
 
     def ancestors(self, source_id: str) -> frozenset[str]:
@@ -127,9 +127,8 @@ def disputes_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[str]]:
         m.DisputeFact.select(m.DisputeFact.fact_id, m.DisputeFact.dispute)
         .where((m.DisputeFact.fact_type == fact_type) & m.DisputeFact.fact_id.in_(ids))
         .order_by(m.DisputeFact.fact_id, order_key(m.DisputeFact.dispute))
-        .tuples()
     )
-    for fact_id, dispute_id in query:
+    for fact_id, dispute_id in tuples(query):
         found[fact_id].append(dispute_id)
     return found
 
@@ -141,22 +140,21 @@ def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
     if not ids:
         return found
     query = (
-        m.Citation.select()
+        m.Citation.select(
+            m.Citation.fact_id,
+            m.Citation.source,
+            m.Citation.quote,
+            m.Citation.start,
+            m.Citation.end,
+            m.Citation.role,
+            m.Citation.fields,
+            m.Citation.wording,
+        )
         .where((m.Citation.fact_type == fact_type) & (m.Citation.fact_id.in_(ids)))
         .order_by(m.Citation.fact_id, m.Citation.position)
     )
-    for c in query:
-        found[c.fact_id].append(
-            {
-                "source": c.source_id,
-                "quote": c.quote,
-                "start": c.start,
-                "end": c.end,
-                "role": c.role,
-                "fields": c.fields,
-                "wording": c.wording,
-            }
-        )
+    for citation in dicts(query):  # in the order selected: the citation's fields as served
+        found[citation.pop("fact_id")].append(citation)
     return found
 
 
@@ -167,11 +165,7 @@ def links_of(model: type[Model], owner: str, target: str, ids: Iterable[str]) ->
     if not ids:
         return found
     owner_field, target_field = getattr(model, owner), getattr(model, target)
-    for row in (
-        model.select(owner_field, target_field)
-        .where(owner_field.in_(ids))
-        .order_by(owner_field, model.position)
-        .tuples()
-    ):
-        found[row[0]].append(row[1])
+    query = model.select(owner_field, target_field).where(owner_field.in_(ids))
+    for owner_id, target_id in tuples(query.order_by(owner_field, model._meta.fields["position"])):
+        found[owner_id].append(target_id)
     return found

@@ -34,7 +34,7 @@ def rendered_documents() -> Iterator[dict]:
     """Every served record of the database as a Document row, kind by kind, a batch of records at a time."""
     lineage = Lineage.read()
     for kind in SERVED:
-        query = kind.select().order_by(kind.model.id)
+        query = kind.select().order_by(kind.model._meta.fields["id"])
         for start in range(0, query.count(), BATCH):
             rows = list(query.offset(start).limit(BATCH))
             for row, body in zip(rows, render(kind, api_records(kind, rows, lineage)), strict=True):
