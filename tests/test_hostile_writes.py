@@ -135,6 +135,11 @@ CASES = [
     (PROPOSE, "an empty quote", json.dumps(_citing(quote="", start=10, end=10)).encode(), (422,)),
     (PROPOSE, "a fractional offset", json.dumps(_citing(start=2063.5)).encode(), (422,)),
     (PROPOSE, "a number as text", json.dumps(_citing(start="2063")).encode(), (422,)),
+    # A citation without offsets has them found in its source's text: a source or quote of the wrong type first.
+    (PROPOSE, "a list as the source", json.dumps(_citing(source=["presstv-manila-talks-2017-08-07"])).encode(), (422,)),
+    (PROPOSE, "an object as the source", json.dumps(_citing(source={"id": "x"})).encode(), (422,)),
+    (PROPOSE, "a list as the quote", json.dumps(_citing(quote=["Pyongyang"])).encode(), (422,)),
+    (PROPOSE, "a number as the quote", json.dumps(_citing(quote=3)).encode(), (422,)),
     # The reviewer's and reverter's text.
     (REJECT, "lone surrogate in the note", b'{"note": "\\ud800"}', (422,)),
     (REJECT, "NUL in the note", b'{"note": "a\\u0000"}', (422,)),

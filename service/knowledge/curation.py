@@ -80,7 +80,9 @@ def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, d
         if not isinstance(citation, dict) or not citation.get("quote") or citation.get("start") is not None:
             continue
         source = citation.get("source")
-        text = None if source is None else texts.get(source)
+        if not isinstance(source, str) or not isinstance(citation["quote"], str):
+            continue  # not a citation's shape: the kind's schema refuses it, naming the field
+        text = texts.get(source)
         if text is None:
             problems.append(
                 f"citation {number}: a reference source has no text here, so its citation takes no quote"
