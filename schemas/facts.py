@@ -28,6 +28,7 @@ from .vocabulary import (
     DISPUTED_KINDS,
     ENTITY_KINDS,
     EVENT_KINDS,
+    KIND_NAMED,
     MEASURE_KINDS,
     MENTION_ROLES,
     SLUG_PATTERN,
@@ -86,6 +87,26 @@ def Flag(description: str, example: bool, **kwargs) -> ma.fields.Boolean:  # noq
     return ma.fields.Boolean(
         truthy={True}, falsy={False}, metadata={"description": description, "example": example}, **kwargs
     )
+
+
+_RECORD_SCHEMAS: dict[str, type[ma.Schema]] = {}
+
+
+def record_schema(kind: str):
+    """Declare the decorated class the schema of records of `kind` (a name in schemas/kinds.py)."""
+
+    def register(schema: type[ma.Schema]) -> type[ma.Schema]:
+        if kind not in KIND_NAMED or kind in _RECORD_SCHEMAS:
+            raise ValueError(f"{schema.__name__}: {kind!r} is not a kind, or already has a schema")
+        _RECORD_SCHEMAS[kind] = schema
+        return schema
+
+    return register
+
+
+def record_schema_of(kind: str) -> type[ma.Schema]:
+    """The schema of records of `kind`."""
+    return _RECORD_SCHEMAS[kind]
 
 
 def Choice(choices: tuple[str, ...], description: str, example: str, **kwargs) -> ma.fields.String:  # noqa: N802
@@ -287,6 +308,7 @@ class DerivationSchema(ma.Schema):
     )
 
 
+@record_schema("source")
 class SourceSchema(ma.Schema):
     """A source: an article (its text is in the project) or a reference to public record."""
 
@@ -362,6 +384,7 @@ class SourceSchema(ma.Schema):
             raise ma.ValidationError("a reference gives the URL where it can be checked", "url")
 
 
+@record_schema("topic")
 class TopicSchema(ma.Schema):
     """A term of the controlled vocabulary of statement topics."""
 
@@ -373,6 +396,7 @@ class TopicSchema(ma.Schema):
     )
 
 
+@record_schema("role")
 class RoleSchema(ma.Schema):
     """A position a person held, as the sources describe it."""
 
@@ -385,6 +409,7 @@ class RoleSchema(ma.Schema):
     citations = Citations()
 
 
+@record_schema("entity")
 class EntitySchema(ma.Schema):
     """A person, country, organisation or place."""
 
@@ -438,6 +463,7 @@ class CoverageSchema(ma.Schema):
     )
 
 
+@record_schema("resolution")
 class ResolutionSchema(ma.Schema):
     """A resolution and how the Council voted on it."""
 
@@ -469,6 +495,7 @@ class ResolutionSchema(ma.Schema):
     citations = Citations()
 
 
+@record_schema("vote")
 class MemberVoteSchema(ma.Schema):
     """How one Council member voted on a resolution."""
 
@@ -480,6 +507,7 @@ class MemberVoteSchema(ma.Schema):
     citations = Citations()
 
 
+@record_schema("measure")
 class MeasureSchema(ma.Schema):
     """One measure a resolution imposes."""
 
@@ -523,6 +551,7 @@ def _bound_problem(data: dict) -> tuple[str, str] | None:
     return None
 
 
+@record_schema("figure")
 class FigureSchema(ma.Schema):
     """A number stated in the sources."""
 
@@ -568,6 +597,7 @@ class FigureSchema(ma.Schema):
             raise ma.ValidationError(problem[1], problem[0])
 
 
+@record_schema("event")
 class EventSchema(ma.Schema):
     """Something that happened: a meeting, a vote, a call, a test."""
 
@@ -598,6 +628,7 @@ class EventSchema(ma.Schema):
         return check_dated(data, "occurred_on")
 
 
+@record_schema("statement")
 class StatementSchema(ma.Schema):
     """A stated position: who said what, on which topic, with what stance."""
 
@@ -729,6 +760,7 @@ class FactRefSchema(ma.Schema):
     id = Slug("The fact's id.", "unsc-resolution-2371", required=True)
 
 
+@record_schema("claim")
 class ClaimSchema(ma.Schema):
     """One side of a dispute: what is claimed, where, and the evidence for it."""
 
@@ -742,6 +774,7 @@ class ClaimSchema(ma.Schema):
     citations = Citations()
 
 
+@record_schema("dispute")
 class DisputeSchema(ma.Schema):
     """A contradiction between sources, or a correction of one, with the evidence on each side and the verdict."""
 

@@ -14,7 +14,9 @@ from .vocabulary import (
     DISPUTED_KINDS,
     ENTITY_KINDS,
     EVENT_KINDS,
+    FACT_TYPES,
     MEASURE_KINDS,
+    SEARCH_TYPES,
     SOURCE_KINDS,
     STANCES,
     VOTES,
@@ -183,7 +185,7 @@ class DisputeQueryArgs(KeysetPageArgs):
 
 
 class FactQueryArgs(KeysetPageArgs):
-    type = _choice(DISPUTED_KINDS, "Only facts of this kind.", "event")
+    type = _choice(FACT_TYPES, "Only facts of this kind.", "event")
     min_independent_sources = ma.fields.Integer(
         validate=validate.Range(min=0, max=100),
         metadata={
@@ -240,7 +242,7 @@ class SearchQueryArgs(PageArgs):
             "example": "six-party talks",
         },
     )
-    type = _choice(("statement", "entity", "measure", "event", "dispute"), "Only hits of this type.", "statement")
+    type = _choice(SEARCH_TYPES, "Only hits of this type.", "statement")
 
 
 class NoArgs(ma.Schema):

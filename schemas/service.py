@@ -4,10 +4,16 @@ import marshmallow as ma
 import marshmallow.validate  # noqa: F401  (ma.validate)
 
 from .limits import MAX_ID_LENGTH, MAX_REVIEW_NOTE_LENGTH, MAX_SUMMARY_LENGTH, storable
+from .vocabulary import FACT_TYPES, KIND_NAMED, SEARCH_TYPES
 from .writes import RECORD_REFS, RECORD_SCHEMAS
 
 # Kinds of record a change can create, update or delete (knowledge/kinds.py), in the registry's order.
 CHANGE_KINDS = tuple(RECORD_SCHEMAS)
+
+
+def _one_of(words: tuple[str, ...]) -> str:
+    """Words as prose: "a, b or c"."""
+    return f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 class ProblemSchema(ma.Schema):
@@ -63,7 +69,10 @@ class HealthSchema(ma.Schema):
     counts = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Integer(),
-        metadata={"description": "Number of records of each kind.", "example": {"entities": 40, "statements": 30}},
+        metadata={
+            "description": "Number of records of each kind.",
+            "example": {KIND_NAMED["entity"].plural: 40, KIND_NAMED["statement"].plural: 30},
+        },
     )
 
 
@@ -72,9 +81,9 @@ class SearchHitSchema(ma.Schema):
 
     type = ma.fields.String(
         metadata={
-            "description": "Kind of record: statement, entity, measure, event or dispute.",
+            "description": f"Kind of record: {_one_of(SEARCH_TYPES)}.",
             "example": "statement",
-            "enum": ["statement", "entity", "measure", "event", "dispute"],
+            "enum": list(SEARCH_TYPES),
         }
     )
     id = ma.fields.String(
@@ -109,9 +118,9 @@ class FactSummarySchema(ma.Schema):
 
     type = ma.fields.String(
         metadata={
-            "description": "Kind of fact: entity, resolution, measure, figure, event or statement.",
+            "description": f"Kind of fact: {_one_of(FACT_TYPES)}.",
             "example": "event",
-            "enum": ["entity", "resolution", "measure", "figure", "event", "statement"],
+            "enum": list(FACT_TYPES),
         }
     )
     id = ma.fields.String(

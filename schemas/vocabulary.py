@@ -1,5 +1,7 @@
 """Controlled vocabularies shared by the fact schemas, the query schemas and the loader."""
 
+from .kinds import KIND_TABLE, KindSpec
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 SOURCE_KINDS = ("article", "reference")
@@ -43,8 +45,23 @@ VALUE_KINDS = ("exact", "approximate", "lower_bound", "upper_bound", "range")
 DISPUTE_KINDS = ("contradiction", "correction")
 DISPUTE_STATUSES = ("resolved", "open")
 ASSESSMENTS = ("correct", "incorrect", "partly_correct", "unresolved")
-COVERAGE_SETS = ("measures", "votes")
+# The kinds of record, in the table's order, and each kind by its name.
+KIND_NAMES = tuple(kind.name for kind in KIND_TABLE)
+KIND_NAMED = {kind.name: kind for kind in KIND_TABLE}
+
+
+def _ranked(rank: str) -> tuple[KindSpec, ...]:
+    """The kinds that have a `rank` (search_rank, coverage_rank), in its order."""
+    return tuple(sorted((k for k in KIND_TABLE if getattr(k, rank) is not None), key=lambda k: getattr(k, rank)))
+
+
+# The sets of a resolution's records whose coverage it states, by their plural.
+COVERAGE_SETS = tuple(kind.plural for kind in _ranked("coverage_rank"))
 # Kinds of fact a dispute can involve (each serves its disputes).
-DISPUTED_KINDS = ("entity", "resolution", "measure", "figure", "event", "statement")
+DISPUTED_KINDS = tuple(kind.name for kind in KIND_TABLE if kind.disputable)
+# Kinds of fact /facts lists.
+FACT_TYPES = tuple(kind.name for kind in KIND_TABLE if kind.in_facts)
+# Kinds of record the search finds, in its documented order.
+SEARCH_TYPES = tuple(kind.name for kind in _ranked("search_rank"))
 # Weakest last: a relayed statement is at most as sure as the weakest link of its chain.
 ATTRIBUTION_STRENGTH = {name: rank for rank, name in enumerate(ATTRIBUTIONS)}

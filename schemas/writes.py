@@ -7,38 +7,12 @@ import copy
 
 import marshmallow as ma
 
-from .facts import (
-    ClaimSchema,
-    DisputeSchema,
-    EntitySchema,
-    EventSchema,
-    FigureSchema,
-    MeasureSchema,
-    MemberVoteSchema,
-    ResolutionSchema,
-    RoleSchema,
-    SourceSchema,
-    StatementSchema,
-    TopicSchema,
-)
+from .facts import record_schema_of
 from .fields import fields_of
+from .kinds import KIND_TABLE
 
-# Each kind of record a change can create, update or delete, with its schema (knowledge/kinds.py's registry, in
-# its order: a test keeps the two the same).
-RECORD_SCHEMAS: dict[str, type[ma.Schema]] = {
-    "source": SourceSchema,
-    "entity": EntitySchema,
-    "role": RoleSchema,
-    "resolution": ResolutionSchema,
-    "vote": MemberVoteSchema,
-    "measure": MeasureSchema,
-    "figure": FigureSchema,
-    "event": EventSchema,
-    "statement": StatementSchema,
-    "topic": TopicSchema,
-    "dispute": DisputeSchema,
-    "claim": ClaimSchema,
-}
+# Each kind of record a change can create, update or delete, with its schema, in the table's order.
+RECORD_SCHEMAS: dict[str, type[ma.Schema]] = {kind.name: record_schema_of(kind.name) for kind in KIND_TABLE}
 
 
 def settable_fields(schema: type[ma.Schema]) -> list[str]:

@@ -5,8 +5,11 @@
 __version__ = "2.0.0"
 
 from collections.abc import Mapping
+from importlib import import_module
 
 from flask import Flask
+
+from schemas.kinds import KIND_TABLE
 
 from .config import Config
 from .store.db import init_db
@@ -15,6 +18,18 @@ from .web.cache import init_cache
 from .web.guard import init_guard
 from .web.http import init_http, init_proxies
 from .web.limits import init_limits
+
+# The resource modules, in the order their routes are documented: each kind served at a URL of its own (the
+# vocabulary's order, a module named by its plural), then the service's own resources.
+RESOURCE_MODULES = (
+    *(kind.plural for kind in KIND_TABLE if kind.url),
+    "facts",
+    "search",
+    "exports",
+    "tokens",
+    "changes",
+    "health",
+)
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -33,45 +48,13 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from .cli import register_commands
     from .pages.views import pages
-    from .resources import (
-        changes,
-        disputes,
-        entities,
-        events,
-        exports,
-        facts,
-        figures,
-        health,
-        measures,
-        resolutions,
-        search,
-        sources,
-        statements,
-        tokens,
-        topics,
-    )
     from .web.assets import assets
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
-    for module in (
-        sources,
-        entities,
-        resolutions,
-        measures,
-        figures,
-        events,
-        statements,
-        topics,
-        disputes,
-        facts,
-        search,
-        exports,
-        tokens,
-        changes,
-        health,
-    ):
+    resources = {name: import_module(f".resources.{name}", __name__) for name in RESOURCE_MODULES}
+    for module in resources.values():
         api.register_blueprint(module.blp)
-    api.register_blueprint(changes.revisions)
+    api.register_blueprint(resources["changes"].revisions)
     app.register_blueprint(assets)
     app.register_blueprint(pages)
     register_commands(app)

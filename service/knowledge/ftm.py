@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
+from schemas.kinds import KIND_TABLE
+
 Lookup = Callable[[str, str], dict | None]
 
 ID_PREFIX = "sanctions-kb"
@@ -100,13 +102,9 @@ class FtmMapper:
 
     def __init__(self, lookup: Lookup):
         self._lookup = lookup
+        # Each kind the vocabulary maps to FtM (its `ftm`) by its method here, named after it.
         self._by_kind: dict[str, Callable[[dict], list[dict]]] = {
-            "source": self._source,
-            "entity": self._entity,
-            "resolution": self._resolution,
-            "measure": self._measure,
-            "event": self._event,
-            "statement": self._statement,
+            kind.name: getattr(self, f"_{kind.name}") for kind in KIND_TABLE if kind.ftm
         }
 
     def entities(self, kind: str, record: dict) -> list[dict]:

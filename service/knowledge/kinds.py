@@ -1,35 +1,25 @@
-"""The registry of record kinds: each kind of source and fact declared once, for reading, verifying, loading,
-serving, searching and counting.
+"""The registry of record kinds: what each kind of source and fact does, for reading, verifying, loading, serving,
+searching and counting. Its names, plurals, URLs and roles come from the vocabulary (schemas/kinds.py); here each
+kind's behaviour attaches to its name.
 
-Adding a fact kind: a model in store/models.py, a schema in schemas/facts.py, an entry in KINDS below, and a
-resource module with its filters (docs/architecture.md walks through it).
+Adding a fact kind: its entry in schemas/kinds.py, a model in store/models.py, a schema in schemas/facts.py, its
+behaviour below, and a resource module with its filters (docs/architecture.md walks through it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from urllib.parse import quote
 
 import marshmallow as ma
 from peewee import Field, Model
 
-from schemas import (
-    ClaimSchema,
-    DisputeSchema,
-    EntitySchema,
-    EventSchema,
-    FigureSchema,
-    MeasureSchema,
-    MemberVoteSchema,
-    ResolutionSchema,
-    RoleSchema,
-    SourceSchema,
-    StatementSchema,
-    TopicSchema,
-)
 from schemas.fields import fields_of
+from schemas.kinds import KIND_TABLE, KindSpec
+from schemas.vocabulary import KIND_NAMED
+from schemas.writes import RECORD_SCHEMAS
 
 from ..store import models as m
 from .text import fold_name
@@ -64,24 +54,18 @@ class Embedded:
     owner: str  # the embedded kind's field naming this record
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One kind of record and everything that varies with it."""
+@dataclass(frozen=True, kw_only=True)
+class Kind(KindSpec):
+    """One kind of record: its declaration in the vocabulary, and everything it does."""
 
-    name: str  # singular; also the citation's fact_type
-    plural: str  # the URL segment, the health count, the fixture file's stem
     model: type[Model]
     schema: type[ma.Schema]
-    fixture: str | None  # file in fixtures/; sources also come from seeds/
-    cited: bool = True  # a fact: at least one citation
-    url: str | None = None  # where one record is served, with {id}
-    served: bool = True  # served as a record of its own (in a list or at its url): its document is rendered
     # The fields its lists are ordered by (a null date last); stored as one indexed `sort_key` column, which
     # also makes the keyset cursor of its pages.
     order: tuple[str, ...] = ("id",)
     references: tuple[Reference, ...] = ()
     links: tuple[Link, ...] = ()
-    embedded: tuple[Embedded, ...] = ()
+    embedded: tuple[Embedded, ...] = ()  # from the kinds the vocabulary embeds in this one
     # Columns computed at load time from the record and the records it names (folded text for matching...).
     derived: Callable[[dict, object], dict] | None = None
     # Order rows are inserted in, when records of the kind refer to each other.
@@ -121,6 +105,11 @@ class Kind:
     def select(self):
         """A query of this kind's served columns (not load-time columns such as a source's text)."""
         return self.model.select(*self.columns)
+
+    def owner_url(self, record: dict) -> str:
+        """Where a record with no URL of its own is read: its owner's URL, or the owner's list of them."""
+        url = BY_NAME[self.owner.kind].url + (f"/{self.owner.listed}" if self.owner.listed else "")
+        return url.format(id=record[self.owner.field])
 
 
 def _statement_quote_within_passages(where: str, record: dict, catalogue) -> list[str]:
@@ -197,123 +186,99 @@ def _statement_document(s: m.Statement, names: dict[str, str]) -> tuple[str, str
     return f"{speaker}: {s.summary}", body
 
 
+def _refers(field_name: str, *kinds: str) -> Reference:
+    """A field naming a record of one of `kinds`."""
+    return Reference(field_name, kinds)
+
+
 def _entity(field_name: str, *kinds: str) -> Reference:
+    """A field naming an entity, of one of the entity `kinds` if given."""
     return Reference(field_name, ("entity",), kinds or None)
 
 
-# In this order: health counts them so, and rows are inserted so (a kind only points at kinds before it; link
-# tables are filled once every kind's rows are in).
-KINDS: tuple[Kind, ...] = (
-    Kind(
-        "source",
-        "sources",
-        m.Source,
-        SourceSchema,
-        "references.json",
-        cited=False,
-        url="/api/v1/sources/{id}",
-        extra_checks=(_source_derivations,),
-    ),
-    Kind(
+def _kind(name: str, model: type[Model], **behaviour) -> Kind:
+    """The kind `name` of the vocabulary with its model and behaviour; its schema is the one declared for it
+    (schemas/facts.py), and it embeds the kinds the vocabulary serves inside it."""
+    spec = KIND_NAMED[name]
+    embedded = tuple(
+        Embedded(inner.owner.embedded, inner.name, inner.owner.field)
+        for inner in KIND_TABLE
+        if inner.owner and inner.owner.kind == name and inner.owner.embedded
+    )
+    declared = {f.name: getattr(spec, f.name) for f in fields(KindSpec)}
+    return Kind(**declared, model=model, schema=RECORD_SCHEMAS[name], embedded=embedded, **behaviour)
+
+
+_ATTACHED: tuple[Kind, ...] = (
+    _kind("source", m.Source, extra_checks=(_source_derivations,)),
+    _kind(
         "entity",
-        "entities",
         m.Entity,
-        EntitySchema,
-        "entities.json",
-        url="/api/v1/entities/{id}",
         references=(_entity("country", "country"),),
-        embedded=(Embedded("roles", "role", "entity"),),
         extra_checks=(_country_code,),
         derived=_entity_columns,
         label=lambda e: e["name"],
         insert_order=lambda e: (e["kind"] != "country", e["id"]),  # countries first: others point at them
         search_document=_entity_document,
     ),
-    Kind(
+    _kind(
         "role",
-        "roles",
         m.Role,
-        RoleSchema,
-        "roles.json",
-        served=False,  # only inside its entity
         references=(
             _entity("entity", "person"),
             _entity("organization", "organization"),
             _entity("country", "country"),
         ),
     ),
-    Kind(
+    _kind(
         "resolution",
-        "resolutions",
         m.Resolution,
-        ResolutionSchema,
-        "resolutions.json",
-        url="/api/v1/resolutions/{id}",
         order=("adopted_on", "id"),
         label=lambda r: r["symbol"] or r["id"],
         references=(_entity("body", "organization"), _entity("drafted_by")),
     ),
-    Kind(
+    _kind(
         "vote",
-        "votes",
         m.MemberVote,
-        MemberVoteSchema,
-        "votes.json",
         order=("member", "id"),
-        references=(Reference("resolution", ("resolution",)), _entity("member", "country")),
+        references=(_refers("resolution", "resolution"), _entity("member", "country")),
     ),
-    Kind(
+    _kind(
         "measure",
-        "measures",
         m.Measure,
-        MeasureSchema,
-        "measures.json",
-        url="/api/v1/measures/{id}",
         order=("resolution", "kind", "id"),
         references=(
-            Reference("resolution", ("resolution",)),
+            _refers("resolution", "resolution"),
             _entity("target", "country", "organization", "person"),
         ),
         search_document=_measure_document,
         label=lambda x: x["description"],
     ),
-    Kind(
+    _kind(
         "figure",
-        "figures",
         m.Figure,
-        FigureSchema,
-        "figures.json",
-        url="/api/v1/figures/{id}",
         order=("subject", "metric", "id"),
-        references=(Reference("subject", ("entity", "resolution")),),
+        references=(_refers("subject", "entity", "resolution"),),
         label=lambda f: f"{f['metric']}: {f['as_stated']}",
     ),
-    Kind(
+    _kind(
         "event",
-        "events",
         m.Event,
-        EventSchema,
-        "events.json",
-        url="/api/v1/events/{id}",
         order=("date_earliest", "date_latest", "id"),
         references=(_entity("place", "place", "country"), _entity("participants")),
         links=(Link("participants", m.EventParticipant, "event", "entity"),),
         search_document=_event_document,
         label=lambda ev: ev["title"],
     ),
-    Kind(
+    _kind(
         "statement",
-        "statements",
         m.Statement,
-        StatementSchema,
-        "statements.json",
-        url="/api/v1/statements/{id}",
         order=("date_earliest", "date_latest", "id"),
         references=(
             _entity("speaker"),
-            Reference("topics", ("topic",)),
+            _refers("topics", "topic"),
             _entity("reported_via"),  # the attribution chain's relays
-            Reference("event", ("event",)),
+            _refers("event", "event"),
         ),
         links=(
             Link("topics", m.StatementTopic, "statement", "topic"),
@@ -324,34 +289,24 @@ KINDS: tuple[Kind, ...] = (
         label=lambda st: f"{st['speaker_as_written']}: {st['summary']}",
         extra_checks=(_statement_quote_within_passages,),
     ),
-    Kind("topic", "topics", m.Topic, TopicSchema, "topics.json", cited=False, url="/api/v1/topics/{id}"),
-    Kind(
-        "dispute",
-        "disputes",
-        m.Dispute,
-        DisputeSchema,
-        "disputes.json",
-        cited=False,  # its evidence is cited by its claims
-        url="/api/v1/disputes/{id}",
-        embedded=(Embedded("claims", "claim", "dispute"),),
-        search_document=_dispute_document,
-        extra_checks=(_dispute_facts,),
-    ),
-    Kind(
-        "claim",
-        "claims",
-        m.Claim,
-        ClaimSchema,
-        "claims.json",
-        served=False,  # only inside its dispute
-        references=(Reference("dispute", ("dispute",)),),
-    ),
+    _kind("topic", m.Topic),
+    _kind("dispute", m.Dispute, search_document=_dispute_document, extra_checks=(_dispute_facts,)),
+    _kind("claim", m.Claim, references=(_refers("dispute", "dispute"),)),
 )
 
+# In the vocabulary's order: health counts them so, and rows are inserted so (a kind only points at kinds before
+# it; link tables are filled once every kind's rows are in).
+KINDS: tuple[Kind, ...] = tuple({k.name: k for k in _ATTACHED}[spec.name] for spec in KIND_TABLE)
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
-SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_document)
+SEARCHED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.search_rank is not None)
 SERVED: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.served)
-LISTED_FACTS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.label)
+LISTED_FACTS: tuple[Kind, ...] = tuple(kind for kind in KINDS if kind.in_facts)
+
+# What the vocabulary says a kind does must have its behaviour here.
+_UNATTACHED = [f"{kind.name} is searched but has no search_document" for kind in SEARCHED if not kind.search_document]
+_UNATTACHED += [f"{kind.name} is listed in /facts but has no label" for kind in LISTED_FACTS if not kind.label]
+if _UNATTACHED:
+    raise RuntimeError("; ".join(_UNATTACHED))
 
 
 def kind_named(name: str) -> Kind:

@@ -14,7 +14,7 @@ from ..store.db import tuples
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
 PAGE_KINDS = tuple(kind for kind in KINDS if kind.url)
 # Records served inside another's page, at an anchor of it: (kind, the parent's kind).
-INNER_KINDS = {"role": "entity", "vote": "resolution", "claim": "dispute"}
+INNER_KINDS = {kind.name: kind.owner.kind for kind in KINDS if kind.owner}
 
 # Fields that name other records, and the kinds they may name: the registry's references, plus the fields of
 # embedded objects (an attribution chain's relays, a source's derivations, a citation's source).

@@ -40,32 +40,39 @@ DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"  # flask-smorest's /docs (OPENAPI_
 KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
 # Fields a fact page shows in its own sections rather than in the list of fields.
 SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
-# The statements a page lists after a record's evidence: its anchor, its heading ({label}: the record's), the
-# API's filter that lists the same statements (if it has one), and which statements they are.
-STATEMENT_LISTS = {
-    "topic": (
-        (
-            "about",
-            "Statements on this topic",
-            "topic",
-            lambda i: m.Statement.id.in_(
-                m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == i)
-            ),
+# The statements a page lists after a record's evidence, by the record's kind: its anchor, its heading ({label}:
+# the record's), the API's filter that lists the same statements (if it has one), and which statements they are.
+STATEMENT_LISTS: dict[str, tuple[tuple, ...]] = {}
+
+
+def _statement_lists(kind: str, *lists: tuple) -> None:
+    STATEMENT_LISTS[kind] = lists
+
+
+_statement_lists(
+    "topic",
+    (
+        "about",
+        "Statements on this topic",
+        "topic",
+        lambda i: m.Statement.id.in_(
+            m.StatementTopic.select(m.StatementTopic.statement).where(m.StatementTopic.topic == i)
         ),
     ),
-    "entity": (
-        ("by", "Statements by {label}", "speaker", lambda i: m.Statement.speaker == i),
-        (
-            "relayed",
-            "Statements {label} relays",
-            None,
-            lambda i: m.Statement.id.in_(
-                m.StatementReporter.select(m.StatementReporter.statement).where(m.StatementReporter.entity == i)
-            ),
+)
+_statement_lists(
+    "entity",
+    ("by", "Statements by {label}", "speaker", lambda i: m.Statement.speaker == i),
+    (
+        "relayed",
+        "Statements {label} relays",
+        None,
+        lambda i: m.Statement.id.in_(
+            m.StatementReporter.select(m.StatementReporter.statement).where(m.StatementReporter.entity == i)
         ),
     ),
-    "event": (("at", "Statements made at this event", None, lambda i: m.Statement.event == i),),
-}
+)
+_statement_lists("event", ("at", "Statements made at this event", None, lambda i: m.Statement.event == i))
 
 
 MONTHS = (

@@ -49,11 +49,7 @@ revisions = ResourceBlueprint(
 CHANGE_LOCATION = {"Location": {"description": "The change's URL.", "schema": {"type": "string"}}}
 
 # Where a record is read, for the If-Match of its update or delete: its own URL, or its owner's.
-OWNER_URLS = {
-    "role": lambda r: f"/api/v1/entities/{r['entity']}",
-    "claim": lambda r: f"/api/v1/disputes/{r['dispute']}",
-    "vote": lambda r: f"/api/v1/resolutions/{r['resolution']}/votes",
-}
+OWNER_URLS = {kind.name: kind.owner_url for kind in BY_NAME.values() if kind.owner}
 
 
 def change_record(change: m.Change) -> dict:
