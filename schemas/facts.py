@@ -196,7 +196,8 @@ class CitationSchema(ma.Schema):
         "supports",
         load_default="supports",
     )
-    fields = ma.fields.List(
+    # (marshmallow's metaclass takes a declared field out of the class body, so this never shadows Schema.fields)
+    fields = ma.fields.List(  # type: ignore[assignment]
         ma.fields.String(validate=[id_length, storable]),
         load_default=list,
         validate=list_length,

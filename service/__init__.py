@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from importlib import import_module
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from schemas.kinds import KIND_TABLE
 
@@ -37,6 +38,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object(Config)
     app.config.update(config or {})
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.sort_keys = False  # keep the schemas' field order: id first, citations last
     app.json.ensure_ascii = False  # quotes are shown as printed ("vis-à-vis", "…")
     init_guard(app)  # first: unusable input is refused before anything else runs

@@ -212,7 +212,9 @@ class FtmMapper:
     def _event(self, event: dict) -> list[dict]:
         own = ftm_id("event", event["id"])
         place = self._lookup("entity", event["place"]) if event["place"] else None
-        country = place and (place["id"] if place["kind"] == "country" else place["country"])
+        country: str | None = None
+        if place:
+            country = place["id"] if place["kind"] == "country" else place["country"]
         main = ftm_entity(
             "Event",
             own,

@@ -90,10 +90,12 @@ class Kind(KindSpec):
 
     def url_of(self, record_id: str) -> str:
         """One record's API path, its id percent-encoded."""
+        assert self.url, f"a {self.name} has no URL of its own"
         return self.url.format(id=quote(record_id, safe=""))
 
     def page_of(self, record_id: str) -> str:
         """One record's page's path, its id percent-encoded."""
+        assert self.page, f"a {self.name} has no page of its own"
         return self.page.format(id=quote(record_id, safe=""))
 
     def sort_key(self, record: dict) -> str:
@@ -108,8 +110,11 @@ class Kind(KindSpec):
 
     def owner_url(self, record: dict) -> str:
         """Where a record with no URL of its own is read: its owner's URL, or the owner's list of them."""
-        url = BY_NAME[self.owner.kind].url + (f"/{self.owner.listed}" if self.owner.listed else "")
-        return url.format(id=record[self.owner.field])
+        owner = self.owner
+        assert owner, f"a {self.name} is served at a URL of its own"
+        url = BY_NAME[owner.kind].url
+        assert url, f"a {owner.kind} has no URL of its own"
+        return (url + (f"/{owner.listed}" if owner.listed else "")).format(id=record[owner.field])
 
 
 def _statement_quote_within_passages(where: str, record: dict, catalogue) -> list[str]:
@@ -181,7 +186,7 @@ def _dispute_document(d: m.Dispute, names: dict[str, str]) -> tuple[str, str]:
 
 
 def _statement_document(s: m.Statement, names: dict[str, str]) -> tuple[str, str]:
-    speaker = names.get(s.speaker_id, s.speaker_as_written)
+    speaker = names.get(s.speaker_id or "", s.speaker_as_written)
     body = " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note]))
     return f"{speaker}: {s.summary}", body
 

@@ -45,11 +45,11 @@ SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
 STATEMENT_LISTS: dict[str, tuple[tuple, ...]] = {}
 
 
-def _statement_lists(kind: str, *lists: tuple) -> None:
+def _lists_statements(kind: str, *lists: tuple) -> None:
     STATEMENT_LISTS[kind] = lists
 
 
-_statement_lists(
+_lists_statements(
     "topic",
     (
         "about",
@@ -60,7 +60,7 @@ _statement_lists(
         ),
     ),
 )
-_statement_lists(
+_lists_statements(
     "entity",
     ("by", "Statements by {label}", "speaker", lambda i: m.Statement.speaker == i),
     (
@@ -72,7 +72,7 @@ _statement_lists(
         ),
     ),
 )
-_statement_lists("event", ("at", "Statements made at this event", None, lambda i: m.Statement.event == i))
+_lists_statements("event", ("at", "Statements made at this event", None, lambda i: m.Statement.event == i))
 
 
 MONTHS = (

@@ -162,6 +162,7 @@ class Statement(BaseModel):
     id = CharField(primary_key=True)
     sort_key = TextField(default="")  # its place in its lists (knowledge/kinds.py: Kind.sort_key)
     speaker = ForeignKeyField(Entity, null=True, backref="statements")
+    speaker_id: str | None  # the speaker's id as stored (peewee's accessor for the foreign key's column)
     speaker_as_written = TextField()
     said_on = DateField(null=True, index=True)
     date_earliest = DateField(null=True)
