@@ -8,19 +8,7 @@ import pytest
 
 from service import create_app
 from service.knowledge.lifecycle import initialise_database
-from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR
-
-
-def _postgres_admin(statement: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
+from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR, postgres_admin
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +20,7 @@ def new_database_url(tmp_path_factory):
         if ENGINE != "postgresql":
             return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sanctions-kb.sqlite3'}"
         name = f"sanctions_kb_test_{uuid.uuid4().hex[:12]}"
-        _postgres_admin(f'CREATE DATABASE "{name}"')
+        postgres_admin(f'CREATE DATABASE "{name}"')
         created.append(name)
         return f"{POSTGRES_SERVER}/{name}"
 
@@ -42,7 +30,7 @@ def new_database_url(tmp_path_factory):
     if not db.is_closed():
         db.close()
     for name in created:
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

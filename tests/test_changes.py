@@ -14,33 +14,21 @@ from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
 from service.store.db import db, uses_sqlite
 from service.store.tokens import issue_token
-from tests.helpers import assert_problem, auth
+from tests.helpers import KANG, article_text, assert_problem, auth, curated_fact_count, propose, statement
 
-KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
-
-
-def statement(**changes) -> dict:
-    record = {
-        "speaker": "kang-kyung-wha",
-        "speaker_as_written": "Kang",
-        "said_on": "2017-08-06",
-        "date_precision": "day",
-        "topics": ["dialogue"],
-        "stance": "supports",
-        "summary": "Kang urged Ri to accept Seoul's offer of talks.",
-        "quote": None,
-        "attribution": "reported",
-        "attribution_chain": [{"relay": "yonhap", "attribution": "reported", "note": "'According to the report'"}],
-        "citations": [{"source": "presstv-manila-talks-2017-08-07", "quote": KANG}],
-    }
-    return {**record, **changes}
+PRESSTV = "presstv-manila-talks-2017-08-07"
+# Where the statement's quote is in its article: the offsets the service must find.
+KANG_START = article_text(PRESSTV).find(KANG)
+KANG_END = KANG_START + len(KANG)
 
 
-def propose(client, token, action="create", record_id="kang-urges-ri-test", record=None, **headers):
-    body = {"kind": "statement", "action": action, "id": record_id, "summary": f"{action} {record_id}"}
-    if record is not None:
-        body["record"] = record
-    return client.post("/api/v1/changes", json=body, headers=auth(token, **headers))
+def occurrences(text: str, words: str) -> list[int]:
+    """Every offset at which `words` occur in `text`."""
+    found, at = [], text.find(words)
+    while at != -1:
+        found.append(at)
+        at = text.find(words, at + 1)
+    return found
 
 
 def test_a_change_is_published_only_when_another_editor_approves_it(curation):
@@ -52,7 +40,8 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     assert proposed.headers["Location"] == f"/api/v1/changes/{change['id']}"
     assert change["status"] == "pending" and change["revision"] is None
     # The service found the quote's offsets in the article.
-    assert change["record"]["citations"][0] | {"start": 677, "end": 783} == change["record"]["citations"][0]
+    assert KANG_START > 0
+    assert change["record"]["citations"][0] | {"start": KANG_START, "end": KANG_END} == change["record"]["citations"][0]
     # Readers do not see it yet; the author and editors do (the review queue).
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
     assert client.get("/api/v1/statements?page_size=1").headers["ETag"] == version
@@ -68,7 +57,7 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     assert approved.get_json()["status"] == "published" and approved.get_json()["revision"] == 1
 
     served = client.get("/api/v1/statements/kang-urges-ri-test")
-    assert served.status_code == 200 and served.get_json()["citations"][0]["start"] == 677
+    assert served.status_code == 200 and served.get_json()["citations"][0]["start"] == KANG_START
     assert served.get_json()["support"] == {"sources": 1, "independent_sources": 1, "articles": 1, "references": 0}
     assert client.get("/api/v1/statements?page_size=1").headers["ETag"] != version  # a new data version
     assert "kang-urges-ri-test" in [s["id"] for s in client.get("/api/v1/statements?speaker=kang-kyung-wha").get_json()]
@@ -83,10 +72,14 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     [
         (
             {"quote": "Ri"},
-            "the quote occurs 5 times in source 'presstv-manila-talks-2017-08-07', at [525, 688, 785, 1055, 1244]",
+            f"the quote occurs {len(occurrences(article_text(PRESSTV), 'Ri'))} times in source '{PRESSTV}', "
+            f"at {occurrences(article_text(PRESSTV), 'Ri')}",
         ),
         ({"quote": "Kim promised to disarm"}, "citation 1: the quote is not in source"),
-        ({"quote": KANG, "start": 678, "end": 784}, "offsets 678:784 do not match the quote, which is at 677:783"),
+        (
+            {"quote": KANG, "start": KANG_START + 1, "end": KANG_END + 1},
+            f"offsets {KANG_START + 1}:{KANG_END + 1} do not match the quote, which is at {KANG_START}:{KANG_END}",
+        ),
         ({"source": "daily-planet", "quote": KANG}, "source 'daily-planet' does not exist"),
         ({"source": "un-doc-s-res-2371-2017", "quote": KANG}, "a reference source has no text here"),
     ],
@@ -250,12 +243,13 @@ def test_a_new_article_and_a_statement_quoting_it(curation):
     source = client.get("/api/v1/sources/example-wire-kang-2017-08-07").get_json()
     assert len(source["sha256"]) == 64
 
+    said = "Seoul remains open to talks with the North"
     quoting = statement(
         said_on="2017-08-07",
         attribution_chain=[],
         attribution="direct",
         quote=None,
-        citations=[{"source": "example-wire-kang-2017-08-07", "quote": "Seoul remains open to talks with the North"}],
+        citations=[{"source": "example-wire-kang-2017-08-07", "quote": said}],
     )
     proposed = propose(client, tokens["curator"], record_id="kang-seoul-open-to-talks", record=quoting)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
@@ -263,7 +257,9 @@ def test_a_new_article_and_a_statement_quoting_it(curation):
         client.post(f"/api/v1/changes/{proposed.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
         == 200
     )
-    assert client.get("/api/v1/statements/kang-seoul-open-to-talks").get_json()["citations"][0]["start"] == 52
+    assert client.get("/api/v1/statements/kang-seoul-open-to-talks").get_json()["citations"][0]["start"] == text.find(
+        said
+    )
     # Cited, the article's text can no longer change.
     etag = client.get("/api/v1/sources/example-wire-kang-2017-08-07").headers["ETag"]
     body = {
@@ -288,7 +284,8 @@ def test_init_keeps_published_changes_unless_forced_and_export_holds_them(curati
     runner = app.test_cli_runner()
     kept = runner.invoke(init_command)
     assert kept.exit_code == 0 and "holds 1 change(s) published through the API: kept" in kept.output, kept.output
-    assert kept.output.splitlines()[-1].endswith("already holds these 179 facts; nothing to do"), kept.output
+    facts = curated_fact_count() + 1  # the curated ones and the one published
+    assert kept.output.splitlines()[-1].endswith(f"already holds these {facts} facts; nothing to do"), kept.output
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 200
     exported = runner.invoke(export_fixtures_command, [str(tmp_path)])
     assert exported.exit_code == 0

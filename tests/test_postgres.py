@@ -1,6 +1,5 @@
 """PostgreSQL as the engine: the same answers as SQLite, clean 503s while the server is down, recovery after."""
 
-import functools
 import json
 import logging
 import os
@@ -16,19 +15,7 @@ from service import create_app
 from service.knowledge.lifecycle import initialise_database
 from service.store.db import db
 from tests.gate_support import LiveServer
-from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem, loaded_sqlite_reference
-
-
-def needs_postgres(test):
-    """Mark a test as PostgreSQL-only: deselected from the plain run, run by scripts/test-postgres.sh."""
-
-    def require_engine(*args, **kwargs):
-        if ENGINE != "postgresql":
-            pytest.fail("this test needs KB_TEST_DATABASE=postgresql: run scripts/test-postgres.sh")
-        return test(*args, **kwargs)
-
-    return pytest.mark.postgres(functools.wraps(test)(require_engine))
-
+from tests.helpers import POSTGRES_SERVER, assert_problem, loaded_sqlite_reference, needs_postgres
 
 COMPARED = [
     "/api/v1/sources?page_size=100",

@@ -84,7 +84,7 @@ def _synthetic_fixtures(directory, statements: int):
     import json
     import shutil
 
-    from tests.helpers import FIXTURES_DIR, PROJECT_ROOT
+    from tests.helpers import FIXTURES_DIR, PROJECT_ROOT, curated_fact_count
 
     spec = importlib.util.spec_from_file_location("synth", PROJECT_ROOT / "scripts" / "synth.py")
     synth = importlib.util.module_from_spec(spec)
@@ -92,7 +92,7 @@ def _synthetic_fixtures(directory, statements: int):
     fixtures = directory / "fixtures"
     shutil.copytree(FIXTURES_DIR, fixtures)
     curated = json.loads((fixtures / "statements.json").read_text(encoding="utf-8"))
-    made = synth.synthetic_statements(fixtures, 178 + statements)
+    made = synth.synthetic_statements(fixtures, curated_fact_count(fixtures) + statements)
     (fixtures / "statements.json").write_text(json.dumps(curated + made, ensure_ascii=False), encoding="utf-8")
     return fixtures
 
