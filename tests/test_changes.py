@@ -317,8 +317,8 @@ def test_the_change_feed_pages_in_revision_order(curation):
     assert [c["id"] for c in queue.get_json()] == [3, 2] and 'rel="next"' in queue.headers["Link"]
 
 
-def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(loaded_database, curator_token):
-    client = create_app({"DATABASE_URL": loaded_database, "KB_READ_ONLY": True, "TESTING": True}).test_client()
+def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(written_database, curator_token):
+    client = create_app({"DATABASE_URL": written_database[0], "KB_READ_ONLY": True, "TESTING": True}).test_client()
     body = {"kind": "topic", "action": "create", "id": "never", "record": {"description": "x"}, "summary": "x"}
     for response in (
         client.post("/api/v1/changes", json=body, headers=auth(curator_token)),
