@@ -238,3 +238,21 @@ def edit_record(root, file_name: str, record_id: str | None, change) -> dict:
     change(record)
     write_fixture(path, records)
     return record
+
+
+def synthetic_fixtures(directory: Path, statements: int) -> Path:
+    """A copy of fixtures/ under `directory` with `statements` made-up statements added (scripts/synth.py: each
+    cites a real passage), for tests that need more knowledge than is curated; with SEEDS_DIR it loads."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.spec_from_file_location("synth", PROJECT_ROOT / "scripts" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    fixtures = directory / "fixtures"
+    shutil.copytree(FIXTURES_DIR, fixtures)
+    curated = read_fixture(fixtures / "statements.json")
+    made = synth.synthetic_statements(fixtures, curated_fact_count(fixtures) + statements)
+    assert len(made) >= statements
+    write_fixture(fixtures / "statements.json", curated + made)
+    return fixtures
