@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from schemas.fields import fields_of
 from service import create_app
 from service.cli import export_fixtures_command, init_command
 from service.knowledge.lifecycle import initialise_database
@@ -355,9 +356,9 @@ def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
         create, patch = shapes[f"{name}Create"], shapes[f"{name}Patch"]
         assert {f"{name}Create", f"{name}Patch"} <= named
         # What the service sets itself (load-only, such as an article's file name) is no field of either.
-        fields = [f for f in _fixture_fields(kind) if f != "id" and not kind.schema._declared_fields[f].load_only]
+        fields = [f for f in _fixture_fields(kind) if f != "id" and not fields_of(kind.schema)[f].load_only]
         assert set(create["properties"]) == set(fields) == set(patch["properties"]), kind.name
-        required = [f for f in fields if kind.schema._declared_fields[f].required]
+        required = [f for f in fields if fields_of(kind.schema)[f].required]
         assert sorted(create.get("required", [])) == sorted(required) and "required" not in patch, kind.name
 
 
