@@ -3,11 +3,12 @@ condition, the problem+json check, a proposed change, an export read to its end,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,43 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str = "the
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: still not so after {timeout} s")
         time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def writes_refused(url: str, table: str) -> Iterator[None]:
+    """Inside the block, every insert, update and delete on `table` of the database at `url` fails as a full disk
+    would fail it (a trigger raising "the disk is full"): what a transaction wrote before it must roll back. The
+    trigger is made and dropped through a connection of its own."""
+    from peewee import SqliteDatabase
+
+    from service.store.db import open_database
+
+    operations = ("INSERT", "UPDATE", "DELETE")
+    database = open_database(url, pooled=False)
+    if isinstance(database, SqliteDatabase):
+        made = [
+            f'CREATE TRIGGER "refused_{operation.lower()}_{table}" BEFORE {operation} ON "{table}" '
+            "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+            for operation in operations
+        ]
+        dropped = [f'DROP TRIGGER "refused_{operation.lower()}_{table}"' for operation in operations]
+    else:
+        made = [
+            "CREATE OR REPLACE FUNCTION refused_write() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$",
+            f'CREATE TRIGGER "refused_{table}" BEFORE {" OR ".join(operations)} ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION refused_write()",
+        ]
+        dropped = [f'DROP TRIGGER "refused_{table}" ON "{table}"', "DROP FUNCTION refused_write()"]
+    with database.connection_context():
+        for statement in made:
+            database.execute_sql(statement)
+    try:
+        yield
+    finally:
+        with database.connection_context():
+            for statement in dropped:
+                database.execute_sql(statement)
 
 
 def postgres_admin(statement: str) -> None:
