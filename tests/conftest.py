@@ -8,19 +8,7 @@ import pytest
 
 from service import create_app
 from service.knowledge.lifecycle import initialise_database
-from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR
-
-
-def _postgres_admin(statement: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
-    finally:
-        connection.close()
+from tests.helpers import ENGINE, FIXTURES_DIR, POSTGRES_SERVER, SEEDS_DIR, postgres_admin
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +20,7 @@ def new_database_url(tmp_path_factory):
         if ENGINE != "postgresql":
             return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sanctions-kb.sqlite3'}"
         name = f"sanctions_kb_test_{uuid.uuid4().hex[:12]}"
-        _postgres_admin(f'CREATE DATABASE "{name}"')
+        postgres_admin(f'CREATE DATABASE "{name}"')
         created.append(name)
         return f"{POSTGRES_SERVER}/{name}"
 
@@ -42,33 +30,68 @@ def new_database_url(tmp_path_factory):
     if not db.is_closed():
         db.close()
     for name in created:
-        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def written_rows(url: str) -> dict[str, object]:
+    """What a write leaves in a database: its tokens, its changes (a publication's revision is one of them) and its
+    data version."""
+    from service.store import models as m
+    from service.store.db import db
+
+    with create_app({"DATABASE_URL": url}).app_context(), db.connection_context():
+        return {
+            "tokens": m.Token.select().count(),
+            "changes": m.Change.select().count(),
+            "data_version": m.Dataset.select(m.Dataset.version).scalar(),
+        }
 
 
 @pytest.fixture(scope="session")
-def loaded_database(new_database_url) -> str:
-    """One database per test session, loaded once with the real fixtures (tests only read it)."""
+def loaded_database(new_database_url):
+    """One database per test session, loaded once with the real fixtures. Tests only read it: at the end of the
+    session it must hold what the load left (no token or change, the same data version); tests that
+    write use `written_database` or a database of their own."""
     url = new_database_url()
     app = create_app({"DATABASE_URL": url, "TESTING": True})
     with app.app_context():
         initialise_database()
-    return url
+    loaded = written_rows(url)
+    assert loaded["tokens"] == loaded["changes"] == 0
+    yield url
+    assert written_rows(url) == loaded, "a test wrote into the shared read-only database"
 
 
 @pytest.fixture(scope="session")
-def curator_token(loaded_database) -> str:
-    """A curator's bearer token in the session's database, and change 1, its proposal awaiting review (the spec's
-    example change): proposing it leaves the published knowledge as it is."""
+def written_database(new_database_url) -> tuple[str, str]:
+    """A database of its own, loaded, holding a curator's bearer token and change 1, its proposal awaiting review
+    (the spec's example change): proposing it leaves the published knowledge as it is. Its URL and the token."""
     from service.knowledge.curation import propose
     from service.store.db import db
     from service.store.tokens import issue_token
 
+    url = new_database_url()
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        initialise_database()
     name = f"test-curator-{uuid.uuid4().hex[:8]}"
-    with create_app({"DATABASE_URL": loaded_database}).app_context(), db.connection_context():
+    with app.app_context(), db.connection_context():
         secret = issue_token(name, "curator")
         record = {"id": "test-topic", "description": "A topic proposed by the tests, never published."}
         propose("topic", "create", "test-topic", record, "example change", name, lambda record_id, record: None)
-    return secret
+    return url, secret
+
+
+@pytest.fixture(scope="session")
+def curator_token(written_database) -> str:
+    """A curator's bearer token, valid in `written_database` (and so for `curator_client`)."""
+    return written_database[1]
+
+
+@pytest.fixture
+def curator_client(written_database):
+    """A client of an app on `written_database`, where `curator_token` authenticates and change 1 exists."""
+    return create_app({"DATABASE_URL": written_database[0], "TESTING": True}).test_client()
 
 
 @pytest.fixture

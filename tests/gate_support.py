@@ -169,7 +169,7 @@ def shared_live_server(request: pytest.FixtureRequest) -> LiveServer:
     """The real service, started once per test session for all the gates, and stopped at the session's end."""
     global _server
     if _server is None:
-        server = LiveServer(request.config._tmp_path_factory.mktemp("live-server"))
+        server = LiveServer(request.getfixturevalue("tmp_path_factory").mktemp("live-server"))
         request.session.config.add_cleanup(server.stop)
         server.start()
         _server = server

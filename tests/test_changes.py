@@ -8,39 +8,37 @@ import uuid
 
 import pytest
 
+from schemas.fields import fields_of
 from service import create_app
 from service.cli import export_fixtures_command, init_command
 from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
 from service.store.db import db, uses_sqlite
 from service.store.tokens import issue_token
-from tests.helpers import assert_problem, auth
+from tests.helpers import (
+    KANG,
+    article_text,
+    assert_problem,
+    auth,
+    curated_fact_count,
+    propose,
+    statement,
+    writes_refused,
+)
 
-KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
-
-
-def statement(**changes) -> dict:
-    record = {
-        "speaker": "kang-kyung-wha",
-        "speaker_as_written": "Kang",
-        "said_on": "2017-08-06",
-        "date_precision": "day",
-        "topics": ["dialogue"],
-        "stance": "supports",
-        "summary": "Kang urged Ri to accept Seoul's offer of talks.",
-        "quote": None,
-        "attribution": "reported",
-        "attribution_chain": [{"relay": "yonhap", "attribution": "reported", "note": "'According to the report'"}],
-        "citations": [{"source": "presstv-manila-talks-2017-08-07", "quote": KANG}],
-    }
-    return {**record, **changes}
+PRESSTV = "presstv-manila-talks-2017-08-07"
+# Where the statement's quote is in its article: the offsets the service must find.
+KANG_START = article_text(PRESSTV).find(KANG)
+KANG_END = KANG_START + len(KANG)
 
 
-def propose(client, token, action="create", record_id="kang-urges-ri-test", record=None, **headers):
-    body = {"kind": "statement", "action": action, "id": record_id, "summary": f"{action} {record_id}"}
-    if record is not None:
-        body["record"] = record
-    return client.post("/api/v1/changes", json=body, headers=auth(token, **headers))
+def occurrences(text: str, words: str) -> list[int]:
+    """Every offset at which `words` occur in `text`."""
+    found, at = [], text.find(words)
+    while at != -1:
+        found.append(at)
+        at = text.find(words, at + 1)
+    return found
 
 
 def test_a_change_is_published_only_when_another_editor_approves_it(curation):
@@ -52,7 +50,8 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     assert proposed.headers["Location"] == f"/api/v1/changes/{change['id']}"
     assert change["status"] == "pending" and change["revision"] is None
     # The service found the quote's offsets in the article.
-    assert change["record"]["citations"][0] | {"start": 677, "end": 783} == change["record"]["citations"][0]
+    assert KANG_START > 0
+    assert change["record"]["citations"][0] | {"start": KANG_START, "end": KANG_END} == change["record"]["citations"][0]
     # Readers do not see it yet; the author and editors do (the review queue).
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 404
     assert client.get("/api/v1/statements?page_size=1").headers["ETag"] == version
@@ -68,7 +67,7 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     assert approved.get_json()["status"] == "published" and approved.get_json()["revision"] == 1
 
     served = client.get("/api/v1/statements/kang-urges-ri-test")
-    assert served.status_code == 200 and served.get_json()["citations"][0]["start"] == 677
+    assert served.status_code == 200 and served.get_json()["citations"][0]["start"] == KANG_START
     assert served.get_json()["support"] == {"sources": 1, "independent_sources": 1, "articles": 1, "references": 0}
     assert client.get("/api/v1/statements?page_size=1").headers["ETag"] != version  # a new data version
     assert "kang-urges-ri-test" in [s["id"] for s in client.get("/api/v1/statements?speaker=kang-kyung-wha").get_json()]
@@ -83,10 +82,14 @@ def test_a_change_is_published_only_when_another_editor_approves_it(curation):
     [
         (
             {"quote": "Ri"},
-            "the quote occurs 5 times in source 'presstv-manila-talks-2017-08-07', at [525, 688, 785, 1055, 1244]",
+            f"the quote occurs {len(occurrences(article_text(PRESSTV), 'Ri'))} times in source '{PRESSTV}', "
+            f"at {occurrences(article_text(PRESSTV), 'Ri')}",
         ),
         ({"quote": "Kim promised to disarm"}, "citation 1: the quote is not in source"),
-        ({"quote": KANG, "start": 678, "end": 784}, "offsets 678:784 do not match the quote, which is at 677:783"),
+        (
+            {"quote": KANG, "start": KANG_START + 1, "end": KANG_END + 1},
+            f"offsets {KANG_START + 1}:{KANG_END + 1} do not match the quote, which is at {KANG_START}:{KANG_END}",
+        ),
         ({"source": "daily-planet", "quote": KANG}, "source 'daily-planet' does not exist"),
         ({"source": "un-doc-s-res-2371-2017", "quote": KANG}, "a reference source has no text here"),
     ],
@@ -250,12 +253,13 @@ def test_a_new_article_and_a_statement_quoting_it(curation):
     source = client.get("/api/v1/sources/example-wire-kang-2017-08-07").get_json()
     assert len(source["sha256"]) == 64
 
+    said = "Seoul remains open to talks with the North"
     quoting = statement(
         said_on="2017-08-07",
         attribution_chain=[],
         attribution="direct",
         quote=None,
-        citations=[{"source": "example-wire-kang-2017-08-07", "quote": "Seoul remains open to talks with the North"}],
+        citations=[{"source": "example-wire-kang-2017-08-07", "quote": said}],
     )
     proposed = propose(client, tokens["curator"], record_id="kang-seoul-open-to-talks", record=quoting)
     assert proposed.status_code == 201, proposed.get_data(as_text=True)
@@ -263,7 +267,9 @@ def test_a_new_article_and_a_statement_quoting_it(curation):
         client.post(f"/api/v1/changes/{proposed.get_json()['id']}/approve", headers=auth(tokens["editor"])).status_code
         == 200
     )
-    assert client.get("/api/v1/statements/kang-seoul-open-to-talks").get_json()["citations"][0]["start"] == 52
+    assert client.get("/api/v1/statements/kang-seoul-open-to-talks").get_json()["citations"][0]["start"] == text.find(
+        said
+    )
     # Cited, the article's text can no longer change.
     etag = client.get("/api/v1/sources/example-wire-kang-2017-08-07").headers["ETag"]
     body = {
@@ -288,7 +294,8 @@ def test_init_keeps_published_changes_unless_forced_and_export_holds_them(curati
     runner = app.test_cli_runner()
     kept = runner.invoke(init_command)
     assert kept.exit_code == 0 and "holds 1 change(s) published through the API: kept" in kept.output, kept.output
-    assert kept.output.splitlines()[-1].endswith("already holds these 179 facts; nothing to do"), kept.output
+    facts = curated_fact_count() + 1  # the curated ones and the one published
+    assert kept.output.splitlines()[-1].endswith(f"already holds these {facts} facts; nothing to do"), kept.output
     assert client.get("/api/v1/statements/kang-urges-ri-test").status_code == 200
     exported = runner.invoke(export_fixtures_command, [str(tmp_path)])
     assert exported.exit_code == 0
@@ -320,8 +327,8 @@ def test_the_change_feed_pages_in_revision_order(curation):
     assert [c["id"] for c in queue.get_json()] == [3, 2] and 'rel="next"' in queue.headers["Link"]
 
 
-def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(loaded_database, curator_token):
-    client = create_app({"DATABASE_URL": loaded_database, "KB_READ_ONLY": True, "TESTING": True}).test_client()
+def test_a_read_only_deployment_answers_writes_with_a_problem_saying_so(written_database, curator_token):
+    client = create_app({"DATABASE_URL": written_database[0], "KB_READ_ONLY": True, "TESTING": True}).test_client()
     body = {"kind": "topic", "action": "create", "id": "never", "record": {"description": "x"}, "summary": "x"}
     for response in (
         client.post("/api/v1/changes", json=body, headers=auth(curator_token)),
@@ -344,7 +351,6 @@ def test_every_kind_of_record_can_be_changed():
 def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
     """A create names the fields a fixture holds but those the service sets, required as the fixtures require
     them; a patch any of them."""
-    from service.knowledge.fixtures import _fixture_fields
     from service.knowledge.kinds import KINDS
 
     spec = client.get("/openapi.json").get_json()
@@ -358,9 +364,9 @@ def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
         create, patch = shapes[f"{name}Create"], shapes[f"{name}Patch"]
         assert {f"{name}Create", f"{name}Patch"} <= named
         # What the service sets itself (load-only, such as an article's file name) is no field of either.
-        fields = [f for f in _fixture_fields(kind) if f != "id" and not kind.schema._declared_fields[f].load_only]
+        fields = list(fields_of(kind.schema, computed=False, service_set=False, identity=False))
         assert set(create["properties"]) == set(fields) == set(patch["properties"]), kind.name
-        required = [f for f in fields if kind.schema._declared_fields[f].required]
+        required = [f for f in fields if fields_of(kind.schema)[f].required]
         assert sorted(create.get("required", [])) == sorted(required) and "required" not in patch, kind.name
 
 
@@ -626,26 +632,22 @@ def test_the_feed_by_data_version_goes_on_from_the_last_time_the_knowledge_was_a
     assert feed(later["version"]) == []
 
 
-@pytest.mark.parametrize("step", ["update_search_index", "fixture_files"])
-def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, monkeypatch, step):
-    """A failure after some rows are written (here, the search index or the new data version) rolls the whole
-    publication back: the knowledge, the data version and the change are as they were, and it can be
-    approved again once the failure is gone."""
+@pytest.mark.parametrize("table", ["document", "dataset"])
+def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, table):
+    """A failure after some rows are written (here, on writing the rendered documents, after the records; or on
+    writing the new data version, the last write, after the search index) rolls the whole publication back: the
+    knowledge, the data version and the change are as they were, and it can be approved again once the failure
+    is gone."""
+    from peewee import DatabaseError
+
     from service.knowledge import curation as publication
-    from service.knowledge import load
 
     app, client, tokens = curation
     change = propose(client, tokens["curator"], record=statement()).get_json()
     with app.app_context(), db.connection_context():
         before, version = _database_state(), m.Dataset.get().version
-
-        def broken(*args, **kwargs):
-            raise RuntimeError("the disk is full")
-
-        monkeypatch.setattr(load, step, broken)
-        with pytest.raises(RuntimeError):
+        with writes_refused(app.config["DATABASE_URL"], table), pytest.raises(DatabaseError, match="the disk is full"):
             publication.publish(m.Change.get_by_id(change["id"]), "an-editor")
-        monkeypatch.undo()
         assert _database_state() == before
         assert m.Dataset.get().version == version
         assert m.Change.get_by_id(change["id"]).status == "pending"

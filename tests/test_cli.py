@@ -14,7 +14,7 @@ import service
 from service import create_app
 from service.cli import check_command, cite_command, cli, init_command
 from service.store.db import db
-from tests.helpers import read_fixture, write_fixture
+from tests.helpers import read_fixture, write_fixture, writes_refused
 
 OWN_COMMANDS = ["check", "cite", "export-fixtures", "init", "openapi", "serve", "token"]
 
@@ -250,11 +250,11 @@ def test_messages_hide_the_database_password():
     assert _redacted("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
 
 
-def test_a_failed_search_index_rebuild_leaves_the_previous_knowledge_and_fingerprint(
-    knowledge_copy, new_database_url, monkeypatch
+def test_a_load_that_fails_at_its_last_write_leaves_the_previous_knowledge_search_index_and_fingerprint(
+    knowledge_copy, new_database_url
 ):
-    """Loading is one transaction on every engine, the search index included: nothing half-loaded stays."""
-    from service.knowledge import load
+    """Loading is one transaction on every engine, the search index included: a failure on writing the new data
+    version, the load's last write (after the rows, documents and search index), leaves nothing half-loaded."""
     from service.store import models as m
 
     config = {
@@ -272,12 +272,9 @@ def test_a_failed_search_index_rebuild_leaves_the_previous_knowledge_and_fingerp
     path = knowledge_copy / "fixtures" / "topics.json"
     write_fixture(path, [*read_fixture(path), {"id": "test-topic", "description": "Added, then not loaded."}])
 
-    def broken_rebuild(docs):
-        raise RuntimeError("the index could not be rebuilt")
-
-    monkeypatch.setattr(load, "rebuild_search_index", broken_rebuild)
-    failed = create_app(config).test_cli_runner().invoke(init_command)
-    assert failed.exit_code != 0 and isinstance(failed.exception, RuntimeError)
+    with writes_refused(config["DATABASE_URL"], "dataset"):
+        failed = create_app(config).test_cli_runner().invoke(init_command)
+    assert failed.exit_code != 0 and "the disk is full" in f"{failed.output} {failed.exception}", failed.output
     client = create_app(config).test_client()
     assert client.get("/health").get_json() == before
     assert client.get("/api/v1/topics/test-topic").status_code == 404
@@ -285,7 +282,6 @@ def test_a_failed_search_index_rebuild_leaves_the_previous_knowledge_and_fingerp
     with app.app_context(), db.connection_context():
         assert m.Dataset.get().fingerprint == fingerprint
 
-    monkeypatch.undo()
     again = create_app(config).test_cli_runner().invoke(init_command)
     assert again.exit_code == 0 and again.output.startswith("loaded "), again.output
     assert create_app(config).test_client().get("/api/v1/topics/test-topic").status_code == 200

@@ -234,7 +234,8 @@ def test_a_streamed_answer_is_compressed_as_it_is_sent_and_never_cached(loaded_d
     assert head.headers["Content-Encoding"] == "gzip" and head.headers["ETag"] == '"stream-1-gzip"'
 
 
-def test_cache_control_by_class_of_answer(client, curator_token):
+def test_cache_control_by_class_of_answer(curator_client, curator_token):
+    client = curator_client
     bearer = {"Authorization": f"Bearer {curator_token}"}
     expected = {
         STATEMENT: "public, no-cache",

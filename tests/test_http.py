@@ -71,9 +71,10 @@ def test_lists_reject_bad_paging_and_unknown_parameters(client, url, params, fra
 
 
 @pytest.mark.parametrize("url", [u for u in GETS if u.startswith(("/api/", "/health"))])
-def test_every_operation_refuses_a_query_parameter_it_does_not_take(client, url, curator_token):
+def test_every_operation_refuses_a_query_parameter_it_does_not_take(curator_client, url, curator_token):
     """Items, texts and /health as much as lists: a parameter the operation does not document is a 422 naming it,
     never ignored (a misspelt filter on an item would otherwise look like an answer)."""
+    client = curator_client
     auth = {"Authorization": f"Bearer {curator_token}"} if url in SECURED else {}
     problem = assert_problem(client.get(with_params(url, "colour=red"), headers=auth), 422, "'colour'")
     assert problem["errors"]["query"] == {"colour": ["Unknown field."]}
@@ -93,7 +94,8 @@ def editor_token(client) -> str:
 
 
 @pytest.mark.parametrize("route", WITH_IDS, ids=lambda route: route["rule"])
-def test_unknown_ids_are_404_problems(client, route, curator_token):
+def test_unknown_ids_are_404_problems(curator_client, route, curator_token):
+    client = curator_client
     url = route["template"]
     for name in route["arguments"]:
         url = url.replace(f"<{name}>", "no-such-thing")
@@ -120,7 +122,8 @@ def test_an_unknown_path_is_a_404_problem(client):
 
 
 @pytest.mark.parametrize("url", GETS)
-def test_conditional_get_answers_304(client, url, curator_token):
+def test_conditional_get_answers_304(curator_client, url, curator_token):
+    client = curator_client
     auth = {"Authorization": f"Bearer {curator_token}"} if url in SECURED else {}
     with client.get(url, headers=auth) as first:
         assert first.status_code == 200, first.get_data(as_text=True)

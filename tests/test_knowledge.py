@@ -7,15 +7,9 @@ import shutil
 import pytest
 
 from service.knowledge.kinds import KINDS
-from service.knowledge.read import KnowledgeError, read_knowledge
+from service.knowledge.read import read_knowledge
 from service.knowledge.text import verify_quote
-from tests.helpers import FIXTURES_DIR, SEEDS_DIR, read_fixture, write_fixture
-
-
-def problems_of(root) -> list[str]:
-    with pytest.raises(KnowledgeError) as caught:
-        read_knowledge(root / "fixtures", root / "seeds")
-    return caught.value.problems
+from tests.helpers import FIXTURES_DIR, SEEDS_DIR, problems_of, read_fixture, write_fixture
 
 
 def test_curated_knowledge_verifies():

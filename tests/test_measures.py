@@ -1,10 +1,20 @@
 """/measures: every banned commodity as its own record, and the other restrictions."""
 
+from tests.helpers import FIXTURES_DIR, read_fixture
+
+MEASURES = read_fixture(FIXTURES_DIR / "measures.json")
+# The commodities whose export resolution 2371 bans (its paragraphs 8-10), each of them a record.
+BANNED_BY_2371 = {"coal", "iron", "iron ore", "lead", "lead ore", "fish and seafood"}
+
 
 def test_each_banned_commodity_is_its_own_record(client):
     bans = client.get("/api/v1/measures?kind=export_ban&page_size=100").get_json()
-    assert {b["commodity"] for b in bans} == {"coal", "iron", "iron ore", "lead", "lead ore", "fish and seafood"}
-    assert all(b["resolution"] == "unsc-resolution-2371" for b in bans)
+    curated = [m for m in MEASURES if m["kind"] == "export_ban"]
+    assert sorted((b["id"], b["commodity"], b["resolution"]) for b in bans) == sorted(
+        (m["id"], m["commodity"], m["resolution"]) for m in curated
+    )
+    by_2371 = [b["commodity"] for b in bans if b["resolution"] == "unsc-resolution-2371"]
+    assert len(by_2371) == len(set(by_2371)) and BANNED_BY_2371 <= set(by_2371)  # one record a commodity
 
 
 def test_worker_joint_venture_and_investment_limits(client):
@@ -25,6 +35,9 @@ def test_commodity_filter_is_case_insensitive_and_strict(client):
 
 
 def test_resolution_filter(client):
-    assert len(client.get("/api/v1/measures?resolution=unsc-resolution-2371&page_size=100").get_json()) == 10
+    served = client.get("/api/v1/measures?resolution=unsc-resolution-2371&page_size=100").get_json()
+    curated = [m["id"] for m in MEASURES if m["resolution"] == "unsc-resolution-2371"]
+    assert curated
+    assert sorted(m["id"] for m in served) == sorted(curated)
     response = client.get("/api/v1/measures?resolution=unsc-resolution-9999")
     assert response.status_code == 422 and "unsc-resolution-9999" in response.get_json(force=True)["detail"]

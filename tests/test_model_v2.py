@@ -9,8 +9,7 @@ from itertools import combinations
 import pytest
 
 from service.knowledge.records import Lineage
-from tests.helpers import read_fixture, write_fixture
-from tests.test_knowledge import problems_of
+from tests.helpers import edit_record, problems_of, read_fixture, write_fixture
 
 
 def every(client, url: str) -> list[dict]:
@@ -23,16 +22,6 @@ def every(client, url: str) -> list[dict]:
         if '"next_page"' not in response.headers["X-Pagination"]:
             return found
         page += 1
-
-
-def edit_record(root, file_name: str, record_id: str | None, change) -> dict:
-    """Apply `change` to one record of a fixture file in a copy of the knowledge; return the record."""
-    path = root / "fixtures" / file_name
-    records = read_fixture(path)
-    record = records[0] if record_id is None else next(r for r in records if r["id"] == record_id)
-    change(record)
-    write_fixture(path, records)
-    return record
 
 
 # The loader refuses what the model cannot mean, naming the record.

@@ -6,8 +6,7 @@ from playhouse.pool import PooledPostgresqlDatabase
 
 from service import create_app
 from service.store.db import open_database
-from tests.test_exports import EXPORTS, fetch
-from tests.test_postgres import needs_postgres
+from tests.helpers import EXPORTS, fetch, needs_postgres
 
 POOL_OPTIONS = "?max_connections=4&stale_timeout=300&timeout=10"
 

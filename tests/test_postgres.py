@@ -1,12 +1,10 @@
 """PostgreSQL as the engine: the same answers as SQLite, clean 503s while the server is down, recovery after."""
 
-import functools
 import json
 import logging
 import os
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -16,19 +14,7 @@ from service import create_app
 from service.knowledge.lifecycle import initialise_database
 from service.store.db import db
 from tests.gate_support import LiveServer
-from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem, loaded_sqlite_reference
-
-
-def needs_postgres(test):
-    """Mark a test as PostgreSQL-only: deselected from the plain run, run by scripts/test-postgres.sh."""
-
-    def require_engine(*args, **kwargs):
-        if ENGINE != "postgresql":
-            pytest.fail("this test needs KB_TEST_DATABASE=postgresql: run scripts/test-postgres.sh")
-        return test(*args, **kwargs)
-
-    return pytest.mark.postgres(functools.wraps(test)(require_engine))
-
+from tests.helpers import POSTGRES_SERVER, assert_problem, loaded_sqlite_reference, needs_postgres, wait_until
 
 COMPARED = [
     "/api/v1/sources?page_size=100",
@@ -122,12 +108,12 @@ def _terminate_backend(pid: int) -> None:
     try:
         with admin.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            for _ in range(100):
+
+            def ended() -> bool:
                 cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
-                if cursor.fetchone() is None:
-                    return
-                time.sleep(0.05)
-        raise AssertionError(f"backend {pid} did not end")
+                return cursor.fetchone() is None
+
+            wait_until(ended, 5, f"backend {pid} ending")
     finally:
         admin.close()
 
@@ -195,18 +181,20 @@ def test_restart_under_load_fails_cleanly_and_recovers(new_database_url, tmp_pat
                 )
             except OSError as error:
                 outcomes.append(f"connection error: {error}")
-            time.sleep(0.01)
+            stop.wait(0.01)  # a steady load, not a flood
 
     threads = [threading.Thread(target=hammer) for _ in range(4)]
     try:
         for t in threads:
             t.start()
-        time.sleep(1.0)
+        wait_until(lambda: outcomes.count(200) > 10, 30, "answers before the outage")
         _pg_cluster("stop")
-        time.sleep(2.0)
+        wait_until(lambda: 503 in outcomes, 30, "a 503 while the server is down")
     finally:
         _pg_cluster("start")
-    time.sleep(3.0)
+    restarted = len(outcomes)
+    # Recovered: the last 20 answers since the restart are all 200s.
+    wait_until(lambda: outcomes[restarted:][-20:] == [200] * 20, 60, "recovery after the restart")
     stop.set()
     for t in threads:
         t.join(timeout=30)

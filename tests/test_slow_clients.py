@@ -3,6 +3,7 @@ trickling their request heads, one line a second, 64 authenticated uploads that 
 nothing more, or clients that stop reading the exports they asked for, while ordinary requests must still be
 answered promptly. A body that arrives too slowly is cut (408), one too large is refused before it is read (413)."""
 
+import contextlib
 import gzip
 import json
 import socket
@@ -10,10 +11,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.gate_support import LiveServer
+from tests.helpers import synthetic_fixtures, wait_until
 
 pytestmark = pytest.mark.gate
 
@@ -21,7 +24,7 @@ TRICKLERS = 64
 PROMPT = 1.0  # seconds an ordinary request may take while the tricklers hold their connections
 
 
-def trickle(port: int, stop: threading.Event, opened: list) -> None:
+def trickle(port: int, stop: threading.Event, opened: list, lines: list) -> None:
     """Open a connection and send a request head one short line a second, never finishing it."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
@@ -31,8 +34,27 @@ def trickle(port: int, stop: threading.Event, opened: list) -> None:
             while not stop.wait(1.0):
                 connection.sendall(f"X-Slow-{line}: {'x' * 10}\r\n".encode())
                 line += 1
+                lines.append(1)
     except OSError:
         pass  # the server may drop a client that is too slow: that is its right
+
+
+@contextlib.contextmanager
+def clients(count: int, client: Callable[[threading.Event, list], None], what: str) -> Iterator[None]:
+    """`count` threads each running `client(stop, opened)`, which appends to `opened` once its connection is
+    open; inside the block all of them are; on leaving, `stop` is set and they are joined."""
+    stop = threading.Event()
+    opened: list = []
+    threads = [threading.Thread(target=client, args=(stop, opened), daemon=True) for _ in range(count)]
+    try:
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: len(opened) == count, 10, f"{count} {what} open")
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
 
 
 def ordinary_request_timings(server: LiveServer, plural: str) -> list[float]:
@@ -56,45 +78,15 @@ def ordinary_request_timings(server: LiveServer, plural: str) -> list[float]:
 def test_64_trickling_connections_do_not_delay_ordinary_requests(tmp_path):
     server = LiveServer(tmp_path)
     server.start()
-    stop = threading.Event()
-    opened: list = []
-    threads = [
-        threading.Thread(target=trickle, args=(server.port, stop, opened), daemon=True) for _ in range(TRICKLERS)
-    ]
+    lines: list = []
     try:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while len(opened) < TRICKLERS and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(opened) == TRICKLERS, f"only {len(opened)} slow connections could be opened"
-        time.sleep(2.0)  # they have been trickling for a while: each has sent a few header lines
-        timings = ordinary_request_timings(server, "entities")
-        assert max(timings) < PROMPT, f"ordinary requests took up to {max(timings):.2f} s: {timings}"
+        with clients(TRICKLERS, lambda stop, opened: trickle(server.port, stop, opened, lines), "slow connections"):
+            # They have been trickling for a while: each has sent a few header lines.
+            wait_until(lambda: len(lines) >= 2 * TRICKLERS, 20, "every trickler sending two header lines")
+            timings = ordinary_request_timings(server, "entities")
+            assert max(timings) < PROMPT, f"ordinary requests took up to {max(timings):.2f} s: {timings}"
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
         server.stop()
-
-
-def _synthetic_fixtures(directory, statements: int):
-    """fixtures/ plus `statements` made-up statements (scripts/synth.py), so that an export outgrows socket buffers."""
-    import importlib.util
-    import json
-    import shutil
-
-    from tests.helpers import FIXTURES_DIR, PROJECT_ROOT
-
-    spec = importlib.util.spec_from_file_location("synth", PROJECT_ROOT / "scripts" / "synth.py")
-    synth = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(synth)
-    fixtures = directory / "fixtures"
-    shutil.copytree(FIXTURES_DIR, fixtures)
-    curated = json.loads((fixtures / "statements.json").read_text(encoding="utf-8"))
-    made = synth.synthetic_statements(fixtures, 178 + statements)
-    (fixtures / "statements.json").write_text(json.dumps(curated + made, ensure_ascii=False), encoding="utf-8")
-    return fixtures
 
 
 def _hold_export(port: int, opened: list, stop: threading.Event) -> None:
@@ -117,7 +109,7 @@ def test_clients_that_stop_reading_exports_do_not_stall_the_api(tmp_path):
     server = LiveServer(tmp_path)
     server.env.update(
         {
-            "KB_FIXTURES_DIR": str(_synthetic_fixtures(tmp_path, 10_000)),  # records.ndjson: about 10 MB
+            "KB_FIXTURES_DIR": str(synthetic_fixtures(tmp_path, 10_000)),  # records.ndjson: about 10 MB
             "KB_SEEDS_DIR": str(SEEDS_DIR),
             "WEB_CONCURRENCY": "1",  # one worker, its two threads: the case where a held thread would show most
             "KB_EXPORT_STREAMS": "1",
@@ -128,9 +120,9 @@ def test_clients_that_stop_reading_exports_do_not_stall_the_api(tmp_path):
     opened: list = []
     holders = [threading.Thread(target=_hold_export, args=(server.port, opened, stop), daemon=True) for _ in range(3)]
     try:
-        for holder in holders:
-            holder.start()
-            time.sleep(0.5)
+        for number, holder in enumerate(holders, 1):
+            holder.start()  # one at a time: the first is sent, the others find its slot taken
+            wait_until(lambda number=number: len(opened) == number, 10, f"export request {number} answered")
         assert sorted(opened) == ["HTTP/1.1 200", "HTTP/1.1 503", "HTTP/1.1 503"], opened  # one sent, two told to retry
         timings = ordinary_request_timings(server, "statements")
         assert max(timings) < PROMPT, f"requests took up to {max(timings):.2f} s while exports were held: {timings}"
@@ -225,32 +217,19 @@ def body_server(tmp_path_factory):
 
 
 def test_64_slow_authenticated_uploads_do_not_delay_ordinary_requests(body_server):
-    stop = threading.Event()
-    opened: list = []
     answered: list = []
-    threads = [
-        threading.Thread(
-            target=_upload_slowly, args=(body_server.port, body_server.curator, stop, opened, answered), daemon=True
-        )
-        for _ in range(UPLOADERS)
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while len(opened) < UPLOADERS and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(opened) == UPLOADERS, f"only {len(opened)} slow uploads could be opened"
-        time.sleep(0.5)  # every upload has reached the server and been authenticated, or is waiting to be
+
+    def upload(stop, opened):
+        _upload_slowly(body_server.port, body_server.curator, stop, opened, answered)
+
+    with clients(UPLOADERS, upload, "slow uploads"):
+        # Every upload's head and first byte are sent (`opened`): the reads are timed while all of them wait on
+        # the server for the rest of their body.
         timings = ordinary_request_timings(body_server, "entities")
         assert max(timings) < PROMPT, f"ordinary requests took up to {max(timings):.2f} s: {timings}"
         # The uploads were held (as a connection each), not refused before their body: the reads were timed
         # against 64 uploads in progress.
         assert not answered, f"{len(answered)} of the slow uploads were answered before their body timed out"
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=5)
 
 
 def test_a_body_that_arrives_too_slowly_is_cut_with_a_408(body_server):

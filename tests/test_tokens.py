@@ -20,6 +20,22 @@ from tests.helpers import assert_problem
 TOKEN_URL = "/api/v1/token"
 
 
+@pytest.fixture(scope="module")
+def token_database(new_database_url) -> str:
+    """A loaded database of this module's own: its tests issue and revoke tokens (the shared one stays unwritten)."""
+    from service.knowledge.lifecycle import initialise_database
+
+    url = new_database_url()
+    with create_app({"DATABASE_URL": url}).app_context():
+        initialise_database()
+    return url
+
+
+@pytest.fixture
+def app(token_database):
+    return create_app({"DATABASE_URL": token_database, "TESTING": True})
+
+
 def create_token(runner, role: str = "curator", name: str | None = None) -> tuple[str, str]:
     name = name or f"desk-{uuid.uuid4().hex[:8]}"
     result = runner.invoke(token_group, ["create", "--name", name, "--role", role])
@@ -102,9 +118,9 @@ def test_a_token_is_never_logged(client, runner, caplog):
     assert caplog.records and not any(secret in record.getMessage() for record in caplog.records)
 
 
-def test_roles_grant_what_they_name(loaded_database, runner):
+def test_roles_grant_what_they_name(token_database):
     """An editor may do what a curator may; a curator may not review; an admin only manages tokens."""
-    app = create_app({"DATABASE_URL": loaded_database, "TESTING": True})
+    app = create_app({"DATABASE_URL": token_database, "TESTING": True})
     probe = ResourceBlueprint("probe", __name__, url_prefix="/probe")
 
     @probe.route("/review")

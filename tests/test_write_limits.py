@@ -28,28 +28,12 @@ from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
 from service.store.db import db
 from service.store.tokens import issue_token
-from tests.helpers import assert_problem, auth
+from tests.helpers import KANG, assert_problem, auth, statement
 
 SOURCE = "presstv-manila-talks-2017-08-07"
-KANG = "Kang urged Ri to accept Seoul's offer of talks aimed at lowering tensions on the divided Korean Peninsula."
 REVERTED = "/api/v1/statements/ri-seoul-proposals-lacked-sincerity"
 SURROGATE = "\ud800"  # json.dumps writes it as the escape "\ud800", as a hostile client sends it
 NUL = "\x00"
-
-
-def statement(**changes) -> dict:
-    record = {
-        "speaker": "kang-kyung-wha",
-        "speaker_as_written": "Kang",
-        "said_on": "2017-08-06",
-        "date_precision": "day",
-        "topics": ["dialogue"],
-        "stance": "supports",
-        "summary": "Kang urged Ri to accept Seoul's offer of talks.",
-        "attribution": "reported",
-        "citations": [{"source": SOURCE, "quote": KANG}],
-    }
-    return {**record, **changes}
 
 
 def proposal(record_id: str = "kang-urges-ri-limits", **changes) -> dict:
@@ -278,35 +262,25 @@ def test_a_proposal_beyond_the_limits_is_a_422_naming_the_field_and_stores_nothi
     assert stored(kb) == before
 
 
-@pytest.mark.parametrize(
-    "note, says",
-    [
-        (f"Paraphrase{SURROGATE}", "lone surrogate"),
-        (f"Paraphrase{NUL}", "NUL"),
-        ("n" * (MAX_REVIEW_NOTE_LENGTH + 1), f"{MAX_REVIEW_NOTE_LENGTH}"),
-    ],
-    ids=["surrogate", "NUL", "too long"],
-)
-def test_a_rejection_note_beyond_the_limits_is_a_422_and_the_change_stays_pending(kb, note, says):
-    before = stored(kb)
-    url = f"/api/v1/changes/{kb.pending}/reject"
-    refused(kb, send(kb, url, encoded({"note": note}), token="editor"), 422, "note", says)
-    assert stored(kb) == before
+# The texts an editor writes when reviewing: where each is sent, under which name, and how long it may be.
+REVIEW_TEXTS = {
+    "rejection note": (lambda kb: f"/api/v1/changes/{kb.pending}/reject", "note", MAX_REVIEW_NOTE_LENGTH),
+    "revert summary": (lambda kb: f"/api/v1/revisions/{kb.revision}/revert", "summary", MAX_SUMMARY_LENGTH),
+}
 
 
-@pytest.mark.parametrize(
-    "summary, says",
-    [
-        (f"Revert{SURROGATE}", "lone surrogate"),
-        (f"Revert{NUL}", "NUL"),
-        ("r" * (MAX_SUMMARY_LENGTH + 1), f"{MAX_SUMMARY_LENGTH}"),
-    ],
-    ids=["surrogate", "NUL", "too long"],
-)
-def test_a_revert_summary_beyond_the_limits_is_a_422_and_proposes_nothing(kb, summary, says):
+@pytest.mark.parametrize("flaw", ["surrogate", "NUL", "too long"])
+@pytest.mark.parametrize("review", sorted(REVIEW_TEXTS))
+def test_a_review_text_beyond_the_limits_is_a_422_and_changes_nothing(kb, review, flaw):
+    """A rejection stays pending, a revert proposes nothing."""
+    url, field, limit = REVIEW_TEXTS[review]
+    text, says = {
+        "surrogate": (f"Reviewed{SURROGATE}", "lone surrogate"),
+        "NUL": (f"Reviewed{NUL}", "NUL"),
+        "too long": ("r" * (limit + 1), f"{limit}"),
+    }[flaw]
     before = stored(kb)
-    url = f"/api/v1/revisions/{kb.revision}/revert"
-    refused(kb, send(kb, url, encoded({"summary": summary}), token="editor"), 422, "summary", says)
+    refused(kb, send(kb, url(kb), encoded({field: text}), token="editor"), 422, field, says)
     assert stored(kb) == before
 
 

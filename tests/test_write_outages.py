@@ -15,9 +15,7 @@ from peewee import InternalError, OperationalError
 
 from service.knowledge.curation import LOCK_KEY
 from service.store.db import db, is_unavailable
-from tests.helpers import ENGINE, POSTGRES_SERVER, assert_problem
-from tests.test_changes import propose, statement
-from tests.test_postgres import needs_postgres
+from tests.helpers import ENGINE, assert_problem, needs_postgres, postgres_admin, propose, statement
 
 sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="a SQLite file's condition")
 
@@ -150,18 +148,6 @@ def test_a_write_lock_held_elsewhere_past_the_busy_timeout_is_a_503(curation, ca
     assert_outage_then_recovery(app, client, tokens["curator"], caplog, clear=release)
 
 
-def _postgres_admin(statement_sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(f"{POSTGRES_SERVER}/postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(statement_sql)
-    finally:
-        connection.close()
-
-
 def _database_name(app) -> str:
     return app.config["DATABASE_URL"].rsplit("/", 1)[1]
 
@@ -170,17 +156,17 @@ def _database_name(app) -> str:
 def test_a_read_only_postgresql_database_answers_proposals_503_and_writes_resume(curation, caplog):
     app, client, tokens = curation
     name = _database_name(app)
-    _postgres_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    postgres_admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
     try:
         assert_outage_then_recovery(
             app,
             client,
             tokens["curator"],
             caplog,
-            clear=lambda: _postgres_admin(f'ALTER DATABASE "{name}" RESET default_transaction_read_only'),
+            clear=lambda: postgres_admin(f'ALTER DATABASE "{name}" RESET default_transaction_read_only'),
         )
     finally:
-        _postgres_admin(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+        postgres_admin(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
 
 
 @needs_postgres
@@ -189,7 +175,7 @@ def test_the_curation_lock_held_past_the_lock_timeout_is_a_503_and_leaves_no_tra
 
     app, client, tokens = curation
     name = _database_name(app)
-    _postgres_admin(f"ALTER DATABASE \"{name}\" SET lock_timeout = '200ms'")
+    postgres_admin(f"ALTER DATABASE \"{name}\" SET lock_timeout = '200ms'")
     holder = psycopg2.connect(app.config["DATABASE_URL"])
     holder.autocommit = True
     holder.cursor().execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # another replica publishing
@@ -203,7 +189,7 @@ def test_the_curation_lock_held_past_the_lock_timeout_is_a_503_and_leaves_no_tra
     finally:
         if not holder.closed:
             holder.close()
-        _postgres_admin(f'ALTER DATABASE "{name}" RESET lock_timeout')
+        postgres_admin(f'ALTER DATABASE "{name}" RESET lock_timeout')
 
 
 def wrapped(error: sqlite3.Error) -> OperationalError:

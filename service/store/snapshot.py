@@ -17,13 +17,14 @@ from peewee import Field, Select, SqliteDatabase
 from . import models as m
 from .db import open_database, order_key
 
-BATCH = 500  # rows read at once
+BATCH = 500  # rows read at once, unless a Snapshot is given another batch size
 
 
 class Snapshot:
     """The knowledge as of one data version, read through a connection and transaction of its own."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, batch: int = BATCH):
+        self.batch = batch  # rows read at once
         # A plain (unpooled) connection, shared by whichever thread reads the stream.
         self._database = open_database(url, pooled=False, thread_safe=False)
         self._lock = threading.Lock()
@@ -61,11 +62,11 @@ class Snapshot:
 
     def rows(self, query: Select, key: Field) -> Iterator[tuple]:
         """The rows of `query` (tuples whose first column is `key`, a unique text column), in `key` order, read
-        `BATCH` at a time after the last key seen."""
+        `batch` at a time after the last key seen."""
         after = None
         while True:
             ordered = order_key(key, self._database)
-            batch = query.order_by(ordered).limit(BATCH)
+            batch = query.order_by(ordered).limit(self.batch)
             if after is not None:
                 batch = batch.where(ordered > after)
             with self._lock:
@@ -73,9 +74,14 @@ class Snapshot:
                     raise RuntimeError("the snapshot is closed")
                 rows = self._database.execute(batch).fetchall()
             yield from rows
-            if len(rows) < BATCH:
+            if len(rows) < self.batch:
                 return
             after = rows[-1][0]
+
+    @property
+    def closed(self) -> bool:
+        """Whether the snapshot has ended its transaction and closed its connection."""
+        return self._closed
 
     def close(self) -> None:
         """End the transaction and close the connection (idempotent: called when the answer is closed)."""
