@@ -197,7 +197,7 @@ def test_a_one_of_segment_matches_only_its_names_and_another_name_gets_the_views
     assert_problem(client.get("/api/v1/exports/a%01b.csv"), 422)
 
 
-def test_a_body_field_name_is_echoed_escaped_and_cut_as_a_parameter_name_is(client, curator_token):
+def test_a_body_field_name_is_echoed_escaped_and_cut_as_a_parameter_name_is(curator_client, curator_token):
     """A field name no engine stores is named in the 422 with its NUL escaped, and cut where a parameter name is
     (web/guard.echoed): a megabyte of name is not sent back."""
     from service.web.guard import MAX_PARAMETER_LENGTH
@@ -205,7 +205,7 @@ def test_a_body_field_name_is_echoed_escaped_and_cut_as_a_parameter_name_is(clie
 
     name = "n\x00" + "x" * 100_000
     body = {"kind": "topic", "action": "create", "id": "t", "summary": "s", "record": {name: 1}}
-    answer = client.post("/api/v1/changes", json=body, headers=auth(curator_token))
+    answer = curator_client.post("/api/v1/changes", json=body, headers=auth(curator_token))
     fields = assert_problem(answer, 422)["errors"]["json"]
     shown = ("n\\u0000" + "x" * 100_000)[:MAX_PARAMETER_LENGTH]
     assert list(fields) == [f"record.{shown}…"] and len(answer.get_data()) < 2000
