@@ -17,7 +17,7 @@ from .knowledge.lifecycle import initialise_database, read_configured_knowledge
 from .knowledge.read import KnowledgeError
 
 
-def _redacted(url: str) -> str:
+def redacted_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
@@ -45,7 +45,7 @@ def init_command(force: bool, export_file: Path | None) -> None:
         _fail(error)
     except (SchemaTooNew, ChangesWouldBeLost) as error:
         raise click.ClickException(str(error)) from error
-    where = _redacted(current_app.config["DATABASE_URL"])
+    where = redacted_url(current_app.config["DATABASE_URL"])
     loaded_from = "the fixtures" if export_file is None else f"the export {export_file}"
     click.echo(_outcome(done, where, f"{where} already holds these {done.facts} facts; nothing to do", loaded_from))
 
@@ -177,7 +177,7 @@ def serve_command(host: str | None, port: int | None, workers: int | None, reuse
         _fail(error)
     except SchemaTooNew as error:
         raise click.ClickException(str(error)) from error
-    where = _redacted(current_app.config["DATABASE_URL"])
+    where = redacted_url(current_app.config["DATABASE_URL"])
     click.echo(_outcome(done, where, f"found {done.facts} facts in {where}"))
     exec_server(host, port, workers, reuse_port)
 
@@ -250,7 +250,7 @@ def _token_store():
     except OperationalError as error:
         if "readonly" not in str(error) and "read-only" not in str(error):
             raise
-        where = _redacted(current_app.config["DATABASE_URL"])
+        where = redacted_url(current_app.config["DATABASE_URL"])
         raise click.ClickException(
             f"{where} is read-only, so it cannot hold tokens (the image's baked-in database is): set DATABASE_URL "
             'to a database of your own (docs/deploy.md, "A curated deployment")'

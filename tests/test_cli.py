@@ -243,11 +243,11 @@ def test_init_refuses_a_schema_newer_than_the_code(new_database_url):
 
 
 def test_messages_hide_the_database_password():
-    from service.cli import _redacted
+    from service.cli import redacted_url
 
-    assert _redacted("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
-    assert _redacted("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
-    assert _redacted("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
+    assert redacted_url("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
+    assert redacted_url("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
+    assert redacted_url("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
 
 
 def test_a_load_that_fails_at_its_last_write_leaves_the_previous_knowledge_search_index_and_fingerprint(
