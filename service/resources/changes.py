@@ -9,7 +9,6 @@ from typing import NoReturn
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import abort
 from peewee import fn
 
 from schemas import ChangeProposalSchema, ChangeSchema, RevertSchema, ReviewSchema
@@ -32,6 +31,7 @@ from ..store.version import data_version
 from ..web.auth import documented_requires
 from ..web.blueprint import ResourceBlueprint, takes_no_query
 from ..web.conditional import both_variants, etag_for, names
+from ..web.lookup import abort
 
 blp = ResourceBlueprint(
     "changes",
@@ -102,7 +102,7 @@ def _if_match_checker(kind_name: str):
         if not sent:
             abort(428, message="an update or delete needs If-Match with the record's ETag (from a GET of it)")
         kind = BY_NAME[kind_name]
-        path = OWNER_URLS[kind.name](record) if kind.name in OWNER_URLS else kind.url.format(id=record_id)
+        path = kind.url.format(id=record_id) if kind.url is not None else OWNER_URLS[kind.name](record)
         # The record's tag, as its identity or its gzip variant (the same record), or `*`.
         if not names(sent, both_variants(etag_for(path))):
             abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")

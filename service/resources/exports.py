@@ -43,7 +43,7 @@ class Export:
     name: str
     media_type: str
     description: str
-    produce: Callable[[object], Iterator[str]]
+    produce: Callable[[Snapshot], Iterator[str]]
     schema: dict = field(default_factory=lambda: {"type": "string"})  # of the body, in the spec
 
     @property
@@ -264,7 +264,14 @@ def stream(export: Export) -> Response:
     except BaseException:
         slots.release()
         raise
-    finish = _once(lambda: (snap.close(), slots.release()))
+
+    def close_snapshot() -> None:
+        try:
+            snap.close()
+        finally:
+            slots.release()  # even when closing the snapshot fails: the slot is not lost
+
+    finish = _once(close_snapshot)
     try:
         logger = current_app.logger
         response = Response(
@@ -298,7 +305,8 @@ def _slots() -> threading.BoundedSemaphore:
 
 def _once(action: Callable[[], object]) -> Callable[[], None]:
     """`action`, run the first time the returned function is called (an answer may be closed more than once)."""
-    lock, done = threading.Lock(), []
+    lock = threading.Lock()
+    done: list[bool] = []
 
     def run() -> None:
         with lock:

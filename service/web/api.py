@@ -67,7 +67,7 @@ class Api(BaseApi):
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
-        detail = data.get("message") or _describe_messages(messages) or error.description
+        detail = data.get("message") or _describe_messages(messages) or error.description or error.name
         if isinstance(error, RequestEntityTooLarge) and not data.get("message"):
             detail = too_large()  # werkzeug's own says nothing of the limit
         # Keep the headers the exception itself carries (405's Allow, 401's WWW-Authenticate...), not its content type.

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask
 
@@ -165,7 +167,10 @@ def init_cache(app: Flask) -> None:
     """Answer cached GETs in a WSGI middleware, before Flask builds a request (what is remembered: web/http.py)."""
     cache = app.extensions["response_cache"] = ResponseCache(app.config["KB_CACHE_BYTES"])
     proxied = int(app.config.get("KB_PROXY_HOPS", 0)) > 0
-    app.wsgi_app = CacheMiddleware(app.wsgi_app, cache, proxied)
+    middleware: WSGIApplication = CacheMiddleware(app.wsgi_app, cache, proxied)
+    # Flask's documented way to add WSGI middleware, which its typing (wsgi_app, a method) does not allow for; that
+    # the middleware is a WSGI app is checked by the annotation above.
+    app.wsgi_app = middleware  # type: ignore[method-assign, assignment]
 
 
 def response_cache(app: Flask) -> ResponseCache:
@@ -197,12 +202,12 @@ class CacheMiddleware:
     checks, routing, errors) has already passed for exactly this request. Anything else goes to the app.
     """
 
-    def __init__(self, wsgi_app, cache: ResponseCache, proxied: bool = False):
+    def __init__(self, wsgi_app: WSGIApplication, cache: ResponseCache, proxied: bool = False):
         self.wsgi_app = wsgi_app
         self.cache = cache
         self.proxied = proxied
 
-    def __call__(self, wsgi_env: dict, start_response):
+    def __call__(self, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = wsgi_env.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in wsgi_env:
             # An authenticated answer may depend on who asks: never served from, nor kept in, the shared cache.
@@ -213,7 +218,12 @@ class CacheMiddleware:
             release_connection()
             return self.wsgi_app(wsgi_env, start_response)
         # The links carry the path prefix, and behind proxies the scheme and host: the answer depends on them.
-        key = (version, wsgi_env.get("PATH_INFO", ""), wsgi_env.get("QUERY_STRING", ""), wsgi_env.get("SCRIPT_NAME"))
+        key: tuple = (
+            version,
+            wsgi_env.get("PATH_INFO", ""),
+            wsgi_env.get("QUERY_STRING", ""),
+            wsgi_env.get("SCRIPT_NAME"),
+        )
         if self.proxied:
             key += (wsgi_env.get("wsgi.url_scheme"), wsgi_env.get("HTTP_HOST"))
         answer = self.cache.get(key)
@@ -225,7 +235,7 @@ class CacheMiddleware:
         release_connection()
         return _serve(answer, wsgi_env, start_response)
 
-    def _fill(self, key: tuple, wsgi_env: dict, start_response):
+    def _fill(self, key: tuple, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A miss. The first request for a key asks the app, which remembers the answer; a request for the same
         key meanwhile (the same page, the same data version) waits for that answer rather than render it again,
         and asks the app itself only if none was remembered (an error, an answer never cached) or the wait ran
@@ -242,7 +252,7 @@ class CacheMiddleware:
         return _serve(answer, wsgi_env, start_response)
 
 
-def _serve(answer: CachedAnswer, wsgi_env: dict, start_response) -> list[bytes]:
+def _serve(answer: CachedAnswer, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
     """A remembered answer: its gzip variant for a client that takes it, 304 when the client holds it."""
     if answer.gzipped is not None and accepts_gzip(wsgi_env.get("HTTP_ACCEPT_ENCODING", "")):
         answer = answer.gzipped

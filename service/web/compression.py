@@ -55,9 +55,10 @@ def gzip_body(body: bytes) -> bytes:
 
 
 class GzipStream:
-    """A streamed body compressed as it is sent, in constant memory; closing it closes the source."""
+    """A streamed body compressed as it is sent, in constant memory; closing it closes the source (a response's
+    iterable, of bytes or of text encoded as UTF-8, as werkzeug sends it)."""
 
-    def __init__(self, source: Iterable[bytes]):
+    def __init__(self, source: Iterable[bytes] | Iterable[str]):
         self.source = source
 
     def __iter__(self) -> Iterator[bytes]:

@@ -41,11 +41,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote_to_bytes
+from wsgiref.types import WSGIApplication
 
 from .cache import from_memory
 from .http import CorsPolicy
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
 
 PROBLEM_JSON = b"application/problem+json"
 STREAM_AFTER = 256 * 1024  # bytes of an iterated answer held to send whole; past them it is streamed
@@ -85,7 +89,7 @@ class Gateway:
 
     def __init__(
         self,
-        wsgi_app,
+        wsgi_app: WSGIApplication,
         *,
         threads: int,
         max_body_bytes: int,
@@ -139,26 +143,28 @@ class Gateway:
             target = memory_target(wsgi_env) if self.memory_version is not None else None
         wsgi_env["wsgi.input"] = io.BytesIO(body)
         version = self.current_version() if target is not None else None
-        if version is not None and self.from_memory.get(target) == version:
+        if target is not None and version is not None and self.from_memory.get(target) == version:
             answer = self.answer(wsgi_env)
             try:
                 self.remember(target, version, answer.from_memory)
                 if answer.rest is None:
                     await send_whole(send, answer)
                 else:
-                    await stream_here(receive, send, answer)
+                    await stream_here(receive, send, answer, answer.rest)
             finally:
                 answer.close()
             return
         loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self.threads, self.answer_on_thread, wsgi_env, loop, receive, send)
-        if answer is not None:  # else it was streamed from the thread
-            if version is not None:
-                self.remember(target, version, answer.from_memory)
-            await send_whole(send, answer)
+        whole = await loop.run_in_executor(self.threads, self.answer_on_thread, wsgi_env, loop, receive, send)
+        if whole is not None:  # else it was streamed from the thread
+            if target is not None and version is not None:
+                self.remember(target, version, whole.from_memory)
+            await send_whole(send, whole)
 
     def current_version(self) -> str | None:
         """The version answers from memory are keyed by now, or None when it cannot be read (the app will say why)."""
+        if self.memory_version is None:
+            return None
         try:
             return self.memory_version()
         except Exception:
@@ -174,39 +180,48 @@ class Gateway:
             del self.from_memory[next(iter(self.from_memory))]
         self.from_memory[target] = version
 
-    def answer_on_thread(self, wsgi_env: dict, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send):
+    def answer_on_thread(
+        self, wsgi_env: dict, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send
+    ) -> Answer | None:
         """On an app thread: the app's answer if it is whole, or None once it has been streamed from here."""
         answer = self.answer(wsgi_env)
         try:
             if answer.rest is None:
                 return answer
-            stream_from_thread(loop, receive, send, answer)
+            stream_from_thread(loop, receive, send, answer, answer.rest)
             return None
         finally:
             answer.close()  # on this thread: Flask's teardown closes this thread's database connection
 
     def answer(self, wsgi_env: dict) -> Answer:
         """Run the app: its answer, whole or its first STREAM_AFTER bytes and the rest to iterate (then close)."""
-        started: list = []
+        started: list[tuple[int, list[tuple[bytes, bytes]]]] = []  # the status and headers, the last ones given
         held: list[bytes] = []  # PEP 3333's write() puts its bytes before the iterable's
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
-            started[:] = (int(status[:3]), [asgi_header(name, value) for name, value in headers])
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            started.append((int(status[:3]), [asgi_header(name, value) for name, value in headers]))
             return held.append
 
         answer = self.wsgi_app(wsgi_env, start_response)
         close = getattr(answer, "close", _nothing)
         try:
+            rest: Iterator[bytes] | None = None
             if not held and self.answered_from_memory(wsgi_env):  # whole, in memory
-                return Answer(*started, b"".join(answer), None, close, True)
-            size = sum(map(len, held))
-            chunks = iter(answer)
-            for chunk in chunks:
-                held.append(chunk)
-                size += len(chunk)
-                if size > STREAM_AFTER:
-                    return Answer(*started, b"".join(held), chunks, close, False)
-            return Answer(*started, b"".join(held), None, close, False)
+                body, from_memory = b"".join(answer), True
+            else:
+                size = sum(map(len, held))
+                chunks = iter(answer)
+                for chunk in chunks:
+                    held.append(chunk)
+                    size += len(chunk)
+                    if size > STREAM_AFTER:
+                        rest = chunks
+                        break
+                body, from_memory = b"".join(held), False
+            status, headers = started[-1]  # (an app may call start_response as late as its first item)
+            return Answer(status, headers, body, rest, close, from_memory)
         except BaseException:
             close()
             raise
@@ -265,7 +280,9 @@ async def send_whole(send: Send, answer: Answer) -> None:
     await send({"type": "http.response.body", "body": answer.body})
 
 
-def stream_from_thread(loop: asyncio.AbstractEventLoop, receive: Receive, send: Send, answer: Answer) -> None:
+def stream_from_thread(
+    loop: asyncio.AbstractEventLoop, receive: Receive, send: Send, answer: Answer, rest: Iterator[bytes]
+) -> None:
     """Send a long answer from the app thread iterating it, each chunk once the client has taken enough of the
     ones before (granian's send waits); stop early when the client leaves."""
     gone = threading.Event()
@@ -277,7 +294,7 @@ def stream_from_thread(loop: asyncio.AbstractEventLoop, receive: Receive, send: 
     try:
         sent({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         sent({"type": "http.response.body", "body": answer.body, "more_body": True})
-        for chunk in answer.rest:
+        for chunk in rest:
             if gone.is_set():
                 break
             if chunk:
@@ -287,14 +304,14 @@ def stream_from_thread(loop: asyncio.AbstractEventLoop, receive: Receive, send: 
         watcher.cancel()
 
 
-async def stream_here(receive: Receive, send: Send, answer: Answer) -> None:
+async def stream_here(receive: Receive, send: Send, answer: Answer, rest: Iterator[bytes]) -> None:
     """Send a long answer iterated on the event loop (one the app gave from memory last time, unexpectedly long)."""
     gone = threading.Event()
     watcher = asyncio.ensure_future(_watch_for_departure(receive, gone))
     try:
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": answer.body, "more_body": True})
-        for chunk in answer.rest:
+        for chunk in rest:
             if gone.is_set():
                 break
             if chunk:

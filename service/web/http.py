@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
+from werkzeug.wrappers import Response as BaseResponse
 
 from .cache import KEPT_HEADERS, UNCACHED_ENDPOINTS, answer_for, cache_key, response_cache
 from .compression import (
@@ -34,6 +37,9 @@ from .compression import (
     large_enough,
 )
 from .conditional import both_variants, etag_of, gzip_etag, names, not_modified, not_modified_headers
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
 
 READ_METHODS = ("GET", "HEAD")
 # What a page's script may read of an answer, beyond the CORS-safelisted headers (Content-Type, Content-Length...).
@@ -53,6 +59,10 @@ REVALIDATE = "public, no-cache"
 PRIVATE = "private, no-store"  # an authenticated answer: it may depend on who asks
 NOT_STORED = "no-store"  # errors, writes and /health: stale the moment they are sent
 NOT_STORED_ENDPOINTS = frozenset({"health.Health"})
+
+CorsHeaders = tuple[tuple[str, str], ...]
+# CORS headers by the request's Origin, looked up with None when it sends none (never found).
+ByOrigin = dict[str | None, CorsHeaders]
 
 
 # --- CORS -----------------------------------------------------------------------------------------------------
@@ -86,6 +96,11 @@ class CorsPolicy:
     other method, and any request carrying Authorization) only for the origins listed for them, never `*`.
     """
 
+    read_default: CorsHeaders
+    read: ByOrigin
+    read_preflight_default: CorsHeaders | None
+    read_preflight: ByOrigin
+
     def __init__(self, read_origins: tuple[str, ...], write_origins: tuple[str, ...]):
         self.read_origins, self.write_origins = read_origins, write_origins
         readers = {origin: "readers" for origin in read_origins} | {origin: "writers" for origin in write_origins}
@@ -111,9 +126,9 @@ class CorsPolicy:
             self.read_preflight = {
                 origin: (*_echo(origin), *_preflight("GET, HEAD", READ_REQUEST_HEADERS)) for origin in readers
             }
-        self.write_default = (("Vary", "Origin"),) if write_origins else ()
-        self.write = {origin: _echo(origin, EXPOSED_ON_WRITES) for origin in write_origins}
-        self.write_preflight = {
+        self.write_default: CorsHeaders = (("Vary", "Origin"),) if write_origins else ()
+        self.write: ByOrigin = {origin: _echo(origin, EXPOSED_ON_WRITES) for origin in write_origins}
+        self.write_preflight: ByOrigin = {
             origin: (*_echo(origin), *_preflight(WRITE_METHODS, WRITE_REQUEST_HEADERS)) for origin in write_origins
         }
 
@@ -124,19 +139,19 @@ class CorsPolicy:
             parse_origins(config.get("KB_CORS_WRITE_ORIGINS", ""), "KB_CORS_WRITE_ORIGINS", any_allowed=False),
         )
 
-    def writing(self, origin: str | None) -> tuple[tuple[str, str], ...]:
+    def writing(self, origin: str | None) -> CorsHeaders:
         """The CORS headers of a write's answer to a page of `origin` (None: not asked by a page); a read's are
         `read.get(origin, read_default)`, looked up by the middleware itself."""
         return self.write.get(origin, self.write_default)
 
-    def headers_for(self, wsgi_env: dict) -> tuple[tuple[str, str], ...]:
+    def headers_for(self, wsgi_env: WSGIEnvironment) -> CorsHeaders:
         """The CORS headers of the answer to this request (a read's or a write's; not a preflight's)."""
         origin = wsgi_env.get("HTTP_ORIGIN")
         if wsgi_env.get("REQUEST_METHOD") in READ_METHODS and "HTTP_AUTHORIZATION" not in wsgi_env:
             return self.read.get(origin, self.read_default)
         return self.writing(origin)
 
-    def preflight(self, wsgi_env: dict, start_response) -> Iterable[bytes]:
+    def preflight(self, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method): 204 with what is granted,
         or a 403 problem saying why not (the browser then refuses the request it was asking about)."""
         origin = wsgi_env.get("HTTP_ORIGIN")
@@ -166,12 +181,12 @@ class CorsPolicy:
         return [body]
 
 
-def _echo(origin: str, exposed: str | None = None) -> tuple[tuple[str, str], ...]:
+def _echo(origin: str, exposed: str | None = None) -> CorsHeaders:
     headers = (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
     return (*headers, ("Access-Control-Expose-Headers", exposed)) if exposed else headers
 
 
-def _preflight(methods: str, headers: str) -> tuple[tuple[str, str], ...]:
+def _preflight(methods: str, headers: str) -> CorsHeaders:
     return (
         ("Access-Control-Allow-Methods", methods),
         ("Access-Control-Allow-Headers", headers),
@@ -189,12 +204,12 @@ def _problem_body(status: int, detail: str, path_info: str) -> bytes:
 class CorsMiddleware:
     """Every answer, from memory or not, with the CORS headers of its request's Origin; a preflight answered here."""
 
-    def __init__(self, wsgi_app, cors: CorsPolicy):
+    def __init__(self, wsgi_app: WSGIApplication, cors: CorsPolicy):
         self.wsgi_app = wsgi_app
         self.cors = cors
         self._reading, self._reading_default = cors.read.get, cors.read_default  # one lookup a request
 
-    def __call__(self, wsgi_env: dict, start_response):
+    def __call__(self, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if wsgi_env.get("REQUEST_METHOD") in READ_METHODS and "HTTP_AUTHORIZATION" not in wsgi_env:
             cors = self._reading(wsgi_env.get("HTTP_ORIGIN"), self._reading_default)
         elif (
@@ -208,12 +223,14 @@ class CorsMiddleware:
         return self.wsgi_app(wsgi_env, with_headers(start_response, cors))
 
 
-def with_headers(start_response, extra: tuple[tuple[str, str], ...]):
+def with_headers(start_response: StartResponse, extra: CorsHeaders) -> StartResponse:
     """start_response that adds `extra` to whatever the app answers (or start_response itself when none)."""
     if not extra:
         return start_response
 
-    def start(status, headers, exc_info=None):
+    def start(
+        status: str, headers: list[tuple[str, str]], exc_info: OptExcInfo | None = None
+    ) -> Callable[[bytes], object]:
         return start_response(status, [*headers, *extra], exc_info)
 
     return start
@@ -236,7 +253,10 @@ def set_cache_control(response: Response, method: str, authenticated: bool, endp
 
 def init_http(app: Flask) -> None:
     """CORS around the response cache (init_cache first), and every answer's way out (finish_answer)."""
-    app.wsgi_app = CorsMiddleware(app.wsgi_app, CorsPolicy.from_config(app.config))
+    middleware: WSGIApplication = CorsMiddleware(app.wsgi_app, CorsPolicy.from_config(app.config))
+    # Flask's documented way to add WSGI middleware, which its typing (wsgi_app, a method) does not allow for; that
+    # the middleware is a WSGI app is checked by the annotation above.
+    app.wsgi_app = middleware  # type: ignore[method-assign, assignment]
     min_bytes = gzip_min_bytes(app.config.get("KB_GZIP_MIN_BYTES", 1024))
 
     @app.after_request
@@ -257,9 +277,8 @@ def finish_answer(response: Response, min_bytes: int | None) -> Response:
         return compress_uncached(response, min_bytes) if typed and taken else response
     if response.is_streamed:  # an export, or a file: never cached, compressed as it is sent
         return _finish_streamed(response, typed, taken, min_bytes)
-    key = cache_key(request.environ)
-    remembered = key is not None and request.endpoint not in UNCACHED_ENDPOINTS
-    if remembered:
+    key = cache_key(request.environ) if request.endpoint not in UNCACHED_ENDPOINTS else None  # None: not remembered
+    if key is not None:
         etag = etag_of(*key[:3])
     else:
         response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
@@ -268,9 +287,9 @@ def finish_answer(response: Response, min_bytes: int | None) -> Response:
     kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     cache = response_cache(current_app)
     # Compressed for this client, or once for the clients the cache will answer (not when it keeps nothing).
-    wanted = typed and large_enough(len(body), min_bytes) and (taken or (remembered and cache.max_bytes > 0))
+    wanted = typed and large_enough(len(body), min_bytes) and (taken or (key is not None and cache.max_bytes > 0))
     answer = answer_for(body, kept, etag, gzipped(body) if wanted else None)
-    if remembered:
+    if key is not None:
         cache.put(key, answer)
     if answer.gzipped is not None and taken:
         answer = answer.gzipped
@@ -292,7 +311,9 @@ def _finish_streamed(response: Response, typed: bool, taken: bool, min_bytes: in
         tags = both_variants(etag) if typed else (etag.removeprefix("W/"),)
         if names(request.environ.get("HTTP_IF_NONE_MATCH"), tags):
             response.close()
-            return not_modified(not_modified_headers(gzip_etag(etag) if compress else etag, response.headers))
+            # (werkzeug's Headers has the `in` and [] that not_modified_headers reads, but is not a Mapping.)
+            tag = gzip_etag(etag) if compress else etag
+            return not_modified(not_modified_headers(tag, response.headers))  # type: ignore[arg-type]
     if compress:
         gzip_streamed(response)
     return response
@@ -308,7 +329,10 @@ def init_proxies(app: Flask) -> None:
     init_redirects(app)
     hops = int(app.config.get("KB_PROXY_HOPS", 0))
     if hops > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        proxied: WSGIApplication = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+        app.wsgi_app = proxied  # type: ignore[method-assign, assignment]  # (as in init_http)
 
 
 # --- Redirects ------------------------------------------------------------------------------------------------
@@ -336,7 +360,7 @@ def init_redirects(app: Flask) -> None:
     app.before_request(redirect_within_the_service)
 
 
-def redirect_within_the_service() -> Response | None:
+def redirect_within_the_service() -> BaseResponse | None:
     """werkzeug builds a routing redirect's URL from the request's scheme and Host (X-Forwarded-Host behind
     ProxyFix), which anyone can send, and Flask answers it without an error handler; match the path again for a
     fixed host instead, and answer with the path and query under the mount's prefix only."""

@@ -183,6 +183,9 @@ def _path(entry: tuple) -> str:
         entry = entry[0]
     path = ""
     for key in reversed(keys):
-        shown = key if isinstance(key, int) else echoed(key, UNSTORABLE, JSON_ESCAPE)
-        path += f"[{shown}]" if isinstance(key, int) else f".{shown}" if path else shown
+        if isinstance(key, int):
+            path += f"[{key}]"
+        else:
+            shown = echoed(key, UNSTORABLE, JSON_ESCAPE)
+            path += f".{shown}" if path else shown
     return path or "_schema"

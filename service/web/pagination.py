@@ -157,7 +157,13 @@ def cursor_position(cursor: str, page: int) -> str:
 def pagination_headers(
     page: int, page_size: int, total: int, total_pages: int, next_cursor: str | None = None
 ) -> dict[str, str]:
-    meta = {"total": total, "total_pages": total_pages, "first_page": 1, "last_page": total_pages, "page": page}
+    meta: dict[str, int | str] = {
+        "total": total,
+        "total_pages": total_pages,
+        "first_page": 1,
+        "last_page": total_pages,
+        "page": page,
+    }
     if page > 1:
         meta["previous_page"] = page - 1
     if page < total_pages:
