@@ -246,7 +246,9 @@ def test_messages_hide_the_database_password():
     from service.cli import redacted_url
 
     assert redacted_url("postgresql://kb:s3cret@db:5432/kb") == "postgresql://kb:***@db:5432/kb"
-    assert redacted_url("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
+    assert (
+        redacted_url("postgresql+pool://kb@db/kb?max_connections=8") == "postgresql+pool://kb@db/kb?max_connections=8"
+    )
     assert redacted_url("sqlite:////tmp/kb.sqlite3") == "sqlite:////tmp/kb.sqlite3"
 
 

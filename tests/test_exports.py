@@ -302,3 +302,21 @@ def test_a_worker_sends_as_many_exports_at_once_as_configured_and_the_api_meanwh
     assert client.get("/api/v1/statements?page_size=1").status_code == 200
     first.close()
     assert fetch(client, f"{EXPORTS}/citations.csv").status_code == 200  # the slot is free again
+
+
+def test_a_snapshot_that_fails_to_close_still_frees_its_slot(loaded_database, monkeypatch):
+    # Closing a snapshot rolls back and closes its connection, which fails when the connection was lost meanwhile.
+    app = create_app({"DATABASE_URL": loaded_database, "TESTING": True, "KB_EXPORT_STREAMS": 1})
+    client = app.test_client()
+    real_close = snapshot_module.Snapshot.close
+    failures = [ConnectionError("the connection was lost")]
+
+    def close(self):
+        real_close(self)
+        if failures:
+            raise failures.pop()
+
+    monkeypatch.setattr(snapshot_module.Snapshot, "close", close)
+    with pytest.raises(ConnectionError):
+        fetch(client, f"{EXPORTS}/records.ndjson")  # closed once its last chunk is produced
+    assert fetch(client, f"{EXPORTS}/citations.csv").status_code == 200  # the worker's one slot is free again

@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 
 from flask import Response
+from werkzeug.datastructures import Headers
 
 from ..store.version import data_version
 
@@ -55,7 +56,7 @@ def names(header: str | None, etags: Iterable[str]) -> bool:
     return any(tag.strip().removeprefix("W/") in etags for tag in header.split(","))
 
 
-def not_modified_headers(etag: str, headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+def not_modified_headers(etag: str, headers: Mapping[str, str] | Headers) -> tuple[tuple[str, str], ...]:
     """What a 304 sends for the variant tagged `etag` whose 200 sends `headers`: the tag, then what it repeats."""
     return (("ETag", etag), *((name, headers[name]) for name in REPEATED_BY_304 if name in headers))
 

@@ -313,7 +313,7 @@ def _finish_streamed(response: Response, typed: bool, taken: bool, min_bytes: in
             response.close()
             # (werkzeug's Headers has the `in` and [] that not_modified_headers reads, but is not a Mapping.)
             tag = gzip_etag(etag) if compress else etag
-            return not_modified(not_modified_headers(tag, response.headers))  # type: ignore[arg-type]
+            return not_modified(not_modified_headers(tag, response.headers))
     if compress:
         gzip_streamed(response)
     return response
