@@ -108,7 +108,9 @@ def test_a_publication_on_a_full_disk_is_a_503_and_is_published_once_the_disk_ha
         if full["on"]:
             db.execute_sql(f"PRAGMA max_page_count = {pages[0]}")
 
-    proposed = propose(client, tokens["curator"], record=statement())
+    # A summary longer than a page holds: publishing it needs a new page whatever room the last pages have left.
+    long_summary = ("Kang urged Ri to accept Seoul's offer of talks. " * 80).strip()
+    proposed = propose(client, tokens["curator"], record=statement(summary=long_summary))
     assert proposed.status_code == 201
     with app.app_context(), db.connection_context():
         db.execute_sql("VACUUM")
