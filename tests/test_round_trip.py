@@ -127,6 +127,13 @@ def assert_served_as_curated(served: dict, raw: dict, component: str, kind: str,
             assert value == defaults[name], f"{where}: default {name!r} is {value!r}, expected {defaults[name]!r}"
 
 
+def test_every_fixture_file_is_round_tripped():
+    """Each fixture file is compared here: on its own (ITEM_URLS) or inside its owner (the EMBEDDED kinds, and the
+    votes under their resolution), so a file added for a new kind cannot go unchecked."""
+    inside = {f"{name}.json" for name in EMBEDDED} | {"votes.json"}
+    assert {path.name for path in FIXTURES_DIR.glob("*.json")} == set(ITEM_URLS) | inside
+
+
 @pytest.mark.parametrize("file_name", sorted(ITEM_URLS))
 def test_every_record_is_served_as_curated(client, file_name):
     component, kind, url = ITEM_URLS[file_name]

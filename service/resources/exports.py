@@ -19,7 +19,7 @@ from flask_smorest import Blueprint, abort
 from schemas import ExportSchema
 
 from ..knowledge import dumps
-from ..knowledge.kinds import KINDS
+from ..knowledge.kinds import KINDS, SERVED
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
 from ..web.blueprint import takes_no_query
@@ -58,8 +58,8 @@ EXPORTS = {
             "records.ndjson",
             NDJSON,
             "Every record as the API serves it, citations, support and disputes included: one JSON object a line, "
-            '{"type": kind, "id": id, "record": record}, kind by kind (sources, entities, resolutions, votes, '
-            "measures, figures, events, statements, topics, disputes), then by id.",
+            '{"type": kind, "id": id, "record": record}, kind by kind '
+            f"({', '.join(kind.plural for kind in SERVED)}), then by id.",
             dumps.records_ndjson,
         ),
         Export(
