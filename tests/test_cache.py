@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +15,7 @@ from service.pages import views
 from service.web.cache import CachedAnswer, ResponseCache, response_cache
 from service.web.conditional import both_variants, gzip_etag, names
 from tests.gate_support import LiveServer
-from tests.helpers import read_fixture, write_fixture
+from tests.helpers import read_fixture, wait_until, write_fixture
 
 
 def answer(size: int) -> CachedAnswer:
@@ -159,14 +158,6 @@ WAIT = 10.0  # seconds a test waits for a condition before failing
 RENDER = views.render_template
 
 
-def _until(condition, what: str) -> None:
-    """Wait for `condition()` (polled), or fail after WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"still not {what} after {WAIT} s"
-        time.sleep(0.005)
-
-
 def _renders_held(monkeypatch, release) -> list[str]:
     """Count the pages rendered; each render starts only once `release()` says so (or fails the test)."""
     renders: list[str] = []
@@ -193,7 +184,9 @@ def test_readers_missing_the_same_answer_at_once_wait_for_one_render(loaded_data
     app = create_app({"DATABASE_URL": loaded_database})
     cache = response_cache(app)
     # The first render goes on only once the five other readers are waiting for it.
-    renders = _renders_held(monkeypatch, lambda: _until(lambda: cache.stats().waiting == 5, "5 readers waiting"))
+    renders = _renders_held(
+        monkeypatch, lambda: wait_until(lambda: cache.stats().waiting == 5, WAIT, "5 readers waiting")
+    )
     answers = _at_once(app, ["/topics/dialogue"] * 6)
     assert renders == ["pages/fact.html"]
     assert len(set(answers)) == 1 and answers[0][0] == 200 and cache.stats().waiting == 0
