@@ -24,7 +24,7 @@ class KindSpec:
 
     name: str  # singular; also the citation's fact_type and the change's kind
     plural: str  # the URL segment, the resource module's name, the health count
-    fixture: str | None  # file in fixtures/; sources also come from seeds/
+    fixture: str  # file in fixtures/ (every kind has one); sources also come from seeds/
     url: str | None = None  # where one record is served, with {id}; its page is the same path without /api/v1
     cited: bool = True  # a fact: at least one citation (health counts it among the facts)
     served: bool = True  # served as a record of its own, listed or at its url (not only inside its owner)

@@ -57,15 +57,9 @@ class Knowledge:
         return sum(len(self.of(kind.name)) for kind in KINDS if kind.cited)
 
 
-def _fixture_name(kind: Kind) -> str:
-    """The name of a kind's file in fixtures/: every kind has one (the registry's field is optional, not its value)."""
-    assert kind.fixture is not None, f"{kind.name} declares no fixture file"
-    return kind.fixture
-
-
 def fixture_file(kind: Kind) -> str:
     """The knowledge file holding a kind's records in fixtures/ (for sources: the references)."""
-    return f"fixtures/{_fixture_name(kind)}"
+    return f"fixtures/{kind.fixture}"
 
 
 def article_files(text_file: str) -> tuple[str, str]:
@@ -265,13 +259,13 @@ def files_fingerprint(files: dict[str, bytes]) -> str:
         digest.update(files[name])
         digest.update(files[article_files(json.loads(files[name])["file"])[1]])
     for kind in KINDS:
-        digest.update(_fixture_name(kind).encode() + b"\0" + files[fixture_file(kind)])
+        digest.update(kind.fixture.encode() + b"\0" + files[fixture_file(kind)])
     return digest.hexdigest()
 
 
 def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
     """One problem for each folder that is missing or holds none of its files, rather than one per file or citation."""
-    fixture_names = [_fixture_name(kind) for kind in KINDS]
+    fixture_names = [kind.fixture for kind in KINDS]
     folders = (
         (
             "fixtures",
