@@ -48,9 +48,6 @@ revisions = ResourceBlueprint(
 
 CHANGE_LOCATION = {"Location": {"description": "The change's URL.", "schema": {"type": "string"}}}
 
-# Where a record is read, for the If-Match of its update or delete: its own URL, or its owner's.
-OWNER_URLS = {kind.name: kind.owner_url for kind in BY_NAME.values() if kind.owner}
-
 
 def change_record(change: m.Change) -> dict:
     return {
@@ -102,7 +99,7 @@ def _if_match_checker(kind_name: str):
         if not sent:
             abort(428, message="an update or delete needs If-Match with the record's ETag (from a GET of it)")
         kind = BY_NAME[kind_name]
-        path = kind.url.format(id=record_id) if kind.url is not None else OWNER_URLS[kind.name](record)
+        path = kind.url.format(id=record_id) if kind.url is not None else kind.owner_url(record)
         # The record's tag, as its identity or its gzip variant (the same record), or `*`.
         if not names(sent, both_variants(etag_for(path))):
             abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
