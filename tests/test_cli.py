@@ -13,6 +13,7 @@ from click.testing import CliRunner
 import service
 from service import create_app
 from service.cli import check_command, cite_command, cli, init_command
+from service.store import models as m
 from service.store.db import db
 from tests.helpers import read_fixture, write_fixture, writes_refused
 
@@ -201,7 +202,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 10
+        assert schema_version() == LATEST == 11
         # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
         db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')
@@ -211,7 +212,11 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         db.execute_sql('DROP TABLE "dispute_fact"')
         db.execute_sql('DROP TABLE "token"')
         db.execute_sql('DROP TABLE "change"')
+        db.execute_sql('DROP INDEX "entity_country_code"')
         db.execute_sql('ALTER TABLE "entity" DROP COLUMN "country_code"')
+        db.execute_sql('DROP TABLE "entity_name"')
+        for column in ("digest", "epoch", "revision"):
+            db.execute_sql(f'ALTER TABLE "dataset" DROP COLUMN "{column}"')
         SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
         assert schema_version() == 1
 
@@ -224,6 +229,9 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         assert db.table_exists("token")
         assert {"after", "previous_version", "reverts"} <= {c.name for c in db.get_columns("change")}
         assert "country_code" in {c.name for c in db.get_columns("entity")}
+        assert "entity_country_code" in {i.name for i in db.get_indexes("entity")}
+        assert {"digest", "epoch", "revision"} <= {c.name for c in db.get_columns("dataset")}
+        assert "touched" in {c.name for c in db.get_columns("change")} and m.EntityName.select().count() > 0
         assert migrate() == [], "a second run applies nothing"
     client = app.test_client()
     assert [s["speaker"] for s in client.get("/api/v1/statements?q=Sincerity").get_json()] == ["ri-yong-ho"]

@@ -232,7 +232,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
             knowledge = knowledge_with(base, kind, change.record_id, record, text)
         except KnowledgeError as error:
             raise ChangeConflict(error.problems) from error
-        knowledge.fingerprint = update_knowledge(base, knowledge, origin="api")
+        knowledge.fingerprint, touched = update_knowledge(base, knowledge, origin="api")
         last = (
             m.Change.select(m.Change.revision)
             .where(m.Change.revision.is_null(False))
@@ -242,6 +242,8 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         change.status, change.reviewer, change.reviewed_at = "published", reviewer, _now()
         change.revision, change.version = (last or 0) + 1, knowledge.fingerprint
         change.previous_version = previous_version
+        change.touched = json.dumps(touched, ensure_ascii=False)
+        m.Dataset.update(revision=change.revision).execute()
         after = published_record(kind, change.record_id)
         change.after = None if after is None else json.dumps(after, ensure_ascii=False)
         change.save()

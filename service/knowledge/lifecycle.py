@@ -73,8 +73,9 @@ def _initialise(knowledge: Knowledge, force: bool, is_export: bool) -> Initialis
     dataset = m.Dataset.select().first()
     own_origin = dataset.origin if dataset is not None and dataset.origin in OWN_ORIGINS else None
     if own_origin and not force and not is_export:
-        own = published_knowledge()
-        loaded = load_knowledge(own, force=bool(migrated), origin=own_origin)
+        own = published_knowledge()  # its fingerprint: the data version of what the database holds, by this code
+        reload = bool(migrated) or own.fingerprint != dataset.version
+        loaded = load_knowledge(own, force=reload, origin=own_origin) if reload else False
         return Initialised(loaded, own.fact_count, published_changes(), kept_export=own_origin == "export")
     discarded = published_changes() if own_origin else 0
     if is_export and discarded and not force:

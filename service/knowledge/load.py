@@ -4,6 +4,7 @@ index, in one transaction."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -18,10 +19,12 @@ from ..store.search_index import (
     update_search_index,
     update_statement_text,
 )
-from .fixtures import fixture_files
+from .digest import as_hex, version_of
 from .kinds import KINDS, LISTED_FACTS, SEARCHED
-from .read import Knowledge, files_fingerprint
+from .published import published_digest
+from .read import Knowledge
 from .render import rendered_documents
+from .text import fold_name
 
 BATCH = 200
 
@@ -29,9 +32,9 @@ BATCH = 200
 def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") -> bool:
     """Replace the database's knowledge with `k`; return False if it was already loaded (the same fingerprint).
 
-    The data version it serves is the fingerprint of the database's own export (`export-fixtures`): the same
+    The data version it serves is made from the digests of the records it holds (knowledge/digest.py): the same
     knowledge has the same version, whether it was loaded from the curated files, from an export of them or
-    reached by publishing changes.
+    reached by publishing changes. A load starts a new epoch: readers following publications start again.
 
     One transaction on every engine, search index included: if any step fails, the previous knowledge and its
     fingerprint stay in place, so the next `init` tries again.
@@ -47,9 +50,13 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
         _bulk(m.Fact, list(fact_rows()))
         rebuild_search_index(search_documents())
         rebuild_statement_text()
+        total = published_digest()
         m.Dataset.create(
             fingerprint=k.fingerprint,
-            version=files_fingerprint(fixture_files()),
+            version=version_of(total),
+            digest=as_hex(total),
+            epoch=uuid.uuid4().hex,
+            revision=None,
             origin=origin,
             facts=k.fact_count,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
@@ -87,6 +94,11 @@ def table_rows(k: Knowledge) -> dict[type[Model], list[dict]]:
                 for record in records
                 for position, target in enumerate(record[link.field])
             ]
+    links[m.EntityName] = [
+        {"entity": record["id"], "name": name, "position": position}
+        for record in k.of("entity")
+        for position, name in enumerate(dict.fromkeys(fold_name(n) for n in [record["name"], *record["aliases"]]))
+    ]
     links[m.DisputeFact] = [
         {"dispute": record["id"], "fact_type": ref["type"], "fact_id": ref["id"], "position": position}
         for record in k.of("dispute")
@@ -95,38 +107,45 @@ def table_rows(k: Knowledge) -> dict[type[Model], list[dict]]:
     return {**tables, **links, m.Citation: citations}
 
 
-def update_knowledge(old: Knowledge, new: Knowledge, origin: str = "api") -> str:
+def update_knowledge(old: Knowledge, new: Knowledge, origin: str = "api") -> tuple[str, dict]:
     """Bring the database from `old` (the knowledge it holds) to `new`, writing only the rows, documents, /facts
     rows and search entries that differ, in one transaction: the same database a full load of `new` gives.
 
     Every document is rendered again (a record's document shows what it links to, so one change can reach
-    many), but only those whose bytes changed are written. Returns the new data version: the fingerprint that
-    reading the database's own export gives, so a restart finds the same knowledge loaded.
+    many), but only those whose bytes changed are written. Returns the new data version (so a restart finds the
+    same knowledge loaded) and what was touched (Change.touched: the documents whose bytes changed, the tables
+    whose rows changed).
     """
     with db.atomic():
-        changed_statements = _update_rows(table_rows(old), table_rows(new))
+        tables: set[str] = set()
+        changed_statements = _update_rows(table_rows(old), table_rows(new), tables)
         old_documents = dict(_keyed(m.Document.select(m.Document.kind, m.Document.record_id, m.Document.body)))
         new_documents = {(d["kind"], d["record_id"]): d["body"] for d in rendered_documents()}
-        _update_keyed(m.Document, old_documents, new_documents, lambda key, body: {"body": body})
+        documents = _update_keyed(m.Document, old_documents, new_documents, lambda key, body: {"body": body})
         old_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(old_documents)}
         new_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(new_documents)}
-        _update_keyed(m.Fact, old_facts, new_facts, lambda key, row: row)
+        if _update_keyed(m.Fact, old_facts, new_facts, lambda key, row: row):
+            tables.add(m.Fact._meta.table_name)
         old_search = {(d["kind"], d["record_id"]): d for d in search_index_documents()}
         new_search = {(d["kind"], d["record_id"]): d for d in search_documents()}
-        update_search_index(
-            [key for key in old_search if old_search[key] != new_search.get(key)],
-            [doc for key, doc in new_search.items() if old_search.get(key) != doc],
-        )
+        removed = [key for key in old_search if old_search[key] != new_search.get(key)]
+        added = [doc for key, doc in new_search.items() if old_search.get(key) != doc]
+        update_search_index(removed, added)
+        if removed or added:
+            tables.add("search_document")
         update_statement_text(changed_statements)
-        fingerprint = files_fingerprint(fixture_files())
+        total = published_digest()
+        fingerprint = version_of(total)
         m.Dataset.update(
             fingerprint=fingerprint,
             version=fingerprint,
+            digest=as_hex(total),
             origin=origin,
             facts=new.fact_count,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
         ).execute()
-    return fingerprint
+    touched = {"documents": sorted(documents), "tables": sorted(tables)}
+    return fingerprint, touched
 
 
 def _key_fields(model) -> tuple[str, ...]:
@@ -136,8 +155,11 @@ def _key_fields(model) -> tuple[str, ...]:
     return next(columns for columns, unique in model._meta.indexes if unique)
 
 
-def _update_rows(old_tables: dict[type[Model], list[dict]], new_tables: dict[type[Model], list[dict]]) -> set[str]:
-    """Write the difference between two sets of table rows; return the ids of the statements it touched.
+def _update_rows(
+    old_tables: dict[type[Model], list[dict]], new_tables: dict[type[Model], list[dict]], touched: set[str]
+) -> set[str]:
+    """Write the difference between two sets of table rows; return the ids of the statements it touched, and add
+    to `touched` the name of each table whose rows it changed.
 
     Link and citation rows that went or changed are deleted first, records are then inserted or updated in
     registry order (what a record points at comes before it), new link and citation rows are inserted, and
@@ -171,6 +193,7 @@ def _update_rows(old_tables: dict[type[Model], list[dict]], new_tables: dict[typ
         gone = [key[0] for key in old if key not in new]
         if gone:
             model.delete().where(model._meta.fields["id"].in_(gone)).execute()
+    touched.update(model._meta.table_name for model, (_, old, new) in keyed.items() if old != new)
     _, old, new = keyed[m.Statement]
     return {key[0] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
 
@@ -195,8 +218,9 @@ def _keyed(query) -> Iterator[tuple[tuple, str]]:
         yield tuple(key), value
 
 
-def _update_keyed(model, old: dict, new: dict, values) -> None:
-    """Write the difference between two keyed sets of a table's rows (Document, Fact: composite keys)."""
+def _update_keyed(model, old: dict, new: dict, values) -> list[tuple]:
+    """Write the difference between two keyed sets of a table's rows (Document, Fact: composite keys); return the
+    keys of the rows it wrote or deleted."""
     fields = list(model._meta.primary_key.field_names)
 
     def where(key):
@@ -211,6 +235,7 @@ def _update_keyed(model, old: dict, new: dict, values) -> None:
         model,
         [{**dict(zip(fields, key, strict=True)), **values(key, value)} for key, value in new.items() if key not in old],
     )
+    return [key for key in old.keys() | new.keys() if old.get(key) != new.get(key)]
 
 
 def _insert(k: Knowledge) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path, PurePosixPath
 
 import marshmallow as ma
 
-import schemas
 from schemas import SourceSchema
 
+from .digest import code_fingerprint
 from .kinds import BY_NAME, KINDS, Kind
 from .verify import knowledge_problems, verify_record
 
@@ -294,17 +294,6 @@ def _directory_problems(fixtures_dir: Path, seeds_dir: Path) -> list[str]:
             continue
         problems.append(f"{kind} directory {folder} {state}; set {setting} to the folder of the {contents}")
     return problems
-
-
-def code_fingerprint() -> str:
-    """A hash of the code that renders and serves the knowledge (service/ and schemas/): part of the fingerprint,
-    so a release that renders a record differently reloads it, and ETags change with it."""
-    digest = hashlib.sha256()
-    for package in (Path(__file__).resolve().parent.parent, Path(schemas.__file__).resolve().parent):
-        for path in sorted(package.rglob("*.py")):
-            digest.update(f"{package.name}/{path.relative_to(package).as_posix()}".encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def record_where(kind_name: str, record: dict) -> str:

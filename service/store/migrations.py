@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -293,6 +294,41 @@ def _country_codes_and_measure_targets() -> None:
         run_migrations(*steps)
 
 
+class _EntityName(m.BaseModel):
+    """entity_name as step 11 creates it (frozen)."""
+
+    id = AutoField()
+    entity = ForeignKeyField(_Entity, field=_Entity.id, backref="+", on_delete="CASCADE")
+    name = TextField(index=True)
+    position = IntegerField()
+
+    class Meta:
+        table_name = "entity_name"
+        indexes = ((("entity", "name"), True),)
+
+
+def _writes_at_the_cost() -> None:
+    # What lets a write cost what its change costs: entities' folded names and country codes under indexes
+    # (verification looks them up), the data version's sum of record digests, the epoch and revision readers
+    # follow, and what each publication touched. init reloads the knowledge after a migration, which fills them.
+    db.create_tables([_EntityName], safe=True)
+    migrator = SchemaMigrator.from_database(db.obj)
+    steps = [
+        migrator.add_column(table, column, field)
+        for table, column, field in (
+            ("dataset", "digest", TextField(default="")),
+            ("dataset", "epoch", CharField(default="")),
+            ("dataset", "revision", IntegerField(null=True)),
+            ("change", "touched", TextField(null=True)),
+        )
+        if column not in {c.name for c in db.get_columns(table)}
+    ]
+    if not any(index.name == "entity_country_code" for index in db.get_indexes("entity")):
+        steps.append(migrator.add_index("entity", ("country_code",), False))
+    if steps:
+        run_migrations(*steps)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -308,6 +344,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (8, "changes proposed, reviewed and published through the curation API", _changes),
     (9, "changes keep the record after them and the version they started from; reverts", _change_history),
     (10, "entities' ISO country codes; the entity each measure is imposed on", _country_codes_and_measure_targets),
+    (11, "indexed entity names and codes; the version's digest; what publications touched", _writes_at_the_cost),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -64,7 +64,8 @@ class Entity(BaseModel):
     aliases = JSONListField(default=list)
     search_key = TextField()  # names and aliases folded for matching, "|"-separated
     country = ForeignKeyField("self", null=True, backref="nationals")
-    country_code = CharField(null=True)  # a country's ISO 3166-1 alpha-2 code (unique: checked by the loader)
+    # A country's ISO 3166-1 alpha-2 code (unique: checked by the loader).
+    country_code = CharField(null=True, index=True)
     named = BooleanField(default=True)
     description = TextField()
 
@@ -254,6 +255,19 @@ class DisputeFact(BaseModel):
         indexes = ((("fact_type", "fact_id", "dispute"), True),)
 
 
+class EntityName(BaseModel):
+    """Each of an entity's names and aliases, folded as matching folds them (knowledge/text.fold_name), so that
+    the entity a name names is found through an index: no name names two entities (checked by the loader)."""
+
+    id = AutoField()
+    entity = ForeignKeyField(Entity, backref="+", on_delete="CASCADE")
+    name = TextField(index=True)
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("entity", "name"), True),)
+
+
 class Fact(BaseModel):
     """One row per fact of the kinds served at their own URL: how well it is supported and whether it is in
     dispute, for /facts (filled at load time from the rendered documents)."""
@@ -286,9 +300,11 @@ class Document(BaseModel):
 
 
 class Dataset(BaseModel):
-    """One row: what is loaded. `fingerprint` identifies the fixtures, seeds and code it was loaded from (so
-    `init` is idempotent); `version` identifies the knowledge being served (the fingerprint of its own export, so
-    the same knowledge has the same version however it got there): ETags and caches are keyed by it."""
+    """One row: what is loaded. `fingerprint` identifies the knowledge and code it was loaded from (so `init` is
+    idempotent); `version` identifies the knowledge being served, however it got there (knowledge/digest.py:
+    from `digest`, the sum of its records' digests, kept up to date by each publication in the time of the change).
+    `epoch` is new with every full load, and `revision` is the last revision published since it: together they
+    say which publications' changes a reader who saw an earlier state must apply (web/cache.py)."""
 
     id = AutoField()
     fingerprint = CharField()
@@ -296,6 +312,9 @@ class Dataset(BaseModel):
     loaded_at = DateTimeField()
     version = CharField(default="")
     origin = CharField(default="fixtures")  # fixtures (loaded by init) | api (published through the curation API)
+    digest = TextField(default="")  # the sum of the records' digests, hex (knowledge/digest.py)
+    epoch = CharField(default="")  # a new random value at every full load
+    revision = IntegerField(null=True)  # the last revision published since the full load of this epoch
 
 
 class Token(BaseModel):
@@ -327,6 +346,7 @@ MODELS = (
     Dispute,
     Claim,
     DisputeFact,
+    EntityName,
     Citation,
     Fact,
     Document,
@@ -356,6 +376,9 @@ class Change(BaseModel):
     previous_version = CharField(null=True)  # the data version it was published on
     after = TextField(null=True)  # the record as published once the change was (JSON); null for a delete
     reverts = IntegerField(null=True)  # the revision this change undoes, if it is a revert
+    # What its publication changed of the served knowledge (JSON: the documents whose bytes changed, the kinds
+    # whose rows changed...), so that a cache drops only the answers made from it (web/cache.py).
+    touched = TextField(null=True)
 
     class Meta:
         indexes = ((("kind", "record_id"), False),)
