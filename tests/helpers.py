@@ -294,3 +294,28 @@ def synthetic_fixtures(directory: Path, statements: int) -> Path:
     assert len(made) >= statements
     write_fixture(fixtures / "statements.json", curated + made)
     return fixtures
+
+
+def database_state() -> dict:
+    """Every row the knowledge occupies (records, links, citations, documents, /facts rows, search entries), as
+    sorted tuples: what two ways of publishing must agree on. Auto-numbered ids, load times and how the knowledge
+    was reached (the epoch a full load starts, the last revision published since) are left out."""
+    from service.store import models as m
+    from service.store.db import db, uses_sqlite
+    from service.store.search_index import search_index_documents
+
+    state = {}
+    for model in m.MODELS:
+        fields = [f for f in model._meta.sorted_field_names if f not in ("loaded_at", "epoch", "revision")]
+        if model._meta.auto_increment:
+            fields.remove(model._meta.primary_key.name)
+        state[model._meta.table_name] = sorted(
+            tuple(json.dumps(v, default=str) for v in row)
+            for row in model.select(*[getattr(model, f) for f in fields]).tuples()
+        )
+    state["search"] = sorted(tuple(sorted(d.items())) for d in search_index_documents())
+    if uses_sqlite():
+        state["statement_text"] = sorted(
+            db.execute_sql('SELECT "statement_id", "text" FROM "statement_text"').fetchall()
+        )
+    return state

@@ -13,7 +13,7 @@ from service import create_app
 from service.cli import export_fixtures_command, init_command
 from service.knowledge.lifecycle import initialise_database
 from service.store import models as m
-from service.store.db import db, uses_sqlite
+from service.store.db import db
 from service.store.tokens import issue_token
 from tests.helpers import (
     KANG,
@@ -21,6 +21,7 @@ from tests.helpers import (
     assert_problem,
     auth,
     curated_fact_count,
+    database_state,
     propose,
     statement,
     writes_refused,
@@ -370,29 +371,6 @@ def test_the_spec_gives_each_kind_a_create_and_a_patch_shape(client):
         assert sorted(create.get("required", [])) == sorted(required) and "required" not in patch, kind.name
 
 
-def _database_state() -> dict:
-    """Every row the knowledge occupies (records, links, citations, documents, /facts rows, search entries), as
-    sorted tuples: what two ways of publishing must agree on. Auto-numbered ids, load times and how the knowledge
-    was reached (the epoch a full load starts, the last revision published since) are left out."""
-    from service.store.search_index import search_index_documents
-
-    state = {}
-    for model in m.MODELS:
-        fields = [f for f in model._meta.sorted_field_names if f not in ("loaded_at", "epoch", "revision")]
-        if model._meta.auto_increment:
-            fields.remove(model._meta.primary_key.name)
-        state[model._meta.table_name] = sorted(
-            tuple(json.dumps(v, default=str) for v in row)
-            for row in model.select(*[getattr(model, f) for f in fields]).tuples()
-        )
-    state["search"] = sorted(tuple(sorted(d.items())) for d in search_index_documents())
-    if uses_sqlite():
-        state["statement_text"] = sorted(
-            db.execute_sql('SELECT "statement_id", "text" FROM "statement_text"').fetchall()
-        )
-    return state
-
-
 def test_publication_writes_what_a_full_load_of_the_same_knowledge_writes(curation):
     """Publication updates only the rows a change reaches; the database must be the one a load of the same
     knowledge gives, and its data version the fingerprint of its own export (so a restart loads nothing)."""
@@ -452,12 +430,12 @@ def test_publication_writes_what_a_full_load_of_the_same_knowledge_writes(curati
     )
     assert "Kang Kyung Wha" in client.get("/api/v1/search?q=Kang+Kyung+Wha").get_data(as_text=True)
     with app.app_context(), db.connection_context():
-        published = _database_state()
+        published = database_state()
         version = m.Dataset.get().version
         own = published_knowledge()
         assert own.fingerprint == version
         load_knowledge(own, force=True, origin="api")
-        assert _database_state() == published
+        assert database_state() == published
     with app.app_context():
         assert initialise_database().loaded is False
 
@@ -646,10 +624,10 @@ def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, table):
     app, client, tokens = curation
     change = propose(client, tokens["curator"], record=statement()).get_json()
     with app.app_context(), db.connection_context():
-        before, version = _database_state(), m.Dataset.get().version
+        before, version = database_state(), m.Dataset.get().version
         with writes_refused(app.config["DATABASE_URL"], table), pytest.raises(DatabaseError, match="the disk is full"):
             publication.publish(m.Change.get_by_id(change["id"]), "an-editor")
-        assert _database_state() == before
+        assert database_state() == before
         assert m.Dataset.get().version == version
         assert m.Change.get_by_id(change["id"]).status == "pending"
         assert m.Change.get_by_id(change["id"]).revision is None

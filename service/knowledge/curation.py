@@ -16,8 +16,8 @@ from schemas.writes import settable_fields
 from ..store import models as m
 from ..store.db import db, uses_sqlite
 from .kinds import BY_NAME, Kind
-from .load import update_knowledge
 from .merge_patch import merge_diff, merge_patch
+from .publication import publish_record
 from .published import PUBLISHED, published_record
 from .read import KnowledgeError, knowledge_with
 
@@ -226,13 +226,12 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
             raise ChangeConflict([f"the {kind.name} changed since change {change.id} was proposed: propose it again"])
         record = json.loads(change.record) if change.record else None
         text = record.pop("text", None) if record else None
-        base = PUBLISHED.current()
         previous_version = m.Dataset.select(m.Dataset.version).scalar()
         try:
-            knowledge = knowledge_with(base, kind, change.record_id, record, text)
+            loaded, loaded_text = _verified(kind, change.record_id, record, text)
         except KnowledgeError as error:
             raise ChangeConflict(error.problems) from error
-        knowledge.fingerprint, touched = update_knowledge(base, knowledge, origin="api")
+        published = publish_record(kind, change.record_id, loaded, loaded_text)
         last = (
             m.Change.select(m.Change.revision)
             .where(m.Change.revision.is_null(False))
@@ -240,15 +239,23 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
             .scalar()
         )
         change.status, change.reviewer, change.reviewed_at = "published", reviewer, _now()
-        change.revision, change.version = (last or 0) + 1, knowledge.fingerprint
+        change.revision, change.version = (last or 0) + 1, published.version
         change.previous_version = previous_version
-        change.touched = json.dumps(touched, ensure_ascii=False)
+        change.touched = json.dumps(published.touched, ensure_ascii=False)
         m.Dataset.update(revision=change.revision).execute()
         after = published_record(kind, change.record_id)
         change.after = None if after is None else json.dumps(after, ensure_ascii=False)
         change.save()
-    PUBLISHED.keep(knowledge.fingerprint, knowledge)
     return change
+
+
+def _verified(kind: Kind, record_id: str, record: dict | None, text: str | None) -> tuple[dict | None, str | None]:
+    """The changed record as its kind's schema loads it (None for a deletion) and an article's text, once the
+    published knowledge with the change verifies; KnowledgeError otherwise."""
+    knowledge = knowledge_with(PUBLISHED.current(), kind, record_id, record, text)
+    if record is None:
+        return None, None
+    return knowledge.record(kind.name, record_id), knowledge.texts.get(record_id) if kind.name == "source" else None
 
 
 def revert(revision: int, summary: str, author: str) -> m.Change:

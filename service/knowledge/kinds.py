@@ -76,6 +76,11 @@ class Kind(KindSpec):
     label: Callable[[dict], str] | None = None
     # Checks of one record beyond its schema and references: (where, record, catalogue) -> problems.
     extra_checks: tuple[Callable[[str, dict, object], list[str]], ...] = field(default=())
+    # Fields naming records whose content (beyond their ids) this kind's derived columns and document reflect: a
+    # change to one of those records renders its referrers again (knowledge/publication.py).
+    reads_through: tuple[str, ...] = ()
+    # Fields naming entities whose names its search document shows.
+    search_names: tuple[str, ...] = ()
 
     @cached_property
     def columns(self) -> tuple[Field, ...]:
@@ -290,7 +295,9 @@ _ATTACHED: tuple[Kind, ...] = (
             Link("reported_via", m.StatementReporter, "statement", "entity"),
         ),
         derived=_statement_columns,
+        reads_through=("reported_via",),  # whether a relay is unnamed, and a relaying agency's report (support)
         search_document=_statement_document,
+        search_names=("speaker",),
         label=lambda st: f"{st['speaker_as_written']}: {st['summary']}",
         extra_checks=(_statement_quote_within_passages,),
     ),

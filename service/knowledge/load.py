@@ -64,9 +64,10 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
     return True
 
 
-def table_rows(k: Knowledge) -> dict[type[Model], list[dict]]:
+def table_rows(k: Knowledge, catalogue=None) -> dict[type[Model], list[dict]]:
     """The rows of every knowledge table for `k`, table by table in the order they are inserted: each kind's rows
-    in registry order, then the link tables and the citations (which point at them)."""
+    in registry order, then the link tables and the citations (which point at them). Derived columns read the
+    records a record names from `catalogue` (by default `k` itself)."""
     tables: dict[type[Model], list[dict]] = {}
     links: dict[type[Model], list[dict]] = {}
     citations: list[dict] = []
@@ -81,7 +82,7 @@ def table_rows(k: Knowledge) -> dict[type[Model], list[dict]]:
             if "sort_key" in columns:
                 row["sort_key"] = kind.sort_key(record)
             if kind.derived:
-                row.update(kind.derived(record, k))
+                row.update(kind.derived(record, k if catalogue is None else catalogue))
             if kind.name == "source":
                 row["text"] = k.texts.get(record["id"])
             rows.append(row)

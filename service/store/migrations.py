@@ -307,11 +307,32 @@ class _EntityName(m.BaseModel):
         indexes = ((("entity", "name"), True),)
 
 
+class _FtsRow(m.BaseModel):
+    """fts_row as step 11 creates it (frozen)."""
+
+    id = AutoField()
+    fts = CharField()
+    kind = CharField()
+    record_id = CharField()
+
+    class Meta:
+        table_name = "fts_row"
+        indexes = ((("fts", "kind", "record_id"), True),)
+
+
 def _writes_at_the_cost() -> None:
     # What lets a write cost what its change costs: entities' folded names and country codes under indexes
     # (verification looks them up), the data version's sum of record digests, the epoch and revision readers
-    # follow, and what each publication touched. init reloads the knowledge after a migration, which fills them.
+    # follow, what each publication touched, and each search entry found by its record (SQLite: the full-text
+    # rows' keys; PostgreSQL: an index). init reloads the knowledge after a migration, which fills them.
     db.create_tables([_EntityName], safe=True)
+    if isinstance(db.obj, SqliteDatabase):
+        db.create_tables([_FtsRow], safe=True)
+    else:
+        db.execute_sql(
+            'CREATE UNIQUE INDEX IF NOT EXISTS "search_document_pg_kind_record_id" '
+            'ON "search_document_pg" ("kind", "record_id")'
+        )
     migrator = SchemaMigrator.from_database(db.obj)
     steps = [
         migrator.add_column(table, column, field)
