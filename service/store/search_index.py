@@ -140,15 +140,17 @@ SEARCH, TRIGRAMS = "search_document", "statement_text"  # the full-text tables, 
 
 def _rowids(keys: list[tuple[str, str]], fts: str = SEARCH) -> dict[tuple[str, str], int]:
     """SQLite: the rowid in the full-text table `fts` of each of these (kind, record_id) keys that has a row."""
-    wanted, found = set(keys), {}
-    ids = sorted({record_id for _, record_id in wanted})
-    for start in range(0, len(ids), 500):
-        query = FtsRow.select(FtsRow.id, FtsRow.kind, FtsRow.record_id).where(
-            (FtsRow.fts == fts) & FtsRow.record_id.in_(ids[start : start + 500])
-        )
-        found.update(
-            {(kind, record_id): rowid for rowid, kind, record_id in tuples(query) if (kind, record_id) in wanted}
-        )
+    by_kind: dict[str, list[str]] = {}
+    for kind, record_id in sorted(set(keys)):
+        by_kind.setdefault(kind, []).append(record_id)
+    found = {}
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            query = FtsRow.select(FtsRow.id, FtsRow.record_id).where(
+                (FtsRow.fts == fts) & (FtsRow.kind == kind) & FtsRow.record_id.in_(chunk)
+            )
+            found.update({(kind, record_id): rowid for rowid, record_id in tuples(query)})
     return found
 
 
@@ -166,10 +168,7 @@ def _insert_sqlite(docs: list[dict]) -> None:
     for start in range(0, len(docs), 200):
         chunk = docs[start : start + 200]
         FtsRow.insert_many([{"fts": SEARCH, "kind": d["kind"], "record_id": d["record_id"]} for d in chunk]).execute()
-        query = FtsRow.select(FtsRow.id, FtsRow.kind, FtsRow.record_id).where(
-            (FtsRow.fts == SEARCH) & FtsRow.record_id.in_({d["record_id"] for d in chunk})
-        )
-        rowids = {(kind, record_id): rowid for rowid, kind, record_id in tuples(query)}
+        rowids = _rowids([(d["kind"], d["record_id"]) for d in chunk])
         SearchDocument.insert_many([{**d, "rowid": rowids[(d["kind"], d["record_id"])]} for d in chunk]).execute()
 
 
