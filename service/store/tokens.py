@@ -1,4 +1,8 @@
-"""Curation API tokens: issued once, stored only as a SHA-256 digest, looked up by digest, revoked by name."""
+"""Curation API tokens: issued once, stored only as a SHA-256 digest, looked up by digest, revoked by name.
+
+Issuing and revoking do not take the write lock (store/write_lock.py): they write only the token table, whose rows
+no load or publication writes or reads to decide what it writes, each in one statement or transaction whose
+uniqueness the table's constraints keep; under the lock, `sanctions-kb token` would only wait behind a reload."""
 
 from __future__ import annotations
 
