@@ -142,9 +142,13 @@ def _asking_for_the_lock(monkeypatch) -> threading.Event:
     return asking
 
 
-def _race(app, client, tokens, change_id: int, monkeypatch):
-    """Reload the fixtures (`init --force`) and, while the load holds the write lock, approve the change on another
-    thread and connection; return what each answered once both are done."""
+def _race(curation, body: dict, monkeypatch) -> tuple[int, object]:
+    """Publish EARLIER and propose `body`; then reload the fixtures (`init --force`, which discards EARLIER) and,
+    while the load holds the write lock, approve the change on another thread and connection. The change's id and
+    the approval's answer, once both are done."""
+    app, client, tokens = curation
+    _published(client, tokens, EARLIER)
+    change_id = _proposed(client, tokens, body)
     inside, release = threading.Event(), threading.Event()
     rebuild = load.rebuild_statement_text
 
@@ -176,15 +180,13 @@ def _race(app, client, tokens, change_id: int, monkeypatch):
         if publication.ident is not None:
             publication.join(120)
     assert not reloader.is_alive() and not publication.is_alive()
-    return answers["reload"], answers["publication"]
+    assert answers["reload"].loaded and answers["reload"].discarded_changes == 1
+    return change_id, answers["publication"]
 
 
 def test_a_publication_waits_for_a_reload_and_is_applied_on_top_of_it(curation, new_database_url, monkeypatch):
-    app, client, tokens = curation
-    _published(client, tokens, EARLIER)
-    change_id = _proposed(client, tokens, UNTOUCHED)
-    reloaded, published = _race(app, client, tokens, change_id, monkeypatch)
-    assert reloaded.loaded and reloaded.discarded_changes == 1
+    app, client, _ = curation
+    _, published = _race(curation, UNTOUCHED, monkeypatch)
     assert published.status_code == 200, published.get_data(as_text=True)
     assert published.get_json()["status"] == "published"
     # The reload took the earlier change away, and the publication came after it: the database serves, byte for
@@ -196,11 +198,8 @@ def test_a_publication_waits_for_a_reload_and_is_applied_on_top_of_it(curation, 
 
 
 def test_a_publication_whose_record_a_reload_changed_meanwhile_is_refused(curation, loaded_database, monkeypatch):
-    writer, client, tokens = curation
-    _published(client, tokens, EARLIER)
-    change_id = _proposed(client, tokens, MOVED)
-    reloaded, refused = _race(writer, client, tokens, change_id, monkeypatch)
-    assert reloaded.loaded and reloaded.discarded_changes == 1
+    writer = curation[0]
+    change_id, refused = _race(curation, MOVED, monkeypatch)
     assert_problem(refused, 409, f"the topic changed since change {change_id} was proposed: propose it again")
     # Nothing of the refused change was written: the database serves what the fixtures alone give (the shared
     # database loaded with them), and the change still awaits review.
