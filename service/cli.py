@@ -236,16 +236,19 @@ def token_group() -> None:
 
 @contextmanager
 def _token_store():
-    """A connection to the database the tokens live in, migrated; a clean error when it cannot be written to
-    (the container image's baked-in database is read-only)."""
+    """A connection to the database the tokens live in, migrated under the write lock (a migration changes the
+    knowledge tables); a clean error when it cannot be written to (the container image's baked-in database is
+    read-only). The token commands themselves do not hold the lock (store/tokens.py says why)."""
     from peewee import OperationalError
 
     from .store.db import db
     from .store.migrations import migrate
+    from .store.write_lock import holding_write_lock
 
     try:
         with db.connection_context():
-            migrate()
+            with holding_write_lock():
+                migrate()
             yield
     except OperationalError as error:
         if "readonly" not in str(error) and "read-only" not in str(error):

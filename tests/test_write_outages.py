@@ -13,8 +13,8 @@ import subprocess
 import pytest
 from peewee import InternalError, OperationalError
 
-from service.knowledge.curation import LOCK_KEY
 from service.store.db import db, is_unavailable
+from service.store.write_lock import WRITE_LOCK_KEY
 from tests.helpers import ENGINE, assert_problem, needs_postgres, postgres_admin, propose, statement
 
 sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="a SQLite file's condition")
@@ -172,7 +172,7 @@ def test_a_read_only_postgresql_database_answers_proposals_503_and_writes_resume
 
 
 @needs_postgres
-def test_the_curation_lock_held_past_the_lock_timeout_is_a_503_and_leaves_no_transaction_open(curation, caplog):
+def test_the_write_lock_held_past_the_lock_timeout_is_a_503_and_leaves_no_transaction_open(curation, caplog):
     import psycopg2
 
     app, client, tokens = curation
@@ -180,10 +180,10 @@ def test_the_curation_lock_held_past_the_lock_timeout_is_a_503_and_leaves_no_tra
     postgres_admin(f"ALTER DATABASE \"{name}\" SET lock_timeout = '200ms'")
     holder = psycopg2.connect(app.config["DATABASE_URL"])
     holder.autocommit = True
-    holder.cursor().execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))  # another replica publishing
+    holder.cursor().execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK_KEY,))  # another replica loading or publishing
 
     def release() -> None:
-        holder.cursor().execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        holder.cursor().execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK_KEY,))
         holder.close()
 
     try:

@@ -14,7 +14,7 @@ from schemas.fields import fields_of
 from schemas.writes import settable_fields
 
 from ..store import models as m
-from ..store.db import db, uses_sqlite
+from ..store.write_lock import write_transaction
 from .kinds import BY_NAME, Kind
 from .merge_patch import merge_diff, merge_patch
 from .publication import publish_record
@@ -22,7 +22,6 @@ from .published import PUBLISHED, published_record
 from .read import KnowledgeError, knowledge_with
 
 ACTIONS = ("create", "update", "delete")
-LOCK_KEY = 2371_2018  # PostgreSQL advisory lock serialising proposals and publications across workers
 
 
 class ChangeRefused(Exception):
@@ -112,32 +111,6 @@ def published_changes() -> int:
     return m.Change.select().where(m.Change.status == "published").count()
 
 
-class _Lock:
-    """Serialise proposals and publications: SQLite's BEGIN IMMEDIATE, or a PostgreSQL advisory lock.
-
-    The transaction is rolled back whatever fails once it has begun, the lock's own wait included (PostgreSQL's
-    lock_timeout or statement_timeout), so that no connection goes back to its pool, or on to the next request of
-    its thread, inside a transaction. A BEGIN that fails (SQLite's busy timeout, a read-only file) leaves nothing
-    open. A rollback after SQLite ended the transaction itself (a full disk) sends nothing (store/db.py)."""
-
-    def __enter__(self):
-        if uses_sqlite():
-            self._transaction = db.atomic(lock_type="IMMEDIATE")
-        else:
-            self._transaction = db.atomic()
-        self._transaction.__enter__()
-        if not uses_sqlite():
-            try:
-                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            except BaseException as error:
-                self._transaction.__exit__(type(error), error, error.__traceback__)
-                raise
-        return self
-
-    def __exit__(self, *exc):
-        return self._transaction.__exit__(*exc)
-
-
 def propose(
     kind_name: str,
     action: str,
@@ -152,7 +125,7 @@ def propose(
     """Check a change and keep it pending review; a ChangeRefused says why it is not taken. An update or delete
     is checked against `precondition` first, with the record as published now."""
     kind = BY_NAME[kind_name]
-    with _Lock():
+    with write_transaction():
         before = published_record(kind, record_id)
         if action == "create" and before is not None:
             raise ChangeConflict([f"a {kind.name} with id {record_id!r} already exists: update it instead"])
@@ -218,7 +191,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
     the change's revision; ChangeConflict when the record changed since it was proposed, or the knowledge with it no
     longer verifies."""
     kind = BY_NAME[change.kind]
-    with _Lock():
+    with write_transaction():
         change = m.Change.get_by_id(change.id)
         _require_pending(change)
         before = published_record(kind, change.record_id)
@@ -313,7 +286,7 @@ def _is_article_change(change: m.Change) -> bool:
 
 
 def reject(change: m.Change, reviewer: str, note: str) -> m.Change:
-    with _Lock():
+    with write_transaction():
         change = m.Change.get_by_id(change.id)
         _require_pending(change)
         change.status, change.reviewer, change.review_note, change.reviewed_at = "rejected", reviewer, note, _now()

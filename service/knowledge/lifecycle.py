@@ -1,4 +1,4 @@
-"""The database's lifecycle: migrate the schema and load the knowledge, once, under a lock shared by replicas."""
+"""The database's lifecycle: migrate the schema and load the knowledge, once, under the write lock."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..store import models as m
-from ..store.db import db, uses_sqlite
+from ..store.db import db
 from ..store.migrations import migrate
+from ..store.write_lock import holding_write_lock
 from .load import load_knowledge
 from .read import Knowledge, read_knowledge
 
@@ -16,10 +17,6 @@ from .read import Knowledge, read_knowledge
 def read_configured_knowledge() -> Knowledge:
     """Read and verify the knowledge from the directories the app is configured with."""
     return read_knowledge(current_app.config["KB_FIXTURES_DIR"], current_app.config["KB_SEEDS_DIR"])
-
-
-# Any constant shared by every replica: the key of the PostgreSQL advisory lock that serialises `init`.
-INIT_LOCK_KEY = 2371_2017
 
 
 @dataclass
@@ -47,22 +44,16 @@ def initialise_database(force: bool = False, export: Knowledge | None = None) ->
     fixtures are then not loaded (unless `force`, which discards those changes); its own knowledge is read back
     and reloaded instead when this release renders it differently (a new release, a migration).
 
-    Safe when several replicas start at once: the whole step runs under a lock (a PostgreSQL advisory lock, or
-    SQLite's BEGIN IMMEDIATE), so one replica loads and the others then find the same facts in place.
+    Safe when several replicas start at once, or publish meanwhile: the whole step holds the write lock
+    (store/write_lock.py), so one replica loads and the others then find the same facts in place, and a
+    publication waits for the load and starts from what it left.
 
     `export`, the knowledge of an export (`init --from`), is loaded instead of the fixtures, and the database is
     then its own record, as after a change published through the API; over such changes only with `force`.
     """
     knowledge = export if export is not None else read_configured_knowledge()
-    with db.connection_context():
-        if uses_sqlite():
-            with db.atomic(lock_type="IMMEDIATE"):
-                return _initialise(knowledge, force, export is not None)
-        db.execute_sql("SELECT pg_advisory_lock(%s)", (INIT_LOCK_KEY,))
-        try:
-            return _initialise(knowledge, force, export is not None)
-        finally:
-            db.execute_sql("SELECT pg_advisory_unlock(%s)", (INIT_LOCK_KEY,))
+    with db.connection_context(), holding_write_lock():
+        return _initialise(knowledge, force, export is not None)
 
 
 def _initialise(knowledge: Knowledge, force: bool, is_export: bool) -> Initialised:

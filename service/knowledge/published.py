@@ -69,7 +69,7 @@ class PublishedCopy:
         self._guard = threading.Lock()
 
     def current(self) -> Knowledge:
-        """The published knowledge now (call under the review workflow's lock, so the version cannot move
+        """The published knowledge now (call under the write lock, so the version cannot move
         meanwhile)."""
         version = m.Dataset.select(m.Dataset.version).scalar()
         with self._guard:

@@ -1,4 +1,9 @@
-"""Curation API tokens: issued once, stored only as a SHA-256 digest, looked up by digest, revoked by name."""
+"""Curation API tokens: issued once, stored only as a SHA-256 digest, looked up by digest, revoked by name.
+
+Issuing and revoking do not take the write lock (store/write_lock.py): they write only the token table, whose rows
+no load or publication writes or reads to decide what it writes, each in one transaction whose uniqueness the
+table's constraints keep, so the lock would order nothing that needs ordering. (The `token` commands take it only to
+migrate the schema first.)"""
 
 from __future__ import annotations
 
