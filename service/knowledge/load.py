@@ -15,9 +15,6 @@ from ..store.db import db
 from ..store.search_index import (
     rebuild_search_index,
     rebuild_statement_text,
-    search_index_documents,
-    update_search_index,
-    update_statement_text,
 )
 from .digest import as_hex, version_of
 from .kinds import KINDS, LISTED_FACTS, SEARCHED
@@ -46,8 +43,8 @@ def load_knowledge(k: Knowledge, force: bool = False, origin: str = "fixtures") 
         for model in reversed(m.MODELS):
             model.delete().execute()
         _insert(k)
-        _bulk(m.Document, list(rendered_documents()))
-        _bulk(m.Fact, list(fact_rows()))
+        insert_rows(m.Document, list(rendered_documents()))
+        insert_rows(m.Fact, list(fact_rows()))
         rebuild_search_index(search_documents())
         rebuild_statement_text()
         total = published_digest()
@@ -108,98 +105,7 @@ def table_rows(k: Knowledge, catalogue=None) -> dict[type[Model], list[dict]]:
     return {**tables, **links, m.Citation: citations}
 
 
-def update_knowledge(old: Knowledge, new: Knowledge, origin: str = "api") -> tuple[str, dict]:
-    """Bring the database from `old` (the knowledge it holds) to `new`, writing only the rows, documents, /facts
-    rows and search entries that differ, in one transaction: the same database a full load of `new` gives.
-
-    Every document is rendered again (a record's document shows what it links to, so one change can reach
-    many), but only those whose bytes changed are written. Returns the new data version (so a restart finds the
-    same knowledge loaded) and what was touched (Change.touched: the documents whose bytes changed, the tables
-    whose rows changed).
-    """
-    with db.atomic():
-        tables: set[str] = set()
-        changed_statements = _update_rows(table_rows(old), table_rows(new), tables)
-        old_documents = dict(_keyed(m.Document.select(m.Document.kind, m.Document.record_id, m.Document.body)))
-        new_documents = {(d["kind"], d["record_id"]): d["body"] for d in rendered_documents()}
-        documents = _update_keyed(m.Document, old_documents, new_documents, lambda key, body: {"body": body})
-        old_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(old_documents)}
-        new_facts = {(r["fact_type"], r["fact_id"]): r for r in fact_rows(new_documents)}
-        if _update_keyed(m.Fact, old_facts, new_facts, lambda key, row: row):
-            tables.add(m.Fact._meta.table_name)
-        old_search = {(d["kind"], d["record_id"]): d for d in search_index_documents()}
-        new_search = {(d["kind"], d["record_id"]): d for d in search_documents()}
-        removed = [key for key in old_search if old_search[key] != new_search.get(key)]
-        added = [doc for key, doc in new_search.items() if old_search.get(key) != doc]
-        update_search_index(removed, added)
-        if removed or added:
-            tables.add("search_document")
-        update_statement_text(changed_statements)
-        total = published_digest()
-        fingerprint = version_of(total)
-        m.Dataset.update(
-            fingerprint=fingerprint,
-            version=fingerprint,
-            digest=as_hex(total),
-            origin=origin,
-            facts=new.fact_count,
-            loaded_at=datetime.now(UTC).replace(tzinfo=None),
-        ).execute()
-    touched = {"documents": sorted(documents), "tables": sorted(tables)}
-    return fingerprint, touched
-
-
-def _key_fields(model) -> tuple[str, ...]:
-    """The fields that identify a row: its id, or (for a link or citation row) its table's unique index."""
-    if "id" in model._meta.fields and model._meta.primary_key.name == "id" and not model._meta.auto_increment:
-        return ("id",)
-    return next(columns for columns, unique in model._meta.indexes if unique)
-
-
-def _update_rows(
-    old_tables: dict[type[Model], list[dict]], new_tables: dict[type[Model], list[dict]], touched: set[str]
-) -> set[str]:
-    """Write the difference between two sets of table rows; return the ids of the statements it touched, and add
-    to `touched` the name of each table whose rows it changed.
-
-    Link and citation rows that went or changed are deleted first, records are then inserted or updated in
-    registry order (what a record points at comes before it), new link and citation rows are inserted, and
-    records that went are deleted last, in reverse order."""
-    keyed = {}
-    for model in new_tables:
-        fields = _key_fields(model)
-        keyed[model] = (
-            fields,
-            {tuple(row[f] for f in fields): row for row in old_tables[model]},
-            {tuple(row[f] for f in fields): row for row in new_tables[model]},
-        )
-    records = [model for model in new_tables if keyed[model][0] == ("id",)]
-    leaves = [model for model in new_tables if keyed[model][0] != ("id",)]
-    for model in reversed(leaves):
-        fields, old, new = keyed[model]
-        for key in [key for key, row in old.items() if new.get(key) != row]:
-            model.delete().where(*[getattr(model, f) == value for f, value in zip(fields, key, strict=True)]).execute()
-    for model in records:
-        fields, old, new = keyed[model]
-        id_field = model._meta.fields["id"]
-        _bulk(model, [row for key, row in new.items() if key not in old])
-        for key, row in new.items():
-            if key in old and old[key] != row:
-                model.update(**_changed_columns(model, old[key], row)).where(id_field == key[0]).execute()
-    for model in leaves:
-        fields, old, new = keyed[model]
-        _bulk(model, [row for key, row in new.items() if old.get(key) != row])
-    for model in reversed(records):
-        fields, old, new = keyed[model]
-        gone = [key[0] for key in old if key not in new]
-        if gone:
-            model.delete().where(model._meta.fields["id"].in_(gone)).execute()
-    touched.update(model._meta.table_name for model, (_, old, new) in keyed.items() if old != new)
-    _, old, new = keyed[m.Statement]
-    return {key[0] for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
-
-
-def _changed_columns(model, old: dict, new: dict) -> dict:
+def changed_columns(model, old: dict, new: dict) -> dict:
     """The columns to set to turn row `old` into `new`; a column `new` leaves out takes its default, as it
     would on insert."""
     changes = {}
@@ -214,37 +120,12 @@ def _changed_columns(model, old: dict, new: dict) -> dict:
     return changes
 
 
-def _keyed(query) -> Iterator[tuple[tuple, str]]:
-    for *key, value in query.tuples().iterator():
-        yield tuple(key), value
-
-
-def _update_keyed(model, old: dict, new: dict, values) -> list[tuple]:
-    """Write the difference between two keyed sets of a table's rows (Document, Fact: composite keys); return the
-    keys of the rows it wrote or deleted."""
-    fields = list(model._meta.primary_key.field_names)
-
-    def where(key):
-        return [getattr(model, f) == value for f, value in zip(fields, key, strict=True)]
-
-    for key in [key for key in old if key not in new]:
-        model.delete().where(*where(key)).execute()
-    for key, value in new.items():
-        if key in old and old[key] != value:
-            model.update(**values(key, value)).where(*where(key)).execute()
-    _bulk(
-        model,
-        [{**dict(zip(fields, key, strict=True)), **values(key, value)} for key, value in new.items() if key not in old],
-    )
-    return [key for key in old.keys() | new.keys() if old.get(key) != new.get(key)]
-
-
 def _insert(k: Knowledge) -> None:
     for model, rows in table_rows(k).items():
-        _bulk(model, rows)
+        insert_rows(model, rows)
 
 
-def _bulk(model, rows: list[dict]) -> None:
+def insert_rows(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), BATCH):
         model.insert_many(rows[start : start + BATCH]).execute()
 

@@ -27,7 +27,7 @@ from ..store.db import dicts, tuples
 from ..store.search_index import search_index_documents_of, update_search_index, update_statement_text
 from .digest import as_hex, from_hex, moved, record_digest, version_of
 from .kinds import BY_NAME, KINDS, LISTED_FACTS, Kind
-from .load import _bulk, _changed_columns, fact_rows, table_rows
+from .load import changed_columns, fact_rows, insert_rows, table_rows
 from .published import article_texts, published_record
 from .read import Knowledge
 from .records import Lineage, api_records
@@ -116,11 +116,11 @@ def _write_rows(
     row = new[own][0] if new[own] else None
     stored = _own_row(own, record_id, row)
     if row is not None and stored is None:
-        _bulk(own, [row])
+        insert_rows(own, [row])
     elif row is not None and stored is not None and stored != row:
-        own.update(**_changed_columns(own, stored, row)).where(id_field == record_id).execute()
+        own.update(**changed_columns(own, stored, row)).where(id_field == record_id).execute()
     for model in changed:
-        _bulk(model, new[model])
+        insert_rows(model, new[model])
     if row is None and stored is not None:
         own.delete().where(id_field == record_id).execute()
     if stored != row:
