@@ -164,12 +164,20 @@ def _forget(model: type[FTS5Model], fts: str, keys: list[tuple[str, str]]) -> No
 
 
 def _insert_sqlite(docs: list[dict]) -> None:
-    """SQLite: index these documents, each under a new key's rowid."""
-    for start in range(0, len(docs), 200):
-        chunk = docs[start : start + 200]
-        FtsRow.insert_many([{"fts": SEARCH, "kind": d["kind"], "record_id": d["record_id"]} for d in chunk]).execute()
+    """SQLite: index these documents, each under a new key's rowid (many rows to a statement: a rename can reach
+    thousands)."""
+    cursor = db.cursor()
+    for start in range(0, len(docs), 500):
+        chunk = docs[start : start + 500]
+        cursor.executemany(
+            'INSERT INTO "fts_row" ("fts", "kind", "record_id") VALUES (?, ?, ?)',
+            [(SEARCH, d["kind"], d["record_id"]) for d in chunk],
+        )
         rowids = _rowids([(d["kind"], d["record_id"]) for d in chunk])
-        SearchDocument.insert_many([{**d, "rowid": rowids[(d["kind"], d["record_id"])]} for d in chunk]).execute()
+        cursor.executemany(
+            'INSERT INTO "search_document" ("rowid", "kind", "record_id", "label", "body") VALUES (?, ?, ?, ?, ?)',
+            [(rowids[(d["kind"], d["record_id"])], d["kind"], d["record_id"], d["label"], d["body"]) for d in chunk],
+        )
 
 
 def _index_statements(ids: list[str] | None = None) -> None:
