@@ -330,7 +330,7 @@ def _writes_at_the_cost() -> None:
         db.create_tables([_FtsRow], safe=True)
     else:
         db.execute_sql(
-            'CREATE UNIQUE INDEX IF NOT EXISTS "search_document_pg_kind_record_id" '
+            'CREATE UNIQUE INDEX IF NOT EXISTS "pgsearchdocument_kind_record_id" '
             'ON "search_document_pg" ("kind", "record_id")'
         )
     migrator = SchemaMigrator.from_database(db.obj)
