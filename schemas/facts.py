@@ -46,6 +46,16 @@ id_length = validate.Length(max=MAX_ID_LENGTH)
 list_length = validate.Length(max=MAX_LIST_ITEMS)
 
 
+def distinct(values: list) -> None:
+    """A list naming each record once (a link table holds each pair once)."""
+    seen: list = []
+    for value in values:
+        if value in seen:
+            named = " ".join(repr(v) for v in value.values()) if isinstance(value, dict) else repr(value)
+            raise ma.ValidationError(f"{named} appears twice")
+        seen.append(value)
+
+
 def Slug(description: str, example: str, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory
     """A reference to a record by its id."""
     return ma.fields.String(
@@ -281,7 +291,7 @@ def Disputes() -> ma.fields.List:  # noqa: N802
 
 
 def SlugList(description: str, example: list[str], **kwargs) -> ma.fields.List:  # noqa: N802
-    validators = [list_length, *([kwargs.pop("validate")] if "validate" in kwargs else [])]
+    validators = [list_length, distinct, *([kwargs.pop("validate")] if "validate" in kwargs else [])]
     return ma.fields.List(
         ma.fields.String(validate=[slug, id_length]),
         validate=validators,
@@ -805,7 +815,7 @@ class DisputeSchema(ma.Schema):
     facts = ma.fields.List(
         ma.fields.Nested(FactRefSchema),
         required=True,
-        validate=[validate.Length(min=1, error="a dispute names at least one fact it is about"), list_length],
+        validate=[validate.Length(min=1, error="a dispute names at least one fact it is about"), list_length, distinct],
         metadata={"description": "The facts the dispute is about; each lists the dispute in its `disputes`."},
     )
     claims = ma.fields.List(

@@ -267,3 +267,43 @@ def test_every_write_operation_documents_the_413(client):
     assert len(writes) == len(WRITE_ROUTES)
     for path, method, operation in writes:
         assert "KB_MAX_BODY_BYTES" in operation["responses"]["413"]["description"], (path, method)
+
+
+@pytest.mark.parametrize(
+    "kind, record_id, change, field",
+    [
+        ("event", "arf-dinner-2017-08-06", {"participants": ["ri-yong-ho", "ri-yong-ho"]}, "participants"),
+        ("statement", "ri-seoul-proposals-lacked-sincerity", {"topics": ["six-party-talks"] * 2}, "topics"),
+        (
+            "dispute",
+            "appreciates-who-said-it",
+            {"facts": [{"type": "statement", "id": "trump-appreciates-china-russia-votes"}] * 2},
+            "facts",
+        ),
+    ],
+)
+def test_a_list_naming_a_record_twice_is_refused_and_leaves_nothing(hostile_curation, kind, record_id, change, field):
+    """A link table holds each pair once: the list that names a record twice is the schema's to refuse (422, the
+    field named), before it could reach the table's unique index at publication."""
+    app, client, urls = hostile_curation
+    url, token = urls[PROPOSE]
+    before = _state(app)
+    body = {"kind": kind, "action": "update", "id": record_id, "record": change, "summary": "s"}
+    answer = client.post(url, json=body, headers={"Authorization": f"Bearer {token}", "If-Match": "*"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/problem+json"
+    assert f'"{field}"' in answer.get_json()["detail"] and "appears twice" in answer.get_json()["detail"]
+    assert _state(app) == before
+
+
+def test_a_second_vote_of_a_member_on_a_resolution_is_refused_before_it_is_stored(hostile_curation):
+    app, client, urls = hostile_curation
+    url, token = urls[PROPOSE]
+    before = _state(app)
+    vote = client.get("/api/v1/resolutions/unsc-resolution-2371/votes").get_json()[0]
+    record = {k: vote[k] for k in ("resolution", "member", "vote", "citations")}
+    body = {"kind": "vote", "action": "create", "id": "a-second-vote", "record": record, "summary": "s"}
+    answer = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert f"member {vote['member']!r} already has vote {vote['id']!r}" in answer.get_json()["detail"]
+    assert _state(app) == before

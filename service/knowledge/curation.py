@@ -1,10 +1,12 @@
-"""Changes through the curation API: a proposal is checked exactly as a fixture is (the published knowledge with
-the change applied is verified as a whole), waits for an editor other than its author, and is published by
-writing what it alters (rows, documents, /facts rows, search entries) in one transaction with its revision."""
+"""Changes through the curation API: a proposal is checked exactly as a fixture is (against the published knowledge
+with the change applied, at the cost of the change: knowledge/check_change.py), waits for an editor other than its
+author, and is published by writing what it alters (rows, documents, /facts rows, search entries) in one
+transaction with its revision."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Container
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -14,12 +16,14 @@ from schemas.fields import fields_of
 from schemas.writes import settable_fields
 
 from ..store import models as m
+from ..store.db import tuples
 from ..store.write_lock import write_transaction
+from .check_change import verify_change
 from .kinds import BY_NAME, Kind
 from .merge_patch import merge_diff, merge_patch
 from .publication import publish_record
-from .published import PUBLISHED, published_record
-from .read import KnowledgeError, knowledge_with
+from .published import article_texts, published_record
+from .read import KnowledgeError
 
 ACTIONS = ("create", "update", "delete")
 
@@ -71,7 +75,7 @@ def _is_cited(source_id: str) -> bool:
     return m.Citation.select().where(m.Citation.source == source_id).exists()
 
 
-def complete_citations(record: dict, texts: dict[str, str], sources: dict[str, dict]) -> list[str]:
+def complete_citations(record: dict, texts: dict[str, str], sources: Container[str]) -> list[str]:
     """Fill in the offsets of each quoted citation that gives none, where the quote occurs once in its source;
     return a problem for each quote that is not there or is there more than once."""
     problems = []
@@ -144,15 +148,13 @@ def propose(
         if record is not None:
             _refuse_unsettable_fields(kind, record_id, record)
         candidate = merge_patch(before, record) if action == "update" else record
-        base = PUBLISHED.current()
         if candidate is not None:
             candidate["id"] = record_id
-            texts = {**base.texts, **({record_id: text} if text is not None else {})}
-            problems = complete_citations(candidate, texts, base.sources)
+            problems = complete_citations(candidate, *_cited_sources(candidate, record_id, text))
             if problems:
                 raise InvalidChange(problems)
         try:
-            knowledge_with(base, kind, record_id, candidate, text)
+            verify_change(kind, record_id, candidate, text)
         except KnowledgeError as error:
             raise InvalidChange(error.problems) from error
         return m.Change.create(
@@ -169,6 +171,18 @@ def propose(
             created_at=_now(),
             reverts=reverts,
         )
+
+
+def _cited_sources(record: dict, record_id: str, text: str | None) -> tuple[dict[str, str], set[str]]:
+    """The texts of the articles a record's citations name (with the change's own text, for an article citing
+    itself) and which of the sources they name exist."""
+    named = sorted(
+        {c["source"] for c in record.get("citations") or [] if isinstance(c, dict) and isinstance(c.get("source"), str)}
+    )
+    texts = article_texts(named)
+    if text is not None:
+        texts[record_id] = text
+    return texts, {i for (i,) in tuples(m.Source.select(m.Source.id).where(m.Source.id.in_(named)))}
 
 
 def _refuse_unsettable_fields(kind: Kind, record_id: str, record: dict) -> None:
@@ -201,7 +215,7 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         text = record.pop("text", None) if record else None
         previous_version = m.Dataset.select(m.Dataset.version).scalar()
         try:
-            loaded, loaded_text = _verified(kind, change.record_id, record, text)
+            loaded, loaded_text = verify_change(kind, change.record_id, record, text)
         except KnowledgeError as error:
             raise ChangeConflict(error.problems) from error
         published = publish_record(kind, change.record_id, loaded, loaded_text)
@@ -220,15 +234,6 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         change.after = None if after is None else json.dumps(after, ensure_ascii=False)
         change.save()
     return change
-
-
-def _verified(kind: Kind, record_id: str, record: dict | None, text: str | None) -> tuple[dict | None, str | None]:
-    """The changed record as its kind's schema loads it (None for a deletion) and an article's text, once the
-    published knowledge with the change verifies; KnowledgeError otherwise."""
-    knowledge = knowledge_with(PUBLISHED.current(), kind, record_id, record, text)
-    if record is None:
-        return None, None
-    return knowledge.record(kind.name, record_id), knowledge.texts.get(record_id) if kind.name == "source" else None
 
 
 def revert(revision: int, summary: str, author: str) -> m.Change:

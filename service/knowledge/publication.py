@@ -167,7 +167,7 @@ def _own_row(model: type[Model], record_id: str, like: dict | None) -> dict | No
     return model.select(*fields).where(model._meta.fields["id"] == record_id).dicts().first()
 
 
-def _referrers(kind: Kind, field_name: str, target_id: str) -> list[str]:
+def ids_naming(kind: Kind, field_name: str, target_id: str) -> list[str]:
     """The ids of the records of `kind` whose field `field_name` names `target_id` (a link list, or a column)."""
     for link in kind.links:
         if link.field == field_name:
@@ -198,7 +198,7 @@ def _update_derived(
     if before is None or record is None:  # nothing names a record being created, nor one being deleted
         return reached
     for reader, field_name in _reads_of(kind):
-        ids = _referrers(reader, field_name, record_id)
+        ids = ids_naming(reader, field_name, record_id)
         reached |= {(reader.name, reader_id) for reader_id in ids}
         if reader.derived is None:
             continue
@@ -343,7 +343,7 @@ def _search_reached(kind: Kind, record_id: str, before: dict | None, record: dic
     if kind.model is m.Entity and before is not None and record is not None and before["name"] != record["name"]:
         for reader in KINDS:
             for field_name in reader.search_names:
-                reached |= {(reader.name, reader_id) for reader_id in _referrers(reader, field_name, record_id)}
+                reached |= {(reader.name, reader_id) for reader_id in ids_naming(reader, field_name, record_id)}
     return reached
 
 

@@ -1,10 +1,9 @@
-"""The published knowledge: a record as its fixture holds it, the whole read back from the database and verified
-as fixtures are, and this process's copy of the whole for the data version it was read at."""
+"""The published knowledge: a record as its fixture holds it, and the whole read back from the database and
+verified as fixtures are."""
 
 from __future__ import annotations
 
 import json
-import threading
 
 from ..store import models as m
 from ..store.db import tuples
@@ -58,31 +57,3 @@ def article_texts(ids: list[str] | None = None) -> dict[str, str]:
     if ids is not None:
         query = query.where(m.Source.id.in_(ids))
     return dict(tuples(query))
-
-
-class PublishedCopy:
-    """This process's copy of the published knowledge, for the data version it was read at (proposals and
-    publications start from it rather than reading everything back for each change)."""
-
-    def __init__(self):
-        self._held: tuple[str, Knowledge] | None = None
-        self._guard = threading.Lock()
-
-    def current(self) -> Knowledge:
-        """The published knowledge now (call under the write lock, so the version cannot move
-        meanwhile)."""
-        version = m.Dataset.select(m.Dataset.version).scalar()
-        with self._guard:
-            held = self._held
-        if held is not None and held[0] == version:
-            return held[1]
-        knowledge = published_knowledge()
-        self.keep(version, knowledge)
-        return knowledge
-
-    def keep(self, version: str, knowledge: Knowledge) -> None:
-        with self._guard:
-            self._held = (version, knowledge)
-
-
-PUBLISHED = PublishedCopy()

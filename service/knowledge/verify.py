@@ -95,7 +95,7 @@ def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: st
 def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dict], str]) -> list[str]:
     """Problems that only show across records: a dispute with fewer than two claims (a contradiction that cites
     nothing), sources that derive from each other in a cycle, a country code or a name or alias that names two
-    entities."""
+    entities, a member with two votes on one resolution."""
     problems = []
     claims: dict[str, int] = {}
     for claim in records.get("claim", []):
@@ -124,6 +124,14 @@ def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dic
         other = coded.setdefault(code, entity["id"]) if code is not None else entity["id"]
         if other != entity["id"]:
             problems.append(f"{where('entity', entity)}: country_code {code!r} is also entity {other!r}'s")
+    voted: dict[tuple[str, str], str] = {}
+    for vote in records.get("vote", []):
+        other = voted.setdefault((vote["resolution"], vote["member"]), vote["id"])
+        if other != vote["id"]:
+            problems.append(
+                f"{where('vote', vote)}: member {vote['member']!r} already has vote {other!r} on resolution "
+                f"{vote['resolution']!r}"
+            )
     named: dict[str, str] = {}
     for entity in records.get("entity", []):
         for name in dict.fromkeys(fold_name(n) for n in [entity["name"], *entity["aliases"]]):
