@@ -1,4 +1,5 @@
-"""The response cache and ETags follow the data version: never an answer older than the knowledge loaded."""
+"""The response cache and ETags follow the knowledge: never an answer older than the knowledge loaded, and an
+answer's tag changes only when the answer does."""
 
 import json
 import os
@@ -13,7 +14,7 @@ from service import create_app
 from service.cli import init_command
 from service.pages import views
 from service.web.cache import CachedAnswer, ResponseCache, response_cache
-from service.web.conditional import both_variants, gzip_etag, names
+from service.web.conditional import both_variants, etag_of, gzip_etag, names
 from tests.gate_support import LiveServer
 from tests.helpers import read_fixture, wait_until, write_fixture
 
@@ -43,12 +44,22 @@ def test_a_zero_bound_caches_nothing(loaded_database):
     assert response_cache(client.application).stats().answers == 0
 
 
-def test_etags_come_from_the_data_version_and_the_request(client):
+def test_etags_are_a_hash_of_what_the_answer_says(client):
     one = client.get("/api/v1/topics?page_size=2")
     again = create_app(client.application.config).test_client().get("/api/v1/topics?page_size=2")
     assert one.headers["ETag"] == again.headers["ETag"], "another worker gives the same ETag for the same knowledge"
+    assert one.headers["ETag"] == etag_of(one.get_data(), one.headers["X-Pagination"])
     assert client.get("/api/v1/topics?page_size=3").headers["ETag"] != one.headers["ETag"]
-    assert client.get("/api/v1/topics?page=1&page_size=2").headers["ETag"] != one.headers["ETag"]
+    # The same answer at another URL is the same representation: the same tag.
+    assert client.get("/api/v1/topics?page=1&page_size=2").headers["ETag"] == one.headers["ETag"]
+    item = client.get("/api/v1/topics/dialogue")
+    assert item.headers["ETag"] == etag_of(item.get_data())
+
+
+def test_a_page_whose_records_stay_but_whose_total_moves_changes_its_etag():
+    """A list page's tag covers its X-Pagination: the same records with another total is another answer."""
+    body = b'[{"id":"a"}]\n'
+    assert etag_of(body, '{"total": 1}') != etag_of(body, '{"total": 2}') != etag_of(body)
 
 
 def test_after_a_reload_the_next_answer_is_the_new_knowledge(knowledge_copy, new_database_url):
