@@ -7,7 +7,7 @@ KB_MAX_BODY_BYTES, within KB_BODY_TIMEOUT seconds) before the app runs on one of
 import os
 
 from . import create_app
-from .store.version import data_version
+from .web.cache import cache_middleware
 from .web.gateway import Gateway
 from .web.http import CorsPolicy
 
@@ -20,7 +20,7 @@ app = Gateway(
     # The app's own limit (the same setting), enforced here before the body is read.
     max_body_bytes=int(flask_app.config.get("KB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
     body_timeout=float(os.environ.get("KB_BODY_TIMEOUT", "10")),
-    # Answers from memory are given on the event loop only where reading the data version is local (SQLite).
-    memory_version=data_version if flask_app.config["DATABASE_URL"].startswith("sqlite") else None,
+    # Answers from memory are given on the event loop only where reading the data state is local (SQLite).
+    in_memory=cache_middleware(flask_app).holds if flask_app.config["DATABASE_URL"].startswith("sqlite") else None,
     cors=CorsPolicy.from_config(flask_app.config),  # the app's, for the gateway's own 408 and 413
 )

@@ -22,7 +22,8 @@ class Config:
     KB_FIXTURES_DIR = os.environ.get("KB_FIXTURES_DIR", str(packaged_directory("fixtures")))
     KB_SEEDS_DIR = os.environ.get("KB_SEEDS_DIR", str(packaged_directory("seeds")))
 
-    # Bytes of answers each worker keeps in memory, keyed by the data version (web/cache.py); 0 turns it off.
+    # Bytes of answers each worker keeps in memory, each until a publication touches what it was made from
+    # (web/cache.py); 0 turns it off.
     KB_CACHE_BYTES = int(os.environ.get("KB_CACHE_BYTES", str(16 * 1024 * 1024)))
     # Answers smaller than this many bytes are sent as they are; larger ones of a text-like media type are
     # gzip-compressed for clients that take it (web/http.py). `off` compresses nothing (a proxy in front does it).

@@ -1,4 +1,5 @@
-"""The response cache and ETags follow the data version: never an answer older than the knowledge loaded."""
+"""The response cache and ETags follow the knowledge: never an answer older than the knowledge loaded, and an
+answer's tag changes only when the answer does."""
 
 import json
 import os
@@ -13,7 +14,7 @@ from service import create_app
 from service.cli import init_command
 from service.pages import views
 from service.web.cache import CachedAnswer, ResponseCache, response_cache
-from service.web.conditional import both_variants, gzip_etag, names
+from service.web.conditional import both_variants, etag_of, gzip_etag, names
 from tests.gate_support import LiveServer
 from tests.helpers import read_fixture, wait_until, write_fixture
 
@@ -43,12 +44,22 @@ def test_a_zero_bound_caches_nothing(loaded_database):
     assert response_cache(client.application).stats().answers == 0
 
 
-def test_etags_come_from_the_data_version_and_the_request(client):
+def test_etags_are_a_hash_of_what_the_answer_says(client):
     one = client.get("/api/v1/topics?page_size=2")
     again = create_app(client.application.config).test_client().get("/api/v1/topics?page_size=2")
     assert one.headers["ETag"] == again.headers["ETag"], "another worker gives the same ETag for the same knowledge"
+    assert one.headers["ETag"] == etag_of(one.get_data(), one.headers["X-Pagination"])
     assert client.get("/api/v1/topics?page_size=3").headers["ETag"] != one.headers["ETag"]
-    assert client.get("/api/v1/topics?page=1&page_size=2").headers["ETag"] != one.headers["ETag"]
+    # The same answer at another URL is the same representation: the same tag.
+    assert client.get("/api/v1/topics?page=1&page_size=2").headers["ETag"] == one.headers["ETag"]
+    item = client.get("/api/v1/topics/dialogue")
+    assert item.headers["ETag"] == etag_of(item.get_data())
+
+
+def test_a_page_whose_records_stay_but_whose_total_moves_changes_its_etag():
+    """A list page's tag covers its X-Pagination: the same records with another total is another answer."""
+    body = b'[{"id":"a"}]\n'
+    assert etag_of(body, '{"total": 1}') != etag_of(body, '{"total": 2}') != etag_of(body)
 
 
 def test_after_a_reload_the_next_answer_is_the_new_knowledge(knowledge_copy, new_database_url):
@@ -206,3 +217,42 @@ def test_an_answer_that_is_not_remembered_is_asked_of_the_app_by_each_reader(loa
     renders = _renders_held(monkeypatch, _side_by_side(4))
     answers = _at_once(uncached, ["/topics/dialogue"] * 4)
     assert len(renders) == 4 and len(set(answers)) == 1
+
+
+def test_a_topic_change_keeps_the_unrelated_answers_and_their_etags(curation):
+    """Publishing a change to one topic drops that topic's answers and the lists of topics, and nothing else: an
+    unrelated item keeps its ETag (a client's copy stays valid: 304) and is still answered from memory."""
+    app, client, tokens = curation
+    topic, statement = "/api/v1/topics/dialogue", "/api/v1/statements/tillerson-talks-when-conditions-right"
+    urls = [topic, statement, "/api/v1/topics", "/api/v1/statements?page_size=5", "/api/v1/entities/kang-kyung-wha"]
+    before = {url: client.get(url) for url in urls}
+    cache = response_cache(app)
+    proposed = client.post(
+        "/api/v1/changes",
+        json={
+            "kind": "topic",
+            "action": "update",
+            "id": "dialogue",
+            "record": {"description": "Talks, any talks."},
+            "summary": "reword",
+        },
+        headers={"Authorization": f"Bearer {tokens['curator']}", "If-Match": before[topic].headers["ETag"]},
+    )
+    assert proposed.status_code == 201, proposed.get_json()
+    approved = client.post(
+        f"/api/v1/changes/{proposed.get_json()['id']}/approve", headers={"Authorization": f"Bearer {tokens['editor']}"}
+    )
+    assert approved.status_code == 200, approved.get_json()
+
+    hits = cache.stats().hits
+    after = {url: client.get(url, headers={"If-None-Match": before[url].headers["ETag"]}) for url in urls}
+    assert after[topic].status_code == 200 and after[topic].get_json()["description"] == "Talks, any talks."
+    assert after[topic].headers["ETag"] != before[topic].headers["ETag"]
+    assert after["/api/v1/topics"].status_code == 200
+    for url in (statement, "/api/v1/statements?page_size=5", "/api/v1/entities/kang-kyung-wha"):
+        assert after[url].status_code == 304, f"{url} did not change: the client's copy is still good"
+        assert after[url].headers["ETag"] == before[url].headers["ETag"]
+    assert cache.stats().hits - hits == 3, "the three unrelated answers came from memory, the topic's did not"
+    fresh = create_app({**app.config, "KB_CACHE_BYTES": 0}).test_client()
+    for url in urls:
+        assert client.get(url).get_data() == fresh.get(url).get_data(), url

@@ -281,11 +281,11 @@ def test_a_long_answer_is_streamed_from_the_thread_that_iterates_it():
 
 
 def test_answers_from_memory_skip_the_thread():
-    """A read the app answered from memory (as the response cache says of its answers) at the data version the
-    database holds now is run on the event loop the next time; after a publication, and for any read the app
-    answered otherwise, a thread runs the app."""
+    """A read the app answered from memory (as the response cache says of its answers, with its key) is run on
+    the event loop the next time while the cache still holds that answer at the data state of now; when it does
+    not (a publication touched it), and for any read the app answered otherwise, a thread runs the app."""
     threads = []
-    version = ["v1"]
+    held = {("/cached",): True}  # what the cache holds at the data state of now
     from_memory = {"/cached": True, "/rendered": False}
 
     def app(environ, start_response):
@@ -300,22 +300,26 @@ def test_answers_from_memory_skip_the_thread():
             assert answer == (200, {"Content-Type": "text/plain"}, b"answer")
         return [name == threading.current_thread().name for name in threads]  # asyncio.run's loop runs here
 
-    gateway = gateway_for(
-        app, memory_version=lambda: version[0], answered_from_memory=lambda environ: from_memory[environ["PATH_INFO"]]
-    )
+    def memory_key(environ):
+        path = environ["PATH_INFO"]
+        return (path,) if from_memory[path] else None
+
+    gateway = gateway_for(app, in_memory=lambda key: held.get(key, False), memory_key=memory_key)
     assert on_loop("/cached", gateway, 3) == [False, True, True]
     assert on_loop("/rendered", gateway, 2) == [False, False]
     # Requests with credentials, and writes, always take a thread.
     assert on_loop("/cached", gateway, headers=[(b"authorization", b"Bearer x")]) == [False]
-    # A publication: the next read is rendered on a thread, then answered from memory on the loop again.
-    version[0] = "v2"
-    assert on_loop("/cached", gateway, 3) == [False, True, True]
+    # A publication touched it: the next read is rendered on a thread, then answered from memory on the loop again.
+    held[("/cached",)] = False
+    assert on_loop("/cached", gateway, 1) == [False]
+    held[("/cached",)] = True
+    assert on_loop("/cached", gateway, 2) == [True, True]
     # Answered otherwise on the loop (the cache let the answer go): back to threads.
     from_memory["/cached"] = False
     assert on_loop("/cached", gateway, 2) == [True, False]
-    # Without a version to go by (PostgreSQL's is a round trip away), every request takes a thread.
+    # Without a way to tell (PostgreSQL's data state is a round trip away), every request takes a thread.
     from_memory["/cached"] = True
-    assert on_loop("/cached", gateway_for(app), 3) == [False, False, False]
+    assert on_loop("/cached", gateway_for(app, memory_key=memory_key), 3) == [False, False, False]
 
 
 def test_the_real_app_refuses_a_path_that_is_not_utf8_through_the_gateway(app):
@@ -329,15 +333,18 @@ def test_the_real_app_refuses_a_path_that_is_not_utf8_through_the_gateway(app):
 
 
 def test_the_response_cache_answers_from_memory_as_the_gateway_expects(app):
-    """The real app's cached answers are known as such (web/cache.from_memory): the second read of an item is known to be answered from
-    memory at the current data version (what lets the gateway give the third on the event loop)."""
-    from service.store.version import data_version
+    """The real app's cached answers are known as such (web/cache.memory_key): the second read of an item is known to
+    be answered from memory, under the key the cache holds it by at the data state of now (what lets the gateway
+    give the third on the event loop)."""
+    from service.web.cache import cache_middleware
 
-    gateway = gateway_for(app.wsgi_app, max_body_bytes=1 << 20, memory_version=data_version)
+    middleware = cache_middleware(app)
+    gateway = gateway_for(app.wsgi_app, max_body_bytes=1 << 20, in_memory=middleware.holds)
     path = b"/api/v1/statements/tillerson-talks-when-conditions-right"
     for _ in range(3):
         status, _, body = Client(raw_path=path).run(gateway)
         assert status == 200 and json.loads(body)["id"] == "tillerson-talks-when-conditions-right"
+    key = (path.decode(), "", "")
+    assert gateway.from_memory == {("GET", "", path.decode(), ""): key}
     with app.app_context():
-        version = data_version()
-    assert gateway.from_memory == {("GET", "", path.decode(), ""): version}
+        assert middleware.holds(key)

@@ -29,8 +29,8 @@ from ..knowledge.kinds import BY_NAME
 from ..store import models as m
 from ..store.version import data_version
 from ..web.auth import documented_requires
-from ..web.blueprint import ResourceBlueprint, takes_no_query
-from ..web.conditional import both_variants, etag_for, names
+from ..web.blueprint import ResourceBlueprint, current_etag, takes_no_query
+from ..web.conditional import both_variants, names
 from ..web.lookup import abort
 
 blp = ResourceBlueprint(
@@ -101,7 +101,8 @@ def _if_match_checker(kind_name: str):
         kind = BY_NAME[kind_name]
         path = kind.url.format(id=record_id) if kind.url is not None else kind.owner_url(record)
         # The record's tag, as its identity or its gzip variant (the same record), or `*`.
-        if not names(sent, both_variants(etag_for(path))):
+        etag = current_etag(kind, record_id, record)
+        if etag is None or not names(sent, both_variants(etag)):
             abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
 
     return check

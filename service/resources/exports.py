@@ -23,7 +23,7 @@ from ..knowledge.kinds import KINDS, SERVED
 from ..store.snapshot import Snapshot
 from ..store.version import data_version
 from ..web.blueprint import takes_no_query
-from ..web.conditional import both_variants, etag_of, names, not_modified
+from ..web.conditional import both_variants, names, not_modified, version_etag
 
 blp = Blueprint(
     "exports",
@@ -331,5 +331,6 @@ def _logged(export: Export, snap: Snapshot, logger, finish: Callable[[], None]) 
 
 
 def export_etag(version: str) -> str:
-    """The ETag of this request's export at `version`, as every other answer's (web/conditional.etag_of)."""
-    return etag_of(version, request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))
+    """The ETag of this request's export at `version` (web/conditional.version_etag: its bytes are not known
+    before they are sent)."""
+    return version_etag(version, request.environ.get("PATH_INFO", ""), request.environ.get("QUERY_STRING", ""))

@@ -161,6 +161,9 @@ def dicts(query: BaseQuery) -> Iterator[dict[str, Any]]:
 def init_db(app: Flask) -> None:
     """Bind the proxy to the configured database and open/close a connection around each request."""
     db.initialize(open_database(app.config["DATABASE_URL"]))
+    from .reads import watch_reads  # (it reads the models, which are bound to `db`)
+
+    watch_reads(db.obj)  # which tables each cached answer is made from (web/cache.py)
 
     @app.before_request
     def _connect() -> None:

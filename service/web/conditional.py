@@ -1,7 +1,9 @@
 """Conditional requests, in one place: the ETag of an answer, If-None-Match and If-Match, the 304.
 
-- An answer that depends on the knowledge is tagged with a hash of the data version and the request target (path
-  and query string as sent): the same on every worker and engine for the same knowledge (`etag_of`).
+- An answer is tagged with a hash of what it says: its body, and for a page of a list its X-Pagination (the
+  total can change while the page's records do not). Both engines give the same bytes, so the same tag, on every
+  worker; it changes only when the answer does (`etag_of`). A streamed export, whose bytes are not known before
+  they are sent, is tagged by the data version it is read at and its URL instead (`version_etag`).
 - Its gzip variant (web/compression.py) is another representation of the same answer (RFC 9110 8.8.3): the same
   tag with `-gzip` inside the quotes (`gzip_etag`). A client holding either holds the answer.
 - `If-None-Match` (reads: 304 when it names the answer) and `If-Match` (writes: 412 when it does not) are read by
@@ -19,20 +21,21 @@ from collections.abc import Iterable, Mapping
 from flask import Response
 from werkzeug.datastructures import Headers
 
-from ..store.version import data_version
-
 NOT_MODIFIED = "304 NOT MODIFIED"  # the status line, as Flask words it
 REPEATED_BY_304 = ("Cache-Control", "Vary")  # what a 304 repeats of its 200, beside the ETag
 
 
-def etag_of(version: str, path: str, query: str) -> str:
-    """The ETag (quoted) of the answer to a GET of `path?query` at a data version."""
+def etag_of(body: bytes, pagination: str | None = None) -> str:
+    """The ETag (quoted) of an answer saying `body`, with `pagination` (its X-Pagination) for a page of a list."""
+    digest = hashlib.sha1(body, usedforsecurity=False)
+    if pagination is not None:
+        digest.update(b"\nX-Pagination: " + pagination.encode())
+    return f'"{digest.hexdigest()}"'
+
+
+def version_etag(version: str, path: str, query: str) -> str:
+    """The ETag (quoted) of a streamed answer to a GET of `path?query` at a data version (an export)."""
     return f'"{hashlib.sha1(repr((version, path, query)).encode(), usedforsecurity=False).hexdigest()}"'
-
-
-def etag_for(path: str, query: str = "") -> str:
-    """The ETag a GET of `path` answers now: what a write's If-Match is checked against."""
-    return etag_of(data_version(), path, query)
 
 
 def gzip_etag(etag: str) -> str:

@@ -21,13 +21,14 @@ paced by the client's reading, as granian's WSGI interface does.
 
 Answers from memory skip the thread. Handing a request to a thread and back costs more than the response cache
 takes to answer it (measured: about half the rate of cached reads), so a GET or HEAD whose target the app answered
-from memory at the data version the database holds now (web/cache.from_memory says which answers the response
-cache gave, without running Flask; it keys them by that version) is run on the event loop itself: it will be answered
-from memory again. Any other request goes to a thread, a miss after a publication included, so the loop renders
-nothing (unless the cache let the answer go, or a publication lands between the two reads of the version; the
-target then goes back to threads). Only where reading the data version is local (SQLite's PRAGMA, microseconds):
-on PostgreSQL it is a round trip to the database, which would stall the loop, on a connection the pool is sized
-for per thread, so every request takes a thread there.
+from memory last time (web/cache.memory_key says under which key, without running Flask) is run on the event loop
+itself when the response cache still holds that answer and is synced to the data state the database holds now
+(web/cache.CacheMiddleware.holds: it will be answered from memory again, with nothing to read first). A publication
+drops only the answers made from what it touched, so the others stay on the loop. Any other request goes to a
+thread, a miss after a publication included, so the loop renders nothing (unless the cache lets the answer go
+between the check and the answer; the target then goes back to threads). Only where reading the data state is
+local (SQLite's PRAGMA, microseconds): on PostgreSQL it is a round trip to the database, which would stall the
+loop, on a connection the pool is sized for per thread, so every request takes a thread there.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import io
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from http import HTTPStatus
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote_to_bytes
 from wsgiref.types import WSGIApplication
 
-from .cache import from_memory
+from .cache import memory_key
 from .http import CorsPolicy
 
 if TYPE_CHECKING:
@@ -74,14 +75,15 @@ Send = Callable[[dict], Any]
 
 class Answer(NamedTuple):
     """What the app answered: the status and headers (as ASGI wants them), the body or its first part, the rest
-    of it still to iterate (None when `body` is all of it), and whether it was given from memory."""
+    of it still to iterate (None when `body` is all of it), and the key it was given from memory under (None:
+    it was not)."""
 
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
     rest: Iterator[bytes] | None
     close: Callable[[], None]
-    from_memory: bool
+    from_memory: Hashable | None
 
 
 class Gateway:
@@ -94,14 +96,14 @@ class Gateway:
         threads: int,
         max_body_bytes: int,
         body_timeout: float,
-        memory_version: Callable[[], str] | None = None,
-        answered_from_memory: Callable[[dict], bool] = lambda wsgi_env: from_memory(wsgi_env) is not None,
+        in_memory: Callable[[Hashable], bool] | None = None,
+        memory_key: Callable[[dict], Hashable | None] = memory_key,
         cors: CorsPolicy | None = None,
     ) -> None:
-        """`memory_version` reads the version the app's answers from memory are keyed by (None: every request
-        takes a thread), `answered_from_memory` tells them from the others once the app has answered (by default,
-        the response cache's); `cors`, the app's CORS policy, gives the gateway's own refusals their CORS
-        headers."""
+        """`memory_key` says under which key the app answered a request from memory once it has (None: it did
+        not; by default, the response cache's), `in_memory` whether it would answer from memory now a request it
+        answered under that key (None: every request takes a thread); `cors`, the app's CORS policy, gives the
+        gateway's own refusals their CORS headers."""
         if threads < 1:
             raise ValueError(f"KB_THREADS must be at least 1, not {threads}")
         if not body_timeout > 0:
@@ -110,10 +112,10 @@ class Gateway:
         self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="app")
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
-        self.memory_version = memory_version
-        self.answered_from_memory = answered_from_memory
+        self.in_memory = in_memory
+        self.memory_key = memory_key
         self.cors = cors
-        self.from_memory: dict[tuple, str] = {}  # target -> the version it was last answered from memory at
+        self.from_memory: dict[tuple, Hashable] = {}  # target -> the key it was last answered from memory under
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -140,13 +142,12 @@ class Gateway:
             target = None
         else:
             body = b""
-            target = memory_target(wsgi_env) if self.memory_version is not None else None
+            target = memory_target(wsgi_env) if self.in_memory is not None else None
         wsgi_env["wsgi.input"] = io.BytesIO(body)
-        version = self.current_version() if target is not None else None
-        if target is not None and version is not None and self.from_memory.get(target) == version:
+        if target is not None and self.answers_from_memory(target):
             answer = self.answer(wsgi_env)
             try:
-                self.remember(target, version, answer.from_memory)
+                self.remember(target, answer.from_memory)
                 if answer.rest is None:
                     await send_whole(send, answer)
                 else:
@@ -157,28 +158,30 @@ class Gateway:
         loop = asyncio.get_running_loop()
         whole = await loop.run_in_executor(self.threads, self.answer_on_thread, wsgi_env, loop, receive, send)
         if whole is not None:  # else it was streamed from the thread
-            if target is not None and version is not None:
-                self.remember(target, version, whole.from_memory)
+            if target is not None:
+                self.remember(target, whole.from_memory)
             await send_whole(send, whole)
 
-    def current_version(self) -> str | None:
-        """The version answers from memory are keyed by now, or None when it cannot be read (the app will say why)."""
-        if self.memory_version is None:
-            return None
+    def answers_from_memory(self, target: tuple) -> bool:
+        """Whether the app would answer `target` from memory now, as it did last time (False when that cannot be
+        told: the app will say why, on a thread)."""
+        key = self.from_memory.get(target)
+        if key is None or self.in_memory is None:
+            return False
         try:
-            return self.memory_version()
+            return self.in_memory(key)
         except Exception:
-            return None
+            return False
 
-    def remember(self, target: tuple, version: str, from_memory: bool) -> None:
-        """Note whether the app answered `target` from memory, at a version read before it ran (so never a newer
-        one than it answered at); on the event loop, so no lock is needed."""
-        if not from_memory:
+    def remember(self, target: tuple, key: Hashable | None) -> None:
+        """Note under which key the app answered `target` from memory (None: it did not); on the event loop, so
+        no lock is needed."""
+        if key is None:
             self.from_memory.pop(target, None)
             return
         if target not in self.from_memory and len(self.from_memory) >= REMEMBERED_TARGETS:
             del self.from_memory[next(iter(self.from_memory))]
-        self.from_memory[target] = version
+        self.from_memory[target] = key
 
     def answer_on_thread(
         self, wsgi_env: dict, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send
@@ -208,8 +211,9 @@ class Gateway:
         close = getattr(answer, "close", _nothing)
         try:
             rest: Iterator[bytes] | None = None
-            if not held and self.answered_from_memory(wsgi_env):  # whole, in memory
-                body, from_memory = b"".join(answer), True
+            from_memory = self.memory_key(wsgi_env) if not held else None
+            if from_memory is not None:  # whole, in memory
+                body = b"".join(answer)
             else:
                 size = sum(map(len, held))
                 chunks = iter(answer)
@@ -219,7 +223,7 @@ class Gateway:
                     if size > STREAM_AFTER:
                         rest = chunks
                         break
-                body, from_memory = b"".join(held), False
+                body, from_memory = b"".join(held), None
             status, headers = started[-1]  # (an app may call start_response as late as its first item)
             return Answer(status, headers, body, rest, close, from_memory)
         except BaseException:

@@ -26,7 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
 
-from .cache import KEPT_HEADERS, UNCACHED_ENDPOINTS, answer_for, cache_key, response_cache
+from .cache import KEPT_HEADERS, UNCACHED_ENDPOINTS, answer_for, cache_key, cached_state, dependencies, response_cache
 from .compression import (
     accepts_gzip,
     compress_uncached,
@@ -265,9 +265,9 @@ def init_http(app: Flask) -> None:
 
 
 def finish_answer(response: Response, min_bytes: int | None) -> Response:
-    """Give the answer its Cache-Control; tag a 200 read (its ETag from the data version and the request when it
-    depends on the knowledge, else from its body), remember it with its gzip variant when it may be cached, and
-    answer 304 when the client holds it; compress what the client takes gzip for."""
+    """Give the answer its Cache-Control; tag a 200 read with the hash of what it says (web/conditional.etag_of),
+    remember it with its gzip variant and what it was made from when it may be cached, and answer 304 when the
+    client holds it; compress what the client takes gzip for."""
     set_cache_control(response, request.method, "HTTP_AUTHORIZATION" in request.environ, request.endpoint)
     typed = compressible(response.mimetype or "")
     if typed:
@@ -278,19 +278,15 @@ def finish_answer(response: Response, min_bytes: int | None) -> Response:
     if response.is_streamed:  # an export, or a file: never cached, compressed as it is sent
         return _finish_streamed(response, typed, taken, min_bytes)
     key = cache_key(request.environ) if request.endpoint not in UNCACHED_ENDPOINTS else None  # None: not remembered
-    if key is not None:
-        etag = etag_of(*key[:3])
-    else:
-        response.add_etag()  # not from the knowledge, or the version could not be read: a hash of the body
-        etag = response.headers["ETag"]
     body = response.get_data()
+    etag = etag_of(body, response.headers.get("X-Pagination"))
     kept = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
     cache = response_cache(current_app)
     # Compressed for this client, or once for the clients the cache will answer (not when it keeps nothing).
     wanted = typed and large_enough(len(body), min_bytes) and (taken or (key is not None and cache.max_bytes > 0))
     answer = answer_for(body, kept, etag, gzipped(body) if wanted else None)
     if key is not None:
-        cache.put(key, answer)
+        cache.put(key, answer, dependencies(request.environ, request.endpoint), cached_state(request.environ))
     if answer.gzipped is not None and taken:
         answer = answer.gzipped
         response.set_data(answer.body)

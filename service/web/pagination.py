@@ -14,6 +14,7 @@ from flask import current_app, request
 from werkzeug.exceptions import NotFound
 
 from ..store.db import order_key
+from ..store.reads import note_sql
 from .cache import cached_version
 from .lookup import reject_filter
 
@@ -124,6 +125,8 @@ class ListCounts:
         if total is None:
             total = query.count()
             self.put(key, total)
+        else:  # what the count reads, the answer depends on all the same (web/cache.py)
+            note_sql(query.sql()[0])
         return total
 
 
