@@ -611,6 +611,21 @@ def test_the_feed_by_data_version_goes_on_from_the_last_time_the_knowledge_was_a
     assert feed(later["version"]) == []
 
 
+def test_a_revision_is_found_by_its_own_number_when_a_revert_brings_its_data_version_back(curation):
+    app, client, tokens = curation
+    with app.app_context(), db.connection_context():
+        tokens["editor2"] = issue_token(f"editor2-{uuid.uuid4().hex[:6]}", "editor")
+    published = _create_update_and_revert(client, tokens)
+    assert published[0]["version"] == published[2]["version"]
+    for revision in published:
+        answer = client.get(f"/api/v1/revisions/{revision['revision']}")
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert answer.get_json() == revision
+        assert answer.get_json() == client.get(f"/api/v1/revisions?after={revision['revision'] - 1}").get_json()[0]
+    for missing in ("4", "0", "not-a-number", "1" * 12):
+        assert_problem(client.get(f"/api/v1/revisions/{missing}"), 404, f"no revision {missing}")
+
+
 @pytest.mark.parametrize("table", ["document", "dataset"])
 def test_a_publication_that_fails_midway_leaves_nothing_behind(curation, table):
     """A failure after some rows are written (here, on writing the rendered documents, after the records; or on

@@ -292,6 +292,24 @@ def _revision_of_version(version: str) -> int:
     )
 
 
+@revisions.route("/<string:revision_id>")
+class RevisionItem(MethodView):
+    @revisions.response(200, ChangeSchema)
+    @revisions.alt_response(404, response="NOT_FOUND", description="Not Found: no revision with that number.")
+    @takes_no_query(revisions)
+    def get(self, revision_id):
+        """Get a revision
+
+        One published change by its revision number, as the feed lists it. A number names one revision even
+        when a later one (a revert) brought the knowledge back to the same data version.
+        """
+        number = _number(revision_id)
+        change = m.Change.get_or_none(m.Change.revision == number) if number is not None else None
+        if change is None or change.status != "published":
+            abort(404, message=f"no revision {revision_id}")
+        return change_record(change)
+
+
 @revisions.route("/<string:revision_id>/revert")
 class RevisionRevert(MethodView):
     @documented_requires(revisions, "editor")
