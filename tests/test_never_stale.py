@@ -107,6 +107,7 @@ def test_every_cached_answer_is_the_answer_of_now_after_random_publications(serv
     urls = _urls(base)
     statements = [u.rsplit("/", 1)[1] for u in urls if u.startswith("/api/v1/statements/")]
     topics = [u.rsplit("/", 1)[1] for u in urls if u.startswith("/api/v1/topics/")]
+    entities = [u.rsplit("/", 1)[1] for u in urls if u.startswith("/api/v1/entities/")]
     created: list[str] = []
 
     def check_all(moment: str) -> None:
@@ -134,7 +135,7 @@ def test_every_cached_answer_is_the_answer_of_now_after_random_publications(serv
     check_all("before any change")  # and every answer is cached now, on both workers
     for round_number in range(ROUNDS):
         for _ in range(rng.randint(1, 2)):
-            choice = rng.choice(["stance", "summary", "topic", "create", "delete"])
+            choice = rng.choice(["stance", "summary", "topic", "entity", "create", "delete"])
             if choice == "delete" and not created:
                 choice = "create"
             if choice in ("stance", "summary"):
@@ -149,6 +150,10 @@ def test_every_cached_answer_is_the_answer_of_now_after_random_publications(serv
                 record_id = rng.choice(topics)
                 patch = {"description": f"Described again {uuid.uuid4().hex[:6]}."}
                 publish("topic", "update", record_id, patch, f"/api/v1/topics/{record_id}")
+            elif choice == "entity":  # a name shown in statements' search entries and in the pages' labels
+                record_id = rng.choice(entities)
+                patch = {"name": f"Renamed {uuid.uuid4().hex[:6]}"}
+                publish("entity", "update", record_id, patch, f"/api/v1/entities/{record_id}")
             elif choice == "create":
                 record_id = f"never-stale-{uuid.uuid4().hex[:8]}"
                 publish("statement", "create", record_id, statement(), None)

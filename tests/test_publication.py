@@ -16,6 +16,7 @@ from service.knowledge.kinds import BY_NAME, KINDS
 from service.knowledge.lifecycle import initialise_database
 from service.knowledge.load import load_knowledge
 from service.knowledge.published import published_knowledge
+from service.pages.directory import Directory
 from service.store import models as m
 from service.store.db import db
 from tests.helpers import database_state
@@ -146,6 +147,7 @@ def test_random_publications_write_what_a_full_load_writes(publishing, seed):
     rng = random.Random(seed)
     published = {kind.name: 0 for kind in KINDS}
     with publishing.app_context(), db.connection_context():
+        directory = Directory()
         for step in range(STEPS):
             kind = KINDS[step % len(KINDS)]
             records = published_records()
@@ -169,6 +171,9 @@ def test_random_publications_write_what_a_full_load_writes(publishing, seed):
             published[kind.name] += 1
             after = _documents()
             touched = json.loads(change_row.touched)
+            directory = directory.after({tuple(key) for key in touched["documents"]})
+            whole = Directory()
+            assert (directory.entries, directory.doubts) == (whole.entries, whole.doubts), f"step {step}: the pages"
             changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
             assert {tuple(key) for key in touched["documents"]} == changed, f"step {step}: {kind.name} {action}"
             new_state = database_state()
@@ -190,3 +195,41 @@ def _assert_a_full_load_writes_the_same() -> None:
     assert own.fingerprint == version, "the version is the one the knowledge gives, however it was reached"
     load_knowledge(own, force=True, origin="api")
     assert database_state() == state
+
+
+def test_the_pages_directory_follows_publications_by_what_they_touched(publishing):
+    """The labels the pages show (knowledge pages link every record by its label) are kept up to date from the
+    documents each publication touched, and equal a directory read whole: a member's name in its votes' labels, a
+    resolution's in its votes', an entity's in its roles', a claim moved, a role deleted, a doubt noted."""
+    with publishing.app_context(), db.connection_context():
+        records = published_records()
+        vote = records["vote"][0]
+        role = records["role"][0]
+        assert records["role"][-1]["id"] != role["id"]
+        claim = records["claim"][0]
+        third = {k: v for k, v in claim.items() if k != "id"}  # a third side, which can move to another dispute
+        other_dispute = next(d["id"] for d in records["dispute"] if d["id"] != claim["dispute"])
+        statement = records["statement"][0]
+        changes = [
+            ("entity", vote["member"], {"name": "A Renamed Member"}),
+            ("resolution", vote["resolution"], {"symbol": "S/RES/9999 (2017)"}),
+            ("entity", role["entity"], {"name": "A Renamed Person"}),
+            ("role", records["role"][-1]["id"], None),
+            ("claim", "a-third-side", third),
+            ("claim", "a-third-side", {"dispute": other_dispute}),
+            ("statement", statement["id"], {"attribution": "ambiguous", "attribution_note": "Doubted."}),
+        ]
+        directory = Directory()
+        for kind_name, record_id, change in changes:
+            action = "delete" if change is None else "create" if change is third else "update"
+            try:
+                row = publish(propose(kind_name, action, record_id, change, "pages", "curator"), "editor")
+            except ChangeRefused as refused:
+                raise AssertionError(f"{kind_name} {record_id}: {refused.problems}") from refused
+            directory = directory.after({tuple(key) for key in json.loads(row.touched)["documents"]})
+            whole = Directory()
+            assert directory.entries == whole.entries, f"{kind_name} {record_id}"
+            assert directory.doubts == whole.doubts, f"{kind_name} {record_id}"
+        labels = [e.label for e in directory.entries.values()]
+        assert any("A Renamed Member voted" in label for label in labels)
+        assert any(label.startswith("A Renamed Person: ") for label in labels)

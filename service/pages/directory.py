@@ -1,4 +1,5 @@
-"""Every record a page can link to, with its label and its page: read once per data version in each worker."""
+"""Every record a page can link to, with its label and its page: read once in each worker, then kept up to date
+by what each publication touched."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import threading
 from dataclasses import dataclass
 
 from flask import request
+from peewee import ModelSelect, Tuple
 
-from ..knowledge.kinds import BY_NAME, KINDS
+from ..knowledge.kinds import BY_NAME, KINDS, LISTED_FACTS
 from ..store import models as m
 from ..store.db import tuples
+from ..store.version import DataState, touched_between
 
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
 PAGE_KINDS = tuple(kind for kind in KINDS if kind.url)
@@ -45,40 +48,99 @@ class Entry:
 
 
 class Directory:
-    """(kind, id) -> Entry for every record of the knowledge, and whether a statement's attribution is doubtful."""
+    """(kind, id) -> Entry for every record of the knowledge, and whether a statement's attribution is doubtful.
 
-    def __init__(self) -> None:
-        entries: dict[tuple[str, str], Entry] = {}
-        names: dict[str, str] = {}
-        for fact_type, fact_id, label in tuples(m.Fact.select(m.Fact.fact_type, m.Fact.fact_id, m.Fact.label)):
+    Read whole once; then, as revisions are published, brought up to date by the documents each touched (`after`),
+    so that a publication costs the pages what it changed rather than a read of every record."""
+
+    def __init__(self, entries: dict[tuple[str, str], Entry] | None = None, doubts: dict[str, str] | None = None):
+        self.entries: dict[tuple[str, str], Entry] = {} if entries is None else entries
+        self.doubts: dict[str, str] = {} if doubts is None else doubts
+        if entries is None:
+            self._read(None)
+
+    def after(self, documents: set[tuple[str, str]]) -> Directory:
+        """A new directory: this one with the entries of the records behind these documents read again (those of
+        records gone removed). A touched entity's document stands for its roles and the votes of its member, a
+        resolution's for its votes, a dispute's for its claims: their labels show it, or they are served in it."""
+        changed = Directory(dict(self.entries), dict(self.doubts))
+        keys = changed._behind(documents)
+        for key in keys:
+            changed.entries.pop(key, None)
+            if key[0] == "statement":
+                changed.doubts.pop(key[1], None)
+        changed._read(keys)
+        return changed
+
+    def _behind(self, documents: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        keys = set(documents)
+        keys |= {key for key, entry in self.entries.items() if entry.parent in documents}
+        owners = {kind: sorted(i for k, i in documents if k == kind) for kind in ("entity", "resolution", "dispute")}
+        keys |= {("role", i) for (i,) in tuples(m.Role.select(m.Role.id).where(m.Role.entity.in_(owners["entity"])))}
+        votes = m.MemberVote.select(m.MemberVote.id).where(
+            m.MemberVote.member.in_(owners["entity"]) | m.MemberVote.resolution.in_(owners["resolution"])
+        )
+        keys |= {("vote", i) for (i,) in tuples(votes)}
+        keys |= {
+            ("claim", i) for (i,) in tuples(m.Claim.select(m.Claim.id).where(m.Claim.dispute.in_(owners["dispute"])))
+        }
+        return keys
+
+    def _read(self, keys: set[tuple[str, str]] | None) -> None:
+        """Read the entries of every record (None), or of these records (kind, id) again."""
+        entries = self.entries
+
+        def select(kind: str, query, id_field):
+            """The query for every record of the kind, or for those of `keys`; None when none is wanted."""
+            if keys is None:
+                return query
+            ids = sorted(i for k, i in keys if k == kind)
+            return query.where(id_field.in_(ids)) if ids else None
+
+        def rows(query) -> list[tuple]:
+            return [] if query is None else list(tuples(query))
+
+        facts: ModelSelect[m.Fact] | None = m.Fact.select(m.Fact.fact_type, m.Fact.fact_id, m.Fact.label)
+        if keys is not None:
+            listed = {kind.name for kind in LISTED_FACTS}
+            wanted = sorted((k, i) for k, i in keys if k in listed)
+            facts = (
+                m.Fact.select(m.Fact.fact_type, m.Fact.fact_id, m.Fact.label).where(
+                    Tuple(m.Fact.fact_type, m.Fact.fact_id).in_(wanted)
+                )
+                if wanted
+                else None
+            )
+        for fact_type, fact_id, label in rows(facts):
             entries[(fact_type, fact_id)] = Entry(fact_type, fact_id, label)
-            if fact_type == "entity":
-                names[fact_id] = label
-        for source_id, title in tuples(m.Source.select(m.Source.id, m.Source.title)):
+        for source_id, title in rows(select("source", m.Source.select(m.Source.id, m.Source.title), m.Source.id)):
             entries[("source", source_id)] = Entry("source", source_id, title)
-        for (topic_id,) in tuples(m.Topic.select(m.Topic.id)):
+        for (topic_id,) in rows(select("topic", m.Topic.select(m.Topic.id), m.Topic.id)):
             entries[("topic", topic_id)] = Entry("topic", topic_id, topic_id.replace("-", " "))
-        for dispute_id, subject in tuples(m.Dispute.select(m.Dispute.id, m.Dispute.subject)):
+        disputes = select("dispute", m.Dispute.select(m.Dispute.id, m.Dispute.subject), m.Dispute.id)
+        for dispute_id, subject in rows(disputes):
             entries[("dispute", dispute_id)] = Entry("dispute", dispute_id, subject)
-        for role_id, entity_id, title in tuples(m.Role.select(m.Role.id, m.Role.entity, m.Role.title)):
-            label = f"{names.get(entity_id, entity_id)}: {title}"
-            entries[("role", role_id)] = Entry("role", role_id, label, ("entity", entity_id))
+
+        def name(entity_id: str) -> str:
+            entity = entries.get(("entity", entity_id))
+            return entity.label if entity is not None else entity_id
+
+        roles = select("role", m.Role.select(m.Role.id, m.Role.entity, m.Role.title), m.Role.id)
+        for role_id, entity_id, title in rows(roles):
+            entries[("role", role_id)] = Entry("role", role_id, f"{name(entity_id)}: {title}", ("entity", entity_id))
         votes = m.MemberVote.select(m.MemberVote.id, m.MemberVote.resolution, m.MemberVote.member, m.MemberVote.vote)
-        for vote_id, resolution_id, member_id, vote in tuples(votes):
+        for vote_id, resolution_id, member_id, vote in rows(select("vote", votes, m.MemberVote.id)):
             resolution = entries.get(("resolution", resolution_id))
             on = resolution.label if resolution else resolution_id
-            label = f"{names.get(member_id, member_id)} voted {vote} on {on}"
+            label = f"{name(member_id)} voted {vote} on {on}"
             entries[("vote", vote_id)] = Entry("vote", vote_id, label, ("resolution", resolution_id))
-        for claim_id, dispute_id, claim in tuples(m.Claim.select(m.Claim.id, m.Claim.dispute, m.Claim.claim)):
+        claims = select("claim", m.Claim.select(m.Claim.id, m.Claim.dispute, m.Claim.claim), m.Claim.id)
+        for claim_id, dispute_id, claim in rows(claims):
             entries[("claim", claim_id)] = Entry("claim", claim_id, claim, ("dispute", dispute_id))
-        self.entries = entries
-        self.doubts: dict[str, str] = dict(
-            tuples(
-                m.Statement.select(m.Statement.id, m.Statement.attribution_note).where(
-                    m.Statement.attribution == "ambiguous"
-                )
-            )
+        doubts = m.Statement.select(m.Statement.id, m.Statement.attribution_note).where(
+            m.Statement.attribution == "ambiguous"
         )
+        self.doubts.update(rows(select("statement", doubts, m.Statement.id)))
 
     def get(self, kind: str, record_id: str) -> Entry | None:
         return self.entries.get((kind, record_id))
@@ -95,14 +157,24 @@ class Directory:
 
 
 _lock = threading.Lock()
-_current: tuple[tuple[str, str], Directory] | None = None
+_current: tuple[str, DataState, Directory] | None = None  # the database, the state it is read at, the directory
 
 
-def directory_for(database: str, version: str) -> Directory:
-    """The directory of a database's knowledge at `version`, built on first use (each worker keeps the latest);
-    called inside the page's read transaction, which read `version` too."""
+def directory_for(database: str, state: DataState) -> Directory:
+    """The directory of a database's knowledge at `state`, each worker keeping the latest: read whole on first
+    use or after a load, brought up to date by what the revisions since touched otherwise. Called inside the page's
+    read transaction, which read `state` too."""
     global _current
     with _lock:
-        if _current is None or _current[0] != (database, version):
-            _current = ((database, version), Directory())
-        return _current[1]
+        if _current is not None and _current[:2] == (database, state):
+            return _current[2]
+        directory = None
+        if _current is not None and _current[0] == database:
+            held = _current[1]
+            if held.epoch == state.epoch and held.position < state.position:
+                touched = touched_between(held.position, state.position)
+                if touched is not None:
+                    documents = {(kind, i) for t in touched.values() for kind, i in t.get("documents", [])}
+                    directory = _current[2].after(documents)
+        _current = (database, state, directory if directory is not None else Directory())
+        return _current[2]

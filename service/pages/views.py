@@ -17,6 +17,8 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
 from ..store.db import db, dicts, tuples
+from ..store.version import EMPTY, DataState
+from ..store.version import QUERY as STATE_QUERY
 from ..web.http import PATH_SAFE, is_web_url, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
@@ -144,7 +146,8 @@ def docs_page() -> Response:
 
 def _directory() -> Directory:
     """The directory of the knowledge this read transaction sees (its version read in the same transaction)."""
-    return directory_for(db.obj.database, m.Dataset.select(m.Dataset.version).scalar() or "")
+    row = db.execute_sql(STATE_QUERY).fetchone()
+    return directory_for(db.obj.database, DataState(*row) if row else EMPTY)
 
 
 def _document(kind: str, record_id: str) -> dict:
