@@ -75,7 +75,7 @@ class Directory:
     def _behind(self, documents: set[tuple[str, str]]) -> set[tuple[str, str]]:
         keys = set(documents)
         keys |= {key for key, entry in self.entries.items() if entry.parent in documents}
-        owners = {kind: sorted(i for k, i in documents if k == kind) for kind in ("entity", "resolution", "dispute")}
+        owners = {kind: sorted(i for k, i in documents if k == kind) for kind in set(INNER_KINDS.values())}
         keys |= {("role", i) for (i,) in tuples(m.Role.select(m.Role.id).where(m.Role.entity.in_(owners["entity"])))}
         votes = m.MemberVote.select(m.MemberVote.id).where(
             m.MemberVote.member.in_(owners["entity"]) | m.MemberVote.resolution.in_(owners["resolution"])
