@@ -18,7 +18,7 @@ and the ratios to Datasette and to the ceiling measured in the same run. RSS is 
 
 Writes, and reads under writes, instead (each on a copy of the database, which they change):
 
-- `--writes N`: what one reviewed write costs a client of `sanctions-kb serve`, N times for a topic's description
+- `--writes N`: what one reviewed write costs a client of the production server, N times for a topic's description
   and a statement's summary: GET the record and its ETag, propose the update as a curator (POST /api/v1/changes
   with If-Match), approve it as an editor, GET it back (checked); median, p90, max and first of each step in ms.
 - `--reads-under-writes SECONDS`: the read mix, about URLS distinct URLs from the database (items of every kind,
@@ -514,18 +514,37 @@ def kb_environment(database: Path, workers: int) -> dict[str, str]:
     }
 
 
+def facts_in(database: Path) -> int:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT facts FROM dataset").fetchone()[0]
+
+
+def require_facts(server: Server, facts: int) -> None:
+    """Exit unless the server serves `facts` facts (the knowledge measured is the one asked for)."""
+    with urllib.request.urlopen(server.base + "/health", timeout=60) as response:
+        served = json.load(response)["facts"]
+    if served != facts:
+        raise SystemExit(f"the server holds {served} facts, not the {facts} of the database given")
+
+
 def write_scenario(args, database: Path, bin_dir: Path) -> dict:
-    """`--writes N`: the write costs, against `sanctions-kb serve` on `database` (a copy)."""
+    """`--writes N`: the write costs, against the production server on `database` (a copy).
+
+    The server is the one `sanctions-kb serve` runs (python -m service.server), without the init `serve` does
+    first: that init would load the shipped fixtures over a synthetic database (scripts/synth.py)."""
     env = kb_environment(database, args.workers)
+    facts = facts_in(database)
     curator, editor = mint_token(bin_dir, env, "curator"), mint_token(bin_dir, env, "editor")
-    serve = [str(bin_dir / "sanctions-kb"), "serve", "--host", "127.0.0.1", "--port", "{port}"]
-    server = Server("kb", serve, env, "/health", timeout=args.start_timeout)
+    server = Server("kb", [sys.executable, "-m", "service.server"], env, "/health", timeout=args.start_timeout)
     targets = {
         "topic": (f"/api/v1/topics/{TOPIC}", "description"),
         "statement": (f"/api/v1/statements/{STATEMENT}", "summary"),
     }
     try:
-        return write_costs(server.base, curator, editor, targets, args.writes)
+        require_facts(server, facts)
+        times = write_costs(server.base, curator, editor, targets, args.writes)
+        require_facts(server, facts)
+        return times
     finally:
         server.stop()
 
@@ -545,6 +564,7 @@ def reads_under_writes_scenario(args, database: Path, bin_dir: Path, binary: str
     server = Server("kb", [str(bin_dir / "granian"), "kb_counted:app"], env, "/health", timeout=args.start_timeout)
     found: dict = {"urls": urls}
     try:
+        require_facts(server, facts_in(database))
         found["first"] = first_requests(server.base, urls)
         read_mix(binary, server.base, script, 2, args.connections)  # every answer in both workers' caches
         found["no writer"] = read_mix(binary, server.base, script, args.reads_under_writes, args.connections)
@@ -648,8 +668,10 @@ def main() -> None:
     if args.writes or args.reads_under_writes:
         with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
             database = knowledge_copy(args.database, Path(tmp), bin_dir)
-            facts = sqlite3.connect(database).execute("SELECT facts FROM dataset").fetchone()[0]
-            print(f"{facts} facts; {args.workers} workers; {os.cpu_count()} cores shared with the clients", flush=True)
+            print(
+                f"{facts_in(database)} facts; {args.workers} workers; {os.cpu_count()} cores shared with the clients",
+                flush=True,
+            )
             if args.writes:
                 report_writes(write_scenario(args, database, bin_dir), args.writes)
             if args.reads_under_writes:
