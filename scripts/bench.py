@@ -272,6 +272,7 @@ class Writer(threading.Thread):
     GET the record's ETag, propose an update with If-Match, approve it."""
 
     RECORD = "/api/v1/figures/tillerson-manila-diplomacy-days"
+    TIMEOUT = 600  # seconds for each request: on 200,000 facts a proposal takes about a minute
 
     def __init__(self, base: str, curator: str, editor: str, interval: float):
         super().__init__(daemon=True)
@@ -286,7 +287,7 @@ class Writer(threading.Thread):
             headers["If-Match"] = etag
         data = json.dumps(body or {}).encode()
         with urllib.request.urlopen(
-            urllib.request.Request(self.base + path, data=data, headers=headers), timeout=60
+            urllib.request.Request(self.base + path, data=data, headers=headers), timeout=self.TIMEOUT
         ) as r:
             return json.load(r)
 
@@ -296,7 +297,7 @@ class Writer(threading.Thread):
             number += 1
             started = time.monotonic()
             try:
-                etag = urllib.request.urlopen(self.base + self.RECORD, timeout=10).headers["ETag"]
+                etag = urllib.request.urlopen(self.base + self.RECORD, timeout=self.TIMEOUT).headers["ETag"]
                 change = self._post(
                     "/api/v1/changes",
                     self.curator,
@@ -465,20 +466,20 @@ def read_urls(database: Path, count: int, seed: int = 2017) -> list[tuple[str, s
     return mix
 
 
-def first_requests(base: str, urls: list[tuple[str, str]]) -> dict[str, list[float]]:
-    """Milliseconds each URL took the first time it was asked, one request at a time, by category (every answer
-    must be a 200)."""
+def first_requests(base: str, urls: list[tuple[str, str]]) -> dict[str, list[tuple[float, int, str]]]:
+    """Each URL asked once, one request at a time, by category: the milliseconds it took, its body's bytes and the
+    URL (every answer must be a 200)."""
     client = Client(base)
-    times: dict[str, list[float]] = {}
+    found: dict[str, list[tuple[float, int, str]]] = {}
     try:
         for category, url in urls:
-            status, _, _, ms = client.request("GET", url)
+            status, _, body, ms = client.request("GET", url)
             if status != 200:
                 raise SystemExit(f"GET {url}: {status} (the read mix holds only URLs that answer 200)")
-            times.setdefault(category, []).append(ms)
+            found.setdefault(category, []).append((ms, len(body), url))
     finally:
         client.close()
-    return times
+    return found
 
 
 READ_TIMEOUT = 30  # seconds wrk waits for an answer before counting a timeout (its default, 2, hides slow answers)
@@ -617,10 +618,16 @@ def report_reads_under_writes(found: dict, args) -> None:
     print(
         f"\nfirst requests: each of {len(found['urls'])} URLs ({shown}) asked once, one at a time, fresh server (ms)\n"
     )
-    print("| URLs | median | p90 | max |\n|---|---|---|---|")
-    every = [ms for values in found["first"].values() for ms in values]
-    for category, values in [*found["first"].items(), ("all", every)]:
-        print(f"| {category} | {statistics.median(values):.1f} | {percentile(values, 90):.1f} | {max(values):.1f} |")
+    print("| URLs | median | p90 | max | body KB, median | MB in all |\n|---|---|---|---|---|---|")
+    every = [answer for answers in found["first"].values() for answer in answers]
+    for category, answers in [*sorted(found["first"].items()), ("all", every)]:
+        ms, size = [a[0] for a in answers], [a[1] for a in answers]
+        print(
+            f"| {category} | {statistics.median(ms):.1f} | {percentile(ms, 90):.1f} | {max(ms):.1f} | "
+            f"{statistics.median(size) / 1024:.1f} | {sum(size) / 2**20:.1f} |"
+        )
+    slowest = sorted(every, reverse=True)[:3]
+    print("\nslowest: " + ", ".join(f"{url} ({ms:.0f} ms, {size / 1024:.0f} KB)" for ms, size, url in slowest))
     print(
         f"\nthe read mix: wrk -t2 -c{args.connections} -d{args.reads_under_writes}s cycling through the "
         f"{len(found['urls'])} URLs, after a 2 s warm-up; X-Cache counts\n"
