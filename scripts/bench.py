@@ -580,7 +580,7 @@ def reads_under_writes_scenario(args, database: Path, bin_dir: Path, binary: str
     try:
         require_facts(server, facts_in(database))
         found["first"] = first_requests(server.base, urls)
-        read_mix(binary, server.base, script, 2, args.connections)  # every answer in both workers' caches
+        read_mix(binary, server.base, script, 2, args.connections)  # warm-up: both workers' caches, as far as they hold
         found["no writer"] = read_mix(binary, server.base, script, args.reads_under_writes, args.connections)
         writer = Writer(server.base, curator, editor, 1.0)
         writer.start()
