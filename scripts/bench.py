@@ -513,7 +513,8 @@ def read_mix(binary: str, base: str, script: Path, seconds: int, connections: in
     }
 
 
-TOPIC = "dialogue"
+# The records --writes updates, each as (kind, id, field): a topic's description and a statement's summary.
+WRITTEN = (("topic", "dialogue", "description"), ("statement", STATEMENT, "summary"))
 
 
 def kb_environment(database: Path, workers: int) -> dict[str, str]:
@@ -550,10 +551,10 @@ def write_scenario(args, database: Path, bin_dir: Path) -> dict:
     facts = facts_in(database)
     curator, editor = mint_token(bin_dir, env, "curator"), mint_token(bin_dir, env, "editor")
     server = Server("kb", [sys.executable, "-m", "service.server"], env, "/health", timeout=args.start_timeout)
-    targets = {
-        "topic": (f"/api/v1/topics/{TOPIC}", "description"),
-        "statement": (f"/api/v1/statements/{STATEMENT}", "summary"),
-    }
+    sys.path.insert(0, str(ROOT))
+    from service.knowledge.kinds import BY_NAME
+
+    targets = {kind: (BY_NAME[kind].url_of(record_id), field) for kind, record_id, field in WRITTEN}
     try:
         require_facts(server, facts)
         times = write_costs(server.base, curator, editor, targets, args.writes)
