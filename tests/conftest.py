@@ -64,9 +64,10 @@ def loaded_database(new_database_url):
 
 @pytest.fixture(scope="session")
 def written_database(new_database_url) -> tuple[str, str]:
-    """A database of its own, loaded, holding a curator's bearer token and change 1, its proposal awaiting review
-    (the spec's example change): proposing it leaves the published knowledge as it is. Its URL and the token."""
-    from service.knowledge.curation import propose
+    """A database of its own, loaded, holding a curator's bearer token, change 1, its proposal awaiting review
+    (the spec's example change), and revision 1 (the spec's example revision: a topic created). Its URL and the
+    token."""
+    from service.knowledge.curation import propose, publish
     from service.store.db import db
     from service.store.tokens import issue_token
 
@@ -79,6 +80,10 @@ def written_database(new_database_url) -> tuple[str, str]:
         secret = issue_token(name, "curator")
         record = {"id": "test-topic", "description": "A topic proposed by the tests, never published."}
         propose("topic", "create", "test-topic", record, "example change", name, lambda record_id, record: None)
+        # Revision 1 (the spec's example revision): a topic of its own, which nothing else names.
+        record = {"id": "test-published-topic", "description": "A topic the tests published."}
+        change = propose("topic", "create", "test-published-topic", record, "example revision", name)
+        publish(change, f"test-editor-{uuid.uuid4().hex[:8]}")
     return url, secret
 
 
@@ -90,7 +95,7 @@ def curator_token(written_database) -> str:
 
 @pytest.fixture
 def curator_client(written_database):
-    """A client of an app on `written_database`, where `curator_token` authenticates and change 1 exists."""
+    """A client of an app on `written_database`, where `curator_token` authenticates, change 1 and revision 1 exist."""
     return create_app({"DATABASE_URL": written_database[0], "TESTING": True}).test_client()
 
 
