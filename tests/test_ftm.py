@@ -188,7 +188,7 @@ def test_the_coal_export_ban_is_a_sanction_of_north_korea_listed_on_the_adoption
     assert properties["listingDate"] == [resolution["adopted_on"]] == ["2017-08-05"]
     assert properties["authority"] == ["UN Security Council"]
     assert properties["program"] == ["S/RES/2371 (2017)"]
-    assert properties["provisions"] == ["Bans all exports of coal from North Korea."]
+    assert properties["provisions"] == [documents[("measure", "unsc-2371-export-ban-coal")]["description"]]
     assert properties["reason"] == [resolution["purpose"]]
     assert "sanctions-kb-source-un-doc-s-res-2371-2017" in properties["proof"]
     assert "https://undocs.org/S/RES/2371(2017)" in properties["sourceUrl"]
@@ -210,7 +210,7 @@ def test_dates_keep_the_records_precision(by_id):
     assert date("seoul-offer-of-talks-2017-07") == ["2017-07"]  # a month, not its first day
     assert date("lavrov-ri-yong-ho-meeting-2017-08") == ["2017-08"]  # a span of 6-7 August
     assert date("cbs-news-visit-north-korea-spring-2017") == ["2017"]  # March to May
-    statement = by_id["sanctions-kb-statement-china-urges-north-korea-stop-tests-resume-talks"]
+    statement = by_id["sanctions-kb-statement-byrne-sanctions-a-big-threat"]
     assert "date" not in statement["properties"]  # an unknown date
     assert interval_date(None, "2017-12-30", "2018-01-02") is None
 

@@ -374,10 +374,7 @@ def test_the_readmes_questions_answer_as_documented(client):
         ("moon-door-to-dialogue-open-if-north-gives-up-programs", 2),
     ]
     disputes = {d["id"]: d for d in every(client, "/api/v1/disputes")}
-    assert {i for i, d in disputes.items() if d["status"] == "open"} == {
-        "earlier-un-sanctions-rounds-count",
-        "ri-response-to-seoul-proposals",
-    }
+    assert {i for i, d in disputes.items() if d["status"] == "open"} == {"ri-response-to-seoul-proposals"}
     assert disputes["appreciates-who-said-it"]["facts"][0] == {
         "type": "statement",
         "id": "trump-appreciates-china-russia-votes",

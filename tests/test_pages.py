@@ -303,6 +303,20 @@ def statement_list(page, relation: str) -> list[tuple[str, str, str, bool]]:
     return listed
 
 
+def test_a_statement_page_is_headed_by_the_speaker_the_knowledge_identifies_not_the_word_the_source_uses(client):
+    """A source may write its speaker as a pronoun ("He said ..."); the page names the identified speaker, or says
+    that none is identified, and never heads the page with the pronoun."""
+    from tests.helpers import FIXTURES_DIR, read_fixture
+
+    names = {e["id"]: e["name"] for e in read_fixture(FIXTURES_DIR / "entities.json")}
+    statements = read_fixture(FIXTURES_DIR / "statements.json")
+    assert any(s["speaker_as_written"].lower() in ("he", "she", "it", "they") for s in statements)
+    for statement in statements:
+        heading = parse(client.get(f"/statements/{statement['id']}")).cssselect("h1")[0].text_content()
+        speaker = names[statement["speaker"]] if statement["speaker"] else "Unidentified speaker"
+        assert heading == f"{speaker}: {statement['summary']}", statement["id"]
+
+
 def test_topic_entity_and_event_pages_list_their_statements_as_the_api_does(client):
     """Who said what on a topic, what a person said or relayed, what was said at an event: the same statements in
     the API's order, each linked to its page, with its speaker, and doubtful attribution marked."""
