@@ -596,7 +596,7 @@ def reads_under_writes_scenario(args, database: Path, bin_dir: Path, binary: str
     sys.path.insert(0, str(ROOT))
     from service.server import server_environment
 
-    urls = read_urls(database, args.urls)
+    urls = [(category, url) for category, url in read_urls(database, args.urls) if category not in args.without]
     script = tmp / "read_mix.lua"
     script.write_text(READ_MIX_LUA % ", ".join(json.dumps(url) for _, url in urls), encoding="utf-8")
     (tmp / "kb_counted.py").write_text(COUNTED_APP, encoding="utf-8")
@@ -710,6 +710,13 @@ def main() -> None:
         help="the read mix's first requests, then its load for SECONDS without and with a writer",
     )
     scenarios.add_argument("--urls", type=int, default=300, help="distinct URLs in the read mix (about)")
+    scenarios.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=("item", "list", "page", "search"),
+        help="leave this category of URLs out of the read mix (repeatable)",
+    )
     scenarios.add_argument(
         "--start-timeout", type=float, default=600, help="seconds a server may take to answer /health"
     )
