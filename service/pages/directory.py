@@ -13,6 +13,7 @@ from ..knowledge.kinds import BY_NAME, KINDS, LISTED_FACTS
 from ..store import models as m
 from ..store.db import tuples
 from ..store.version import DataState, touched_between
+from ..web.cache import depends_on
 
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
 PAGE_KINDS = tuple(kind for kind in KINDS if kind.url)
@@ -36,6 +37,12 @@ class Entry:
     id: str
     label: str
     parent: tuple[str, str] | None = None  # (kind, id) of the record whose page shows it
+    shows: tuple[tuple[str, str], ...] = ()  # the documents its label is made from, when not (only) its own
+
+    @property
+    def documents(self) -> tuple[tuple[str, str], ...]:
+        """The documents (kind, id) whose change can change this entry: a page showing it depends on them."""
+        return self.shows or ((self.kind, self.id),)
 
     @property
     def url(self) -> str:
@@ -127,30 +134,37 @@ class Directory:
 
         roles = select("role", m.Role.select(m.Role.id, m.Role.entity, m.Role.title), m.Role.id)
         for role_id, entity_id, title in rows(roles):
-            entries[("role", role_id)] = Entry("role", role_id, f"{name(entity_id)}: {title}", ("entity", entity_id))
+            label = f"{name(entity_id)}: {title}"
+            entries[("role", role_id)] = Entry("role", role_id, label, ("entity", entity_id), (("entity", entity_id),))
         votes = m.MemberVote.select(m.MemberVote.id, m.MemberVote.resolution, m.MemberVote.member, m.MemberVote.vote)
         for vote_id, resolution_id, member_id, vote in rows(select("vote", votes, m.MemberVote.id)):
             resolution = entries.get(("resolution", resolution_id))
             on = resolution.label if resolution else resolution_id
             label = f"{name(member_id)} voted {vote} on {on}"
-            entries[("vote", vote_id)] = Entry("vote", vote_id, label, ("resolution", resolution_id))
+            shows = (("resolution", resolution_id), ("entity", member_id))
+            entries[("vote", vote_id)] = Entry("vote", vote_id, label, ("resolution", resolution_id), shows)
         claims = select("claim", m.Claim.select(m.Claim.id, m.Claim.dispute, m.Claim.claim), m.Claim.id)
         for claim_id, dispute_id, claim in rows(claims):
-            entries[("claim", claim_id)] = Entry("claim", claim_id, claim, ("dispute", dispute_id))
+            entries[("claim", claim_id)] = Entry(
+                "claim", claim_id, claim, ("dispute", dispute_id), (("dispute", dispute_id),)
+            )
         doubts = m.Statement.select(m.Statement.id, m.Statement.attribution_note).where(
             m.Statement.attribution == "ambiguous"
         )
         self.doubts.update(rows(select("statement", doubts, m.Statement.id)))
 
     def get(self, kind: str, record_id: str) -> Entry | None:
-        return self.entries.get((kind, record_id))
+        """The entry of a record (None when there is none); the answer being made depends on what it shows."""
+        entry = self.entries.get((kind, record_id))
+        depends_on([("doc", *key) for key in (entry.documents if entry is not None else ((kind, record_id),))])
+        return entry
 
     def named_by(self, field: str, value) -> Entry | None:
         """The record a field's value names, if the field names records and the value is one's id."""
         if not isinstance(value, str):
             return None
         for kind in REFERENCE_FIELDS.get(field, ()):
-            entry = self.entries.get((kind, value))
+            entry = self.get(kind, value)
             if entry is not None:
                 return entry
         return None

@@ -17,8 +17,10 @@ from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
 from ..store.db import db, dicts, tuples
+from ..store.reads import unnoted
 from ..store.version import EMPTY, DataState
 from ..store.version import QUERY as STATE_QUERY
+from ..web.cache import reading_documents
 from ..web.http import PATH_SAFE, is_web_url, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
@@ -146,16 +148,18 @@ def docs_page() -> Response:
 
 def _directory() -> Directory:
     """The directory of the knowledge this read transaction sees (its version read in the same transaction)."""
-    row = db.execute_sql(STATE_QUERY).fetchone()
-    return directory_for(db.obj.database, DataState(*row) if row else EMPTY)
+    with unnoted():  # a page depends on the entries it shows (Directory.get), not on what the directory reads
+        row = db.execute_sql(STATE_QUERY).fetchone()
+        return directory_for(db.obj.database, DataState(*row) if row else EMPTY)
 
 
 def _document(kind: str, record_id: str) -> dict:
-    body = (
-        m.Document.select(m.Document.body)
-        .where((m.Document.kind == kind) & (m.Document.record_id == record_id))
-        .scalar()
-    )
+    with reading_documents(("doc", kind, record_id)):
+        body = (
+            m.Document.select(m.Document.body)
+            .where((m.Document.kind == kind) & (m.Document.record_id == record_id))
+            .scalar()
+        )
     if body is None:
         deleted = last_deletion(kind, record_id)
         if deleted is not None:
@@ -230,7 +234,8 @@ def source_page(record_id: str):
         )
     cited = []
     for fact_type, fact_id, start, end, role, fields, wording in rows:
-        entry = directory.entries[(fact_type, fact_id)]  # every cited fact is in the directory
+        entry = directory.get(fact_type, fact_id)
+        assert entry is not None  # every cited fact is in the directory
         doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
         fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt)
         cited.append((start, end, fact))
@@ -325,7 +330,8 @@ def _documents(kind: str, model, condition) -> list[dict]:
         .where((m.Document.kind == kind) & condition)
         .order_by(model.sort_key)
     )
-    return [json.loads(body) for (body,) in tuples(rows)]
+    with reading_documents(("kind", kind)):
+        return [json.loads(body) for (body,) in tuples(rows)]
 
 
 def _statement_lists(kind: str, record_id: str, label: str) -> list[dict]:

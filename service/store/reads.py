@@ -49,6 +49,18 @@ def tables_read() -> Iterator[set[str]]:
             outer |= found
 
 
+@contextmanager
+def unnoted() -> Iterator[None]:
+    """Statements run inside are not counted as read by the work in progress (what they read is accounted for
+    otherwise: the pages' directory, kept up to date by what each revision touched)."""
+    outer = getattr(_local, "found", None)
+    _local.found = None
+    try:
+        yield
+    finally:
+        _local.found = outer
+
+
 def note_sql(sql: str) -> None:
     """Count the tables `sql` names as read by the work in progress on this thread (if any is watched)."""
     found = getattr(_local, "found", None)

@@ -54,8 +54,8 @@ KEPT_HEADERS = (
 )
 # How long a request waits for another request's answer to the same key before asking the app itself.
 FILL_WAIT_SECONDS = 10.0
-# Blueprints whose answers depend on everything: the pages read the directory of every record's label.
-EVERYTHING_BLUEPRINTS = frozenset({"pages"})
+# Blueprints whose answers depend on everything (none: the pages note the documents whose labels they show).
+EVERYTHING_BLUEPRINTS: frozenset[str] = frozenset()
 # Revisions whose touched sets a cache remembers, so that an answer made before the latest can still be kept.
 LOGGED_REVISIONS = 1024
 _KEY = "sanctions_kb.cache_key"  # the request's key, left in its environ by the middleware on a miss
@@ -151,6 +151,13 @@ def reading_documents(*tokens: Token) -> Iterator[None]:
     finally:
         if not had:
             reads.tables.discard("document")
+        reads.tokens.update(tokens)
+
+
+def depends_on(tokens: Iterable[Token]) -> None:
+    """The answer being made depends on these too (documents it shows something of)."""
+    reads: Reads | None = request.environ.get(_READS) if has_request_context() else None
+    if reads is not None:
         reads.tokens.update(tokens)
 
 
