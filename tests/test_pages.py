@@ -566,3 +566,27 @@ def test_a_page_url_with_a_query_is_sent_to_the_page_itself(client):
     assert prefixed.status_code == 301 and prefixed.headers["Location"] == "/kb/entities/ri-yong-ho"
     assert client.get("/topics/no-such-topic?x=1").status_code == 301  # the page itself then says 404
     assert client.get("/api/v1/topics/dialogue?x=1").status_code == 422  # the API still refuses what it does not take
+
+
+def test_a_page_lists_at_most_so_many_and_says_how_many_there_are(client, monkeypatch):
+    """At scale a topic has tens of thousands of statements: a page lists the first SHOWN_AT_MOST of a list, in
+    the API's order, with the whole count and where the API lists them all (here with a bound of 2)."""
+    import service.pages.views as views
+
+    monkeypatch.setattr(views, "SHOWN_AT_MOST", 2)
+    everything = client.get("/api/v1/statements?topic=dialogue&page_size=100").get_json()
+    assert len(everything) > 2
+    topic = client.get("/topics/dialogue").get_data(as_text=True)
+    assert f"({len(everything)})</h2>" in topic
+    assert f"The first 2 of {len(everything)}, in the order of the API's list, which pages through them all." in topic
+    shown = [s["id"] for s in everything[:2]]
+    assert all(f"/statements/{i}" in topic for i in shown)
+    assert f'/statements/{everything[2]["id"]}"' not in topic
+
+    statements = client.get("/api/v1/facts?type=statement&page_size=100").get_json()
+    index = client.get("/").get_data(as_text=True)
+    assert f"Statements ({len(statements)})</summary>" in index
+    assert f"The first 2, in the order of the API's list; all {len(statements)} as JSON" in index
+
+    article = client.get("/sources/presstv-manila-talks-2017-08-07").get_data(as_text=True)
+    assert "more fact" in article and "citing this passage" in article

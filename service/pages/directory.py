@@ -153,6 +153,10 @@ class Directory:
         )
         self.doubts.update(rows(select("statement", doubts, m.Statement.id)))
 
+    def peek(self, kind: str, record_id: str) -> Entry | None:
+        """The entry of a record, noting nothing: the caller notes what it shows (`depends_on`)."""
+        return self.entries.get((kind, record_id))
+
     def get(self, kind: str, record_id: str) -> Entry | None:
         """The entry of a record (None when there is none); the answer being made depends on what it shows."""
         entry = self.entries.get((kind, record_id))

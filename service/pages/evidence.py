@@ -25,6 +25,8 @@ class CitedFact:
     fields: tuple[str, ...] = ()
     wording: str | None = None
     doubt: str | None = None  # the curator's note when the fact is a statement whose attribution is ambiguous
+    # The documents its label is made from (a page listing it depends on them).
+    documents: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Passage:
     end: int
     quote: str
     facts: list[CitedFact] = field(default_factory=list)
+    more: int = 0  # the citations of it beyond those listed (a page lists at most so many)
+    more_doubtful: bool = False  # whether one of those is doubtful
 
     @property
     def key(self) -> str:
@@ -42,7 +46,14 @@ class Passage:
 
     @property
     def doubtful(self) -> bool:
-        return any(fact.doubt for fact in self.facts)
+        return self.more_doubtful or any(fact.doubt for fact in self.facts)
+
+    def listing_at_most(self, count: int) -> None:
+        """List only the first `count` citations, counting the others."""
+        if len(self.facts) > count:
+            hidden = self.facts[count:]
+            self.more, self.more_doubtful = len(hidden), any(fact.doubt for fact in hidden)
+            del self.facts[count:]
 
 
 @dataclass(frozen=True)

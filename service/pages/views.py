@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from peewee import SQL, fn
 
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
@@ -20,7 +21,7 @@ from ..store.db import db, dicts, tuples
 from ..store.reads import unnoted
 from ..store.version import EMPTY, DataState
 from ..store.version import QUERY as STATE_QUERY
-from ..web.cache import reading_documents
+from ..web.cache import depends_on, reading_documents
 from ..web.http import PATH_SAFE, is_web_url, service_location
 from .directory import PAGE_KINDS, Directory, directory_for
 from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
@@ -42,6 +43,9 @@ DOCS_CONTENT_SECURITY_POLICY = (
 )
 DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"  # flask-smorest's /docs (OPENAPI_SWAGGER_UI_PATH)
 KIND_ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
+# The most records a page lists in one list (the statements about a topic, a kind's facts on /, the facts citing one
+# passage): the page says how many there are and where the API lists them all.
+SHOWN_AT_MOST = 100
 # Fields a fact page shows in its own sections rather than in the list of fields.
 SECTION_FIELDS = ("id", "citations", "support", "roles", "claims")
 # The statements a page lists after a record's evidence, by the record's kind: its anchor, its heading ({label}:
@@ -197,16 +201,27 @@ def index():
                 ).order_by(m.Source.sort_key)
             )
         )
-        cited = Counter(
-            source_id
-            for (source_id,) in tuples(m.Citation.select(m.Citation.source).where(m.Citation.start.is_null(False)))
-        )
+        quoted = m.Citation.select(m.Citation.source, fn.COUNT(SQL("*"))).where(m.Citation.start.is_null(False))
+        cited = Counter(dict(tuples(quoted.group_by(m.Citation.source))))
+        kinds = m.Fact.select(m.Fact.fact_type, fn.COUNT(SQL("*")), fn.MIN(m.Fact.sort_key)).group_by(m.Fact.fact_type)
+        first = sorted(tuples(kinds), key=lambda row: row[2])  # the kinds in the order /facts meets them
+        totals = {kind: count for kind, count, _ in first}
         facts: dict[str, list] = {}
-        for kind, record_id in tuples(m.Fact.select(m.Fact.fact_type, m.Fact.fact_id).order_by(m.Fact.sort_key)):
-            facts.setdefault(kind, []).append(directory.get(kind, record_id))
+        for kind, _, _ in first:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts
+            query = m.Fact.select(m.Fact.fact_id).where(m.Fact.fact_type == kind).order_by(m.Fact.sort_key)
+            facts[kind] = [directory.get(kind, i) for (i,) in tuples(query.limit(SHOWN_AT_MOST))]
     articles = [s for s in sources if s["kind"] == "article"]
     references = [s for s in sources if s["kind"] != "article"]
-    return page("pages/index.html", articles=articles, references=references, cited=cited, facts=facts, plural=_plural)
+    return page(
+        "pages/index.html",
+        articles=articles,
+        references=references,
+        cited=cited,
+        facts=facts,
+        totals=totals,
+        plural=_plural,
+        api_list=lambda kind: f"{request.root_path}/api/v1/{BY_NAME[kind].plural}",
+    )
 
 
 def source_page(record_id: str):
@@ -234,10 +249,10 @@ def source_page(record_id: str):
         )
     cited = []
     for fact_type, fact_id, start, end, role, fields, wording in rows:
-        entry = directory.get(fact_type, fact_id)
+        entry = directory.peek(fact_type, fact_id)  # (what the page shows of it is noted once it is listed)
         assert entry is not None  # every cited fact is in the directory
         doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
-        fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt)
+        fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt, entry.documents)
         cited.append((start, end, fact))
     distinct = {(fact.kind, fact.url): fact for _, _, fact in cited}  # a fact cited by several passages counts once
     per_kind = Counter(kind for kind, _ in distinct)
@@ -249,10 +264,16 @@ def source_page(record_id: str):
     derivations = [(d, directory.get("source", d["source"])) for d in source["derived_from"]]
     if text is None:  # a reference: no text here, only the facts it is cited for
         facts = sorted(distinct.values(), key=lambda f: (KIND_ORDER[f.kind], f.label))
+        depends_on(("doc", *key) for fact in facts for key in fact.documents)
         return page(
             "pages/reference.html", source=source, facts=facts, summary=summary, derivations=derivations, plural=_plural
         )
     passages = passages_of(text, [c for c in cited if c[0] is not None])
+    for passage in passages:
+        passage.listing_at_most(SHOWN_AT_MOST)
+    depends_on(("doc", *key) for passage in passages for fact in passage.facts for key in fact.documents)
+    if any(passage.more for passage in passages):  # a fact not listed can still make its passage doubtful
+        depends_on([("kind", "statement")])
     summary.update(
         passages=len(passages),
         doubtful=sum(1 for p in passages if p.doubtful),
@@ -321,14 +342,15 @@ def _statement_heading(record: dict, directory) -> str:
     return f"{speaker.label if speaker else 'Unidentified speaker'}: {record['summary']}"
 
 
-def _documents(kind: str, model, condition) -> list[dict]:
+def _documents(kind: str, model, condition, limit: int | None = None) -> list[dict]:
     """The stored documents (as the API serves them) of one kind's records that `condition` selects from its
-    table, in the API's order."""
+    table, in the API's order (the first `limit` of them, if given)."""
     rows = (
         m.Document.select(m.Document.body)
         .join(model, on=(m.Document.record_id == model.id))
         .where((m.Document.kind == kind) & condition)
         .order_by(model.sort_key)
+        .limit(limit)
     )
     with reading_documents(("kind", kind)):
         return [json.loads(body) for (body,) in tuples(rows)]
@@ -339,13 +361,22 @@ def _statement_lists(kind: str, record_id: str, label: str) -> list[dict]:
     URL for it where the API filters by it."""
     lists = []
     for relation, heading, parameter, condition in STATEMENT_LISTS.get(kind, ()):
-        statements = _documents("statement", m.Statement, condition(record_id))
+        statements = _documents("statement", m.Statement, condition(record_id), SHOWN_AT_MOST)
+        total = len(statements)
+        if total == SHOWN_AT_MOST:
+            total = m.Statement.select().where(condition(record_id)).count()
         if statements:
             api = (
                 f"{request.root_path}/api/v1/statements?{parameter}={quote(record_id, safe='')}" if parameter else None
             )
             lists.append(
-                {"relation": relation, "heading": heading.format(label=label), "api_url": api, "statements": statements}
+                {
+                    "relation": relation,
+                    "heading": heading.format(label=label),
+                    "api_url": api,
+                    "statements": statements,
+                    "total": total,
+                }
             )
     return lists
 
