@@ -48,12 +48,13 @@ list_length = validate.Length(max=MAX_LIST_ITEMS)
 
 def distinct(values: list) -> None:
     """A list naming each record once (a link table holds each pair once)."""
-    seen: list = []
+    seen: set = set()
     for value in values:
-        if value in seen:
+        key = tuple(sorted(value.items())) if isinstance(value, dict) else value
+        if key in seen:
             named = " ".join(repr(v) for v in value.values()) if isinstance(value, dict) else repr(value)
             raise ma.ValidationError(f"{named} appears twice")
-        seen.append(value)
+        seen.add(key)
 
 
 def Slug(description: str, example: str, **kwargs) -> ma.fields.String:  # noqa: N802 - a field factory

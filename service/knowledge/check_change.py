@@ -18,11 +18,13 @@ import hashlib
 import json
 from collections import defaultdict
 
+import marshmallow as ma
+
 from ..store import models as m
 from ..store.db import tuples
 from .kinds import BY_NAME, KINDS, Kind
 from .publication import ids_naming
-from .published import article_texts, published_record
+from .published import article_texts, published_record, source_parents
 from .read import KnowledgeError, KnowledgeReading, article_files, fixture_file, record_where
 from .text import fold_name
 from .verify import verify_record
@@ -35,6 +37,7 @@ class ChangedKnowledge:
 
     def __init__(self, kind: Kind, record_id: str, record: dict | None, text: str | None):
         self.key, self.changed, self.changed_text = (kind.name, record_id), record, text
+        self._schemas: dict[str, ma.Schema] = {}  # one instance a kind: its nested schemas are built once
 
     def record(self, kind_name: str, record_id: str) -> dict | None:
         if (kind_name, record_id) == self.key:
@@ -47,7 +50,8 @@ class ChangedKnowledge:
             # An article as its record file holds it: with its text's file name and hash.
             row = m.Source.select(m.Source.file, m.Source.sha256).where(m.Source.id == record_id).first()
             record = {**record, "file": row.file, "sha256": row.sha256}
-        return kind.schema().load(record)  # as reading its file gives it
+        schema = self._schemas.get(kind_name) or self._schemas.setdefault(kind_name, kind.schema())
+        return schema.load(record)  # as reading its file gives it
 
     def text(self, source_id: str) -> str | None:
         if ("source", source_id) == self.key:
@@ -148,16 +152,9 @@ def _citing(source_id: str) -> set[Key]:
     return set(tuples(query.distinct()))
 
 
-def _parents() -> dict[str, list[str]]:
-    """Each source's parents (the sources it derives from), as published."""
-    return {
-        i: [d["source"] for d in derived] for i, derived in tuples(m.Source.select(m.Source.id, m.Source.derived_from))
-    }
-
-
 def _derived_from(source_id: str) -> set[str]:
     """The sources deriving directly from this one."""
-    return {child for child, parents in _parents().items() if source_id in parents}
+    return {child for child, parents in source_parents().items() if source_id in parents}
 
 
 # --- What spans records ----------------------------------------------------------------------------------------
@@ -203,7 +200,7 @@ def _claims_problem(dispute_id: str, knowledge: ChangedKnowledge) -> list[str]:
 def _cycle_problems(record_id: str, record: dict, knowledge: ChangedKnowledge) -> list[str]:
     """A cycle of derivations the change closes runs through the changed source: each source on it derives from
     itself."""
-    parents: dict[str, list[str]] = defaultdict(list, _parents())
+    parents: dict[str, list[str]] = defaultdict(list, source_parents())
     parents[record_id] = [d["source"] for d in record["derived_from"]]
 
     def reaches(start: str, goal: str) -> bool:
@@ -233,25 +230,19 @@ def _entity_problems(record_id: str, record: dict) -> list[str]:
     where = record_where("entity", record)
     problems = []
     code = record.get("country_code")
-    if code is not None:
-        other = (
-            m.Entity.select(m.Entity.id)
-            .where((m.Entity.country_code == code) & (m.Entity.id != record_id))
-            .order_by(m.Entity.id)
-            .scalar()
-        )
-        if other is not None:
-            problems.append(f"{where}: country_code {code!r} is also entity {other!r}'s")
+    other = _other_entity(m.Entity.id, m.Entity.country_code == code, record_id) if code is not None else None
+    if other is not None:
+        problems.append(f"{where}: country_code {code!r} is also entity {other!r}'s")
     for name in dict.fromkeys(fold_name(n) for n in [record["name"], *record["aliases"]]):
-        other = (
-            m.EntityName.select(m.EntityName.entity)
-            .where((m.EntityName.name == name) & (m.EntityName.entity != record_id))
-            .order_by(m.EntityName.entity)
-            .scalar()
-        )
+        other = _other_entity(m.EntityName.entity, m.EntityName.name == name, record_id)
         if other is not None:
             problems.append(f"{where}: the name {name!r} also names entity {other!r}")
     return problems
+
+
+def _other_entity(entity, condition, record_id: str) -> str | None:
+    """The first entity (by id) other than `record_id` that `condition` finds, the column `entity` naming it."""
+    return entity.model.select(entity).where(condition & (entity != record_id)).order_by(entity).scalar()
 
 
 def _vote_problems(record_id: str, record: dict) -> list[str]:

@@ -28,7 +28,7 @@ from ..store.search_index import search_index_documents_of, update_search_index,
 from .digest import as_hex, from_hex, moved, record_digest, version_of
 from .kinds import BY_NAME, KINDS, LISTED_FACTS, Kind
 from .load import changed_columns, fact_rows, insert_rows, table_rows
-from .published import article_texts, published_record
+from .published import article_texts, published_record, source_parents
 from .read import Knowledge
 from .records import Lineage, api_records
 from .render import render
@@ -245,9 +245,9 @@ def _lineage_changed(before: dict | None, record: dict | None) -> bool:
 def _descendants(source_id: str) -> set[str]:
     """The source and every source deriving from it, directly or not."""
     children: dict[str, list[str]] = defaultdict(list)
-    for child, derived in tuples(m.Source.select(m.Source.id, m.Source.derived_from)):
-        for derivation in derived:
-            children[derivation["source"]].append(child)
+    for child, parents in source_parents().items():
+        for parent in parents:
+            children[parent].append(child)
     found, todo = {source_id}, [source_id]
     while todo:
         for child in children.get(todo.pop(), []):

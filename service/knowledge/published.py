@@ -51,6 +51,12 @@ def published_digest(records: dict[str, list[dict]] | None = None) -> int:
     )
 
 
+def source_parents() -> dict[str, list[str]]:
+    """Each source's parents (the sources it derives from, in curated order), as published."""
+    query = m.Source.select(m.Source.id, m.Source.derived_from)
+    return {source_id: [d["source"] for d in derived] for source_id, derived in tuples(query)}
+
+
 def article_texts(ids: list[str] | None = None) -> dict[str, str]:
     """The text of each article (of these ids), by id."""
     query = m.Source.select(m.Source.id, m.Source.text).where(m.Source.kind == "article")

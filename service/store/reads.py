@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from peewee import Database
@@ -61,12 +62,17 @@ def unnoted() -> Iterator[None]:
         _local.found = outer
 
 
+@lru_cache(maxsize=4096)
+def tables_named(sql: str) -> frozenset[str]:
+    """The tables a statement's text names (a statement's text repeats, its parameters apart: read once)."""
+    return frozenset(table for word in set(WORD.findall(sql.lower())) for table in TABLES.get(word, ()))
+
+
 def note_sql(sql: str) -> None:
     """Count the tables `sql` names as read by the work in progress on this thread (if any is watched)."""
     found = getattr(_local, "found", None)
     if found is not None:
-        for word in set(WORD.findall(sql.lower())):
-            found.update(TABLES.get(word, ()))
+        found |= tables_named(sql)
 
 
 def watch_reads(database: Database) -> None:
@@ -74,8 +80,7 @@ def watch_reads(database: Database) -> None:
     run = database.execute_sql
 
     def execute_sql(sql: str, params: Sequence[Any] | None = None, *args: Any, **kwargs: Any) -> Any:
-        if getattr(_local, "found", None) is not None:
-            note_sql(sql)
+        note_sql(sql)
         return run(sql, params, *args, **kwargs)
 
     database.execute_sql = execute_sql  # type: ignore[method-assign]
