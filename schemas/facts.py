@@ -17,6 +17,7 @@ from .limits import (
     storable,
 )
 from .vocabulary import (
+    ACCOUNT_TYPES,
     ASSESSMENTS,
     ATTRIBUTION_STRENGTH,
     ATTRIBUTIONS,
@@ -173,6 +174,13 @@ def TimeZone() -> ma.fields.String:  # noqa: N802
     )
 
 
+class AccountSchema(ma.Schema):
+    """The original account a cited passage carries: an event (an utterance or a document) or a source."""
+
+    type = Choice(ACCOUNT_TYPES, "What carries the account: an event, or a source.", "event", required=True)
+    id = Slug("The event's or the source's id.", "wang-yi-remarks-manila-2017-08-07", required=True)
+
+
 class CitationSchema(ma.Schema):
     """A passage of a source that supports a fact: `text[start:end] == quote`."""
 
@@ -224,6 +232,20 @@ class CitationSchema(ma.Schema):
         allow_none=True,
         load_default=None,
     )
+    account = ma.fields.Nested(
+        AccountSchema,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "The original account this passage carries, where the source's own account with "
+            "everything it derives from would say it wrongly: an event of an utterance or a document (a briefing, "
+            "remarks, a statement, a report, a tweet) the passage reports; or a source: one the citing source "
+            "derives from (the passage is what it reprints of it), or the citing source itself (the passage is its "
+            "own reporting, not what it reprints). Sources carrying one account count once among a fact's "
+            "independent sources (`support`). Null: the source's own account, with all it derives from.",
+            "example": {"type": "event", "id": "wang-yi-remarks-manila-2017-08-07"},
+        },
+    )
 
     @ma.validates_schema
     def _offsets_match_quote(self, data: dict, **kwargs) -> None:
@@ -258,8 +280,10 @@ class SupportSchema(ma.Schema):
     sources = ma.fields.Integer(metadata={"description": "Distinct sources with a supporting citation.", "example": 2})
     independent_sources = ma.fields.Integer(
         metadata={
-            "description": "The most supporting sources no two of which derive from a common source (wire copy, "
-            "rewrite, transcript...; see a source's `derived_from`).",
+            "description": "The most supporting sources that can be taken together, each for one original "
+            "account it carries, no two accounts with a common origin: a citation's `account` (an event: a "
+            "briefing, remarks, a statement, a report), or else the source with every source it derives from (a "
+            "source's `derived_from`: wire copy, rewrite, transcript...).",
             "example": 2,
         }
     )

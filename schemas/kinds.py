@@ -37,11 +37,21 @@ class KindSpec:
     # A set of a resolution's records whose coverage the resolution states, and where it comes among them.
     coverage_rank: int | None = None
     ftm: str | None = None  # the FollowTheMoney schema its records map to (service/knowledge/ftm.py), if any
+    # A cited passage can carry an account it names as a record of this kind (a citation's `account`).
+    carries_accounts: bool = False
 
 
 # In this order: health counts them so, and rows are inserted so (a kind only points at kinds before it).
 KIND_TABLE: tuple[KindSpec, ...] = (
-    KindSpec("source", "sources", "references.json", url="/api/v1/sources/{id}", cited=False, ftm="Article"),
+    KindSpec(
+        "source",
+        "sources",
+        "references.json",
+        url="/api/v1/sources/{id}",
+        cited=False,
+        ftm="Article",
+        carries_accounts=True,
+    ),
     KindSpec(
         "entity",
         "entities",
@@ -96,6 +106,7 @@ KIND_TABLE: tuple[KindSpec, ...] = (
         disputable=True,
         search_rank=3,
         ftm="Event",
+        carries_accounts=True,
     ),
     KindSpec(
         "statement",

@@ -32,7 +32,11 @@ EVENT_KINDS = (
     "announcement",
     "appointment",
     "report",
+    "ceremony",
 )
+# The kinds of event that are an original account a source can carry (an utterance or a document: a briefing,
+# remarks, a statement, a report, a tweet), as opposed to what such an account reports (a meeting, a call, a test).
+ACCOUNT_EVENT_KINDS = ("announcement", "press_remarks", "report", "tweet")
 DATE_PRECISIONS = ("day", "week", "month", "season", "year", "span", "unknown")
 STANCES = ("supports", "opposes", "conditional", "neutral")
 ATTRIBUTIONS = ("direct", "reported", "ambiguous", "unknown")
@@ -57,6 +61,8 @@ def _ranked(rank: str) -> tuple[KindSpec, ...]:
 
 # The sets of a resolution's records whose coverage it states, by their plural.
 COVERAGE_SETS = tuple(kind.plural for kind in _ranked("coverage_rank"))
+# What a cited passage's original account is recorded as: a record of one of these kinds.
+ACCOUNT_TYPES = tuple(kind.name for kind in KIND_TABLE if kind.carries_accounts)
 # Kinds of fact a dispute can involve (each serves its disputes).
 DISPUTED_KINDS = tuple(kind.name for kind in KIND_TABLE if kind.disputable)
 # Kinds of fact /facts lists.

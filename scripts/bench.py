@@ -459,12 +459,13 @@ def read_urls(database: Path, count: int, seed: int = 2017) -> list[tuple[str, s
     lists += [f"/api/v1/statements?source={s}" for s in chosen.sample(sources, min(20, len(sources)))]
     lists += [f"/api/v1/statements?from=2017-{m:02d}-01&to=2017-{m:02d}-28" for m in range(1, 13)]
     lists += [f"/api/v1/entities?kind={kind}" for kind in ("person", "country", "organization", "place")]
-    lists += [page_by_cursor(database, page) for page in (2, 10, 100, 1000) if page <= statement_pages(database)]
     words = sorted({word.lower() for name in names for word in re.findall(r"[A-Za-z]{4,}", name)})
     words = chosen.sample(words, min(len(words), int(count * 0.1))) + ["sincerity", "sanctions", "talks", "coal"]
     searches = [f"/api/v1/search?q={word}" for word in words] + [f"/api/v1/statements?q={word}" for word in words]
     chosen.shuffle(lists)
     chosen.shuffle(searches)
+    # Pages reached by their cursors always come in (the list share is cut from the front).
+    lists[:0] = [page_by_cursor(database, page) for page in (2, 10, 100, 1000) if page <= statement_pages(database)]
     mix = [("item", u) for u in items] + [("page", u) for u in pages]
     mix += [("list", u) for u in lists[: int(count * 0.25)]] + [("search", u) for u in searches[: int(count * 0.2)]]
     chosen.shuffle(mix)

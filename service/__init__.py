@@ -71,9 +71,10 @@ and the exact passage (`quote`) with its offsets (`start`, `end`, in Unicode cod
 record rather than the articles cite a source of kind `reference`, with no quote.
 
 **How sure**: each citation says what its passage does for the fact (`role`: supports, context, corrects,
-contradicts), which fields it is the source for (`fields`) and how the source words it (`wording`); each fact's
-`support` counts its supporting sources and how many of them are independent (no two derive from a common
-source: see a source's `derived_from`). Contradictions and corrections are records at `/disputes`, listed in each
+contradicts), which fields it is the source for (`fields`), how the source words it (`wording`) and the original
+account it carries (`account`: the event of a briefing, remarks, a statement or a report, when not the source's
+own); each fact's `support` counts its supporting sources and how many of them are independent (distinct original
+accounts: sources carrying one briefing or deriving from one source through `derived_from` count once). Contradictions and corrections are records at `/disputes`, listed in each
 fact's `disputes`; `/facts` lists every fact with its support. Dates of events and statements are intervals
 (`date_earliest` to `date_latest`, with `date_precision` and `time_zone`); `from`/`to` match them by `date_match`
 (`overlaps` or `within`). A statement's `attribution_chain` gives the hands its words passed through (`hands`).

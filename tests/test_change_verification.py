@@ -76,6 +76,16 @@ def _changed(rng, kind_name: str, record: dict, records: dict) -> dict:
         change["citations"][0] = {**citation, "source": source, "quote": quote}
         if quote is None:
             change["citations"][0].update(start=None, end=None)
+    if kind.cited and change["citations"] and rng.random() < 0.3:  # the account a passage carries
+        events = [e["id"] for e in records["event"]]
+        sources = [s["id"] for s in records["source"]]
+        account = rng.choice(
+            [
+                {"type": "event", "id": rng.choice([*events, "no-such-event"])},
+                {"type": "source", "id": rng.choice(sources)},
+            ]
+        )
+        change["citations"][-1] = {**change["citations"][-1], "account": rng.choice([account, None])}
     if kind_name == "entity":
         which = rng.randint(0, 3)
         other = rng.choice(records["entity"])
@@ -92,6 +102,15 @@ def _changed(rng, kind_name: str, record: dict, records: dict) -> dict:
             change["derived_from"] = [*change["derived_from"], {"source": parent, "relation": "rewrite"}]
         elif which == 1:  # an article made a reference, a reference an article (which takes a text)
             change["kind"] = "reference" if change["kind"] == "article" else "article"
+        else:  # published on another day (a derivation from a later source, a later account carried)
+            change.update(published_on=f"2017-08-{rng.randint(1, 12):02d}", date_precision="day")
+    if kind_name == "event":
+        which = rng.randint(0, 2)
+        if which == 0:  # an utterance made a meeting, or the other way round
+            change["kind"] = rng.choice(["press_remarks", "report", "meeting", "missile_test"])
+        elif which == 1:  # later than what carries it
+            day = f"2017-08-{rng.randint(1, 12):02d}"
+            change.update(occurred_on=day, date_earliest=day, date_latest=day, date_precision="day")
     if kind_name == "vote":
         change["member"] = rng.choice([v["member"] for v in records["vote"]])
     if kind_name == "claim":
@@ -180,6 +199,56 @@ def test_a_second_vote_of_a_member_on_a_resolution_is_refused(published):
     ]
     with pytest.raises(KnowledgeError) as full:
         knowledge_with(knowledge, BY_NAME["vote"], "second-vote", copy_of)
+    assert full.value.problems == refused.value.problems
+
+
+@pytest.mark.parametrize(
+    "kind_name, record_id, change, problem",
+    [
+        # A resolution's text dated after the release reprinting it: the release derives from a later source.
+        (
+            "source",
+            "un-doc-s-res-2371-2017",
+            {"published_on": "2017-08-09"},
+            "record 'un-press-sc-12945-2017': derived_from 'un-doc-s-res-2371-2017', published on 2017-08-09",
+        ),
+        # Remarks moved after the report carrying them.
+        (
+            "event",
+            "lavrov-remarks-manila-2017-08-06",
+            {"occurred_on": "2017-08-10", "date_earliest": "2017-08-10", "date_latest": "2017-08-10"},
+            "record 'lavrov-russia-china-support-six-way-talks': citation 1: source 'presstv-manila-talks-2017-08-07' "
+            "was published on 2017-08-07, before account event 'lavrov-remarks-manila-2017-08-06' began (2017-08-10)",
+        ),
+        # An utterance made a meeting: what carried it now carries no account.
+        (
+            "event",
+            "wang-yi-remarks-manila-2017-08-07",
+            {"kind": "meeting"},
+            "record 'wang-yi-hopes-north-south-improve-relations': citation 1: account event "
+            "'wang-yi-remarks-manila-2017-08-07' is a meeting event, not an account a source can carry",
+        ),
+        # A meeting made remarks: what was said there now reaches its sources as an account they must name.
+        (
+            "event",
+            "wang-yi-ri-yong-ho-meeting-2017-08-06",
+            {"kind": "press_remarks"},
+            "record 'china-urges-north-korea-stop-tests-resume-talks': citation 1 reports "
+            "'wang-yi-ri-yong-ho-meeting-2017-08-06', an utterance or a document: name the account",
+        ),
+    ],
+)
+def test_a_change_to_what_others_date_or_carry_is_refused_naming_them(published, kind_name, record_id, change, problem):
+    app, records, knowledge = published
+    record = {**next(r for r in records[kind_name] if r["id"] == record_id), **change}
+    for computed in ("roles", "claims", "file", "sha256"):
+        record.pop(computed, None)
+    with app.app_context(), db.connection_context():
+        with pytest.raises(KnowledgeError) as refused:
+            verify_change(BY_NAME[kind_name], record_id, record)
+    assert any(problem in line for line in refused.value.problems), refused.value.problems
+    with pytest.raises(KnowledgeError) as full:
+        knowledge_with(knowledge, BY_NAME[kind_name], record_id, record)
     assert full.value.problems == refused.value.problems
 
 

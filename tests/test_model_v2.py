@@ -4,12 +4,10 @@ disputes, as the loader checks them and as a fact-checker queries them."""
 from __future__ import annotations
 
 import json
-from itertools import combinations
 
 import pytest
 
 from schemas.kinds import KIND_TABLE
-from service.knowledge.records import Lineage
 from tests.helpers import FIXTURES_DIR, edit_record, problems_of, read_fixture, write_fixture
 
 
@@ -198,73 +196,6 @@ def test_refuses_sources_that_derive_from_each_other_in_a_cycle(knowledge_copy):
     problems = problems_of(knowledge_copy)
     assert any(first["id"] in p and "derives from itself through derived_from (a cycle)" in p for p in problems)
     assert any(second["id"] in p and "(a cycle)" in p for p in problems), problems
-
-
-# Independent sources: the most supporting sources no two of which share an ancestor.
-
-
-def test_independent_sources_count_shared_ancestry_once():
-    lineage = Lineage(
-        {
-            "ap": ("reference", []),
-            "afp": ("reference", []),
-            "rewrite": ("article", ["ap", "afp"]),
-            "paper": ("reference", ["ap"]),
-            "ministry": ("reference", []),
-        }
-    )
-    assert lineage.independent(["ap", "afp"]) == 2
-    assert lineage.independent(["rewrite", "ap"]) == 1
-    assert lineage.independent(["rewrite", "ap", "afp"]) == 2  # ap and afp, not the rewrite of both
-    assert lineage.independent(["paper", "ap", "ministry"]) == 2
-    assert lineage.independent([]) == 0
-    support = lineage.support(
-        [
-            {"source": "rewrite", "role": "supports"},
-            {"source": "ministry", "role": "supports"},
-            {"source": "ministry", "role": "supports"},
-            {"source": "ap", "role": "context"},
-        ]
-    )
-    assert support == {"sources": 2, "independent_sources": 2, "articles": 1, "references": 1}
-    relayed = lineage.support(
-        [{"source": "ap", "role": "supports"}, {"source": "afp", "role": "supports"}], shared=True
-    )
-    assert relayed == {"sources": 2, "independent_sources": 1, "articles": 0, "references": 2}
-
-
-def _ancestors(sources: dict[str, dict], source_id: str) -> set[str]:
-    found = {source_id}
-    for parent in sources[source_id]["derived_from"]:
-        found |= _ancestors(sources, parent["source"])
-    return found
-
-
-def test_every_fact_says_how_many_independent_sources_support_it(client):
-    sources = {s["id"]: s for s in every(client, "/api/v1/sources")}
-    entities = {e["id"]: e for e in every(client, "/api/v1/entities")}
-    checked = 0
-    for url in ("/api/v1/entities", "/api/v1/measures", "/api/v1/figures", "/api/v1/events", "/api/v1/statements"):
-        for fact in every(client, url):
-            supporting = list(dict.fromkeys(c["source"] for c in fact["citations"] if c["role"] == "supports"))
-            independent = max(
-                size
-                for size in range(len(supporting) + 1)
-                for group in combinations(supporting, size)
-                if all(not _ancestors(sources, a) & _ancestors(sources, b) for a, b in combinations(group, 2))
-            )
-            chain = fact.get("attribution_chain") or []
-            if chain and entities[chain[-1]["relay"]]["kind"] == "organization":
-                independent = min(independent, 1)  # every source carries that organisation's one report
-            articles = sum(sources[s]["kind"] == "article" for s in supporting)
-            assert fact["support"] == {
-                "sources": len(supporting),
-                "independent_sources": independent,
-                "articles": articles,
-                "references": len(supporting) - articles,
-            }, fact["id"]
-            checked += 1
-    assert checked > 100
 
 
 def test_facts_supported_by_two_independent_sources(client):

@@ -38,7 +38,7 @@ DEFAULTS = {
     "Figure": {"value_max": None},
     "Event": {"time_zone": None},
     "Statement": {"time_zone": None},
-    "Citation": {"quote": None, "role": "supports", "fields": [], "wording": None},
+    "Citation": {"quote": None, "role": "supports", "fields": [], "wording": None, "account": None},
 }
 # Records served inside others, compared on their own; and what the API derives (support is held to its own
 # rules in test_knowledge.py).

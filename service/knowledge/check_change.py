@@ -5,9 +5,10 @@ What a change can affect, and so what is checked (tests/test_change_verification
 refuses exactly what a full read of the same knowledge does, over random changes of every kind):
 - the record itself: its kind's schema, its references, citations and extra checks, looked up in the database
   with the change applied;
-- the records whose own checks read it: those naming it in a reference field, a citation (a source), a derivation
-  (a source) or a dispute's facts; checked again when it is deleted, or when what their checks read of it changes
-  (an entity's kind; a source's kind or text);
+- the records whose own checks read it: those naming it in a reference field, a citation (a source, or an event
+  as the account a passage carries), a derivation (a source) or a dispute's facts; checked again when it is
+  deleted, or when what their checks read of it changes (an entity's kind; a source's kind, text or publication
+  date; an event's kind or first day);
 - what spans records: the claims a dispute counts, a derivation cycle through the record, a country code, a name or
   a vote that another record already holds (each found through the database's indexes).
 """
@@ -71,7 +72,7 @@ def verify_change(
     problems: list[str] = []
     if loaded is not None:
         problems += verify_record(kind, loaded, knowledge, record_where(kind.name, loaded))
-    for reader_kind, reader_id in sorted(_readers(kind, record_id, before, loaded, loaded_text)):
+    for reader_kind, reader_id in sorted(_readers(kind, record_id, before, loaded, loaded_text) - {knowledge.key}):
         reader = knowledge.record(reader_kind, reader_id)
         if reader is not None:
             problems += verify_record(BY_NAME[reader_kind], reader, knowledge, record_where(reader_kind, reader))
@@ -122,9 +123,26 @@ def _readers(kind: Kind, record_id: str, before: dict | None, record: dict | Non
         readers |= _naming(kind, record_id, everything=False)
     if kind.name == "source":
         old_text = article_texts([record_id]).get(record_id)
-        if before["kind"] != record["kind"] or old_text != text:
+        dated = _differs(before, record, ("published_on", "date_precision"))
+        if before["kind"] != record["kind"] or old_text != text or dated:
             readers |= _citing(record_id)
+        elif {d["source"] for d in before["derived_from"]} != {d["source"] for d in record["derived_from"]}:
+            readers |= _citing(record_id)  # a passage may carry what the source no longer derives from
+        if dated:
+            readers |= {("source", child) for child in _derived_from(record_id)}
+    if kind.name == "event" and _differs(before, record, ("kind", "date_earliest")):
+        readers |= _carrying("event", record_id)
+        readers |= {("statement", i) for i in ids_naming(BY_NAME["statement"], "event", record_id)}
     return readers
+
+
+def _differs(before: dict, record: dict, names: tuple[str, ...]) -> bool:
+    """Whether the published record and the loaded one (its dates as dates) differ in one of these fields."""
+    return any(before[name] != _as_served(record[name]) for name in names)
+
+
+def _as_served(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _naming(kind: Kind, record_id: str, everything: bool) -> set[Key]:
@@ -140,6 +158,8 @@ def _naming(kind: Kind, record_id: str, everything: bool) -> set[Key]:
     if kind.name == "source":
         found |= _citing(record_id)
         found |= {("source", child) for child in _derived_from(record_id)}
+    if kind.carries_accounts:
+        found |= _carrying(kind.name, record_id)
     query = m.DisputeFact.select(m.DisputeFact.dispute).where(
         (m.DisputeFact.fact_type == kind.name) & (m.DisputeFact.fact_id == record_id)
     )
@@ -149,6 +169,14 @@ def _naming(kind: Kind, record_id: str, everything: bool) -> set[Key]:
 
 def _citing(source_id: str) -> set[Key]:
     query = m.Citation.select(m.Citation.fact_type, m.Citation.fact_id).where(m.Citation.source == source_id)
+    return set(tuples(query.distinct()))
+
+
+def _carrying(kind_name: str, record_id: str) -> set[Key]:
+    """The facts with a passage carrying this event's or source's account."""
+    query = m.Citation.select(m.Citation.fact_type, m.Citation.fact_id).where(
+        (m.Citation.account_id == record_id) & (m.Citation.account_type == kind_name)
+    )
     return set(tuples(query.distinct()))
 
 

@@ -196,7 +196,19 @@ def _subfield_of(name: str, inner: str) -> Callable[[dict], object]:
     return lambda record: (record[name] or {}).get(inner)
 
 
-CITATION_COLUMNS = ("fact_type", "fact_id", "position", "source", "quote", "start", "end", "role", "fields", "wording")
+CITATION_COLUMNS = (
+    "fact_type",
+    "fact_id",
+    "position",
+    "source",
+    "quote",
+    "start",
+    "end",
+    "role",
+    "fields",
+    "wording",
+    "account",
+)
 # What makes a spreadsheet (Excel, LibreOffice Calc, Google Sheets, Numbers) read a cell's text as a formula, when
 # it comes first: OWASP's list for CSV injection (=HYPERLINK(...) sends the sheet's data to a site when clicked).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -18,7 +18,7 @@ from peewee import Field, Model
 
 from schemas.fields import fields_of
 from schemas.kinds import KIND_TABLE, KindSpec
-from schemas.vocabulary import KIND_NAMED
+from schemas.vocabulary import ACCOUNT_EVENT_KINDS, KIND_NAMED
 from schemas.writes import RECORD_SCHEMAS
 
 from ..store import models as m
@@ -130,14 +130,48 @@ def _statement_quote_within_passages(where: str, record: dict, catalogue) -> lis
     return [f"{where}: the statement's quote is not inside any of its cited passages: {record['quote']!r}"]
 
 
+def _event_reports_carry_it(where: str, record: dict, catalogue) -> list[str]:
+    """A record of an utterance or a document (an account: a briefing, remarks, a statement, a report, a tweet) is
+    supported by reports of it, each carrying it (fixtures/FORMAT.md, "Independent sources")."""
+    return _unaccounted(where, record, record["id"]) if record["kind"] in ACCOUNT_EVENT_KINDS else []
+
+
+def _statement_reports_carry_its_event(where: str, record: dict, catalogue) -> list[str]:
+    """What was said at an utterance (a briefing, remarks, a statement) reaches its sources as that account."""
+    event = catalogue.record("event", record["event"]) if record["event"] is not None else None
+    return _unaccounted(where, record, event["id"]) if event and event["kind"] in ACCOUNT_EVENT_KINDS else []
+
+
+def _unaccounted(where: str, record: dict, event_id: str) -> list[str]:
+    return [
+        f"{where}: citation {number} reports {event_id!r}, an utterance or a document: name the account the passage "
+        f"carries (account event {event_id!r}, or the one it relays)"
+        for number, citation in enumerate(record["citations"], 1)
+        if citation["role"] == "supports" and citation["account"] is None
+    ]
+
+
 def _source_derivations(where: str, record: dict, catalogue) -> list[str]:
     problems = []
     for derivation in record["derived_from"]:
         if derivation["source"] == record["id"]:
             problems.append(f"{where}: derived_from names the source itself")
-        elif catalogue.record("source", derivation["source"]) is None:
+            continue
+        parent = catalogue.record("source", derivation["source"])
+        if parent is None:
             problems.append(f"{where}: derived_from {derivation['source']!r} is not a known source")
+        elif _later(parent, record):
+            problems.append(
+                f"{where}: derived_from {parent['id']!r}, published on {parent['published_on'].isoformat()}, after "
+                f"this source ({record['published_on'].isoformat()}): a source cannot derive from a later one"
+            )
     return problems
+
+
+def _later(parent: dict, child: dict) -> bool:
+    """Whether `parent` was published after `child`, both known to the day."""
+    days = [s["published_on"] for s in (parent, child) if s["date_precision"] == "day"]
+    return len(days) == 2 and None not in days and days[0] > days[1]
 
 
 def _dispute_facts(where: str, record: dict, catalogue) -> list[str]:
@@ -279,6 +313,7 @@ _ATTACHED: tuple[Kind, ...] = (
         links=(Link("participants", m.EventParticipant, "event", "entity"),),
         search_document=_event_document,
         label=lambda ev: ev["title"],
+        extra_checks=(_event_reports_carry_it,),
     ),
     _kind(
         "statement",
@@ -295,11 +330,11 @@ _ATTACHED: tuple[Kind, ...] = (
             Link("reported_via", m.StatementReporter, "statement", "entity"),
         ),
         derived=_statement_columns,
-        reads_through=("reported_via",),  # whether a relay is unnamed, and a relaying agency's report (support)
+        reads_through=("reported_via",),  # whether a relay is unnamed
         search_document=_statement_document,
         search_names=("speaker",),
         label=lambda st: f"{st['speaker_as_written']}: {st['summary']}",
-        extra_checks=(_statement_quote_within_passages,),
+        extra_checks=(_statement_quote_within_passages, _statement_reports_carry_its_event),
     ),
     _kind("topic", m.Topic),
     _kind("dispute", m.Dispute, search_document=_dispute_document, extra_checks=(_dispute_facts,)),

@@ -84,7 +84,14 @@ def table_rows(k: Knowledge, catalogue=None) -> dict[type[Model], list[dict]]:
                 row["text"] = k.texts.get(record["id"])
             rows.append(row)
             for position, citation in enumerate(record.get("citations", []) if kind.cited else []):
-                citations.append({"fact_type": kind.name, "fact_id": record["id"], "position": position, **citation})
+                citations.append(
+                    {
+                        "fact_type": kind.name,
+                        "fact_id": record["id"],
+                        "position": position,
+                        **citation_columns(citation),
+                    }
+                )
         tables[kind.model] = rows
         for link in kind.links:
             links[link.model] = [
@@ -103,6 +110,14 @@ def table_rows(k: Knowledge, catalogue=None) -> dict[type[Model], list[dict]]:
         for position, ref in enumerate(record["facts"])
     ]
     return {**tables, **links, m.Citation: citations}
+
+
+def citation_columns(citation: dict) -> dict:
+    """A citation as its row holds it: its account in two columns."""
+    columns = {name: value for name, value in citation.items() if name != "account"}
+    account = citation.get("account")
+    columns.update(account_type=account and account["type"], account_id=account and account["id"])
+    return columns
 
 
 def changed_columns(model, old: dict, new: dict) -> dict:

@@ -39,10 +39,9 @@ def api_records(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = Non
     if kind.cited:
         cited = citations_of(kind.name, ids)
         lineage = lineage or Lineage.read()
-        agencies = _relaying_agencies(records)
         for record in records:
             record["citations"] = cited.get(record["id"], [])
-            record["support"] = lineage.support(record["citations"], shared=record["id"] in agencies)
+            record["support"] = lineage.support(record["citations"])
     if "disputes" in fields_of(kind.schema):
         disputed = disputes_of(kind.name, ids)
         for record in records:
@@ -51,8 +50,11 @@ def api_records(kind: Kind, rows: Iterable[Model], lineage: Lineage | None = Non
 
 
 class Lineage:
-    """Which sources derive from which: two sources are independent when no source is an ancestor of both (a
-    source counts as its own ancestor)."""
+    """Which sources derive from which, and so which accounts are independent (fixtures/FORMAT.md, "Independent
+    sources"). An account is the original utterance or document a supporting passage carries, as its citation
+    names it (`account`) or else its source's own. Its origins: an event's, itself; a source's, the source and
+    every source it derives from (`derived_from`); a source's own reporting named as such (the account is the
+    citing source itself), that source alone. Two accounts are independent when they share no origin."""
 
     def __init__(self, sources: dict[str, tuple[str, list[str]]]):
         self.kinds = {source_id: kind for source_id, (kind, _) in sources.items()}
@@ -73,48 +75,51 @@ class Lineage:
             self._ancestors[source_id] = frozenset(found)
         return self._ancestors[source_id]
 
-    def independent(self, source_ids: list[str]) -> int:
-        """The size of the largest set of these sources no two of which share an ancestor."""
+    def origins(self, source_id: str, account: dict | None = None) -> frozenset[tuple[str, str]]:
+        """What a passage of this source carrying `account` ({type, id}; None: the source's own) goes back to."""
+        if account is None:
+            return frozenset(("source", ancestor) for ancestor in self.ancestors(source_id))
+        if account["type"] == "source" and account["id"] != source_id:
+            return frozenset(("source", ancestor) for ancestor in self.ancestors(account["id"]))
+        return frozenset({(account["type"], account["id"])})
+
+    def independent(self, source_ids: list[str], accounts: dict[str, list[dict | None]] | None = None) -> int:
+        """The most of these sources that can be taken together, each for one of the accounts it carries
+        (`accounts`, by source; its own when not given), no two of those accounts sharing an origin."""
+        options = [
+            list(dict.fromkeys(self.origins(source_id, account) for account in (accounts or {}).get(source_id, [None])))
+            for source_id in source_ids
+        ]
         best = 0
 
-        def extend(start: int, taken: frozenset[str], size: int) -> None:
+        def extend(start: int, taken: frozenset, size: int) -> None:
             nonlocal best
             best = max(best, size)
-            for index in range(start, len(source_ids)):
-                ancestors = self.ancestors(source_ids[index])
-                if not ancestors & taken and size + len(source_ids) - index > best:
-                    extend(index + 1, taken | ancestors, size + 1)
+            for index in range(start, len(options)):
+                if size + len(options) - index <= best:
+                    return
+                for origins in options[index]:
+                    if not origins & taken:
+                        extend(index + 1, taken | origins, size + 1)
 
         extend(0, frozenset(), 0)
         return best
 
-    def support(self, citations: list[dict], shared: bool = False) -> dict:
-        """Supporting sources, independent ones among them, articles and references; `shared`: every source
-        carries one common report not held here (so they count as one independent source)."""
-        sources = list(dict.fromkeys(c["source"] for c in citations if c["role"] == "supports"))
+    def support(self, citations: list[dict]) -> dict:
+        """Supporting sources, independent ones among them (by the accounts their passages carry), articles and
+        references."""
+        accounts: dict[str, list[dict | None]] = {}
+        for citation in citations:
+            if citation["role"] == "supports":
+                accounts.setdefault(citation["source"], []).append(citation.get("account"))
+        sources = list(accounts)
         articles = sum(1 for source_id in sources if self.kinds.get(source_id) == "article")
-        independent = self.independent(sources)
         return {
             "sources": len(sources),
-            "independent_sources": min(independent, 1) if shared else independent,
+            "independent_sources": self.independent(sources, accounts),
             "articles": articles,
             "references": len(sources) - articles,
         }
-
-
-def _relaying_agencies(records: list[dict]) -> set[str]:
-    """Ids of the statements whose words reached every citing source through an organisation's report (the last
-    relay of the chain, such as a news agency): all those sources carry that one report, so they are one
-    independent account of it, however many there are."""
-    last_relays = {r["id"]: r["attribution_chain"][-1]["relay"] for r in records if r.get("attribution_chain")}
-    if not last_relays:
-        return set()
-    organisations = set(
-        m.Entity.select(m.Entity.id)
-        .where(m.Entity.id.in_(set(last_relays.values())) & (m.Entity.kind == "organization"))
-        .tuples()
-    )
-    return {record_id for record_id, relay in last_relays.items() if (relay,) in organisations}
 
 
 def disputes_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[str]]:
@@ -149,11 +154,15 @@ def citations_of(fact_type: str, ids: Iterable[str]) -> dict[str, list[dict]]:
             m.Citation.role,
             m.Citation.fields,
             m.Citation.wording,
+            m.Citation.account_type,
+            m.Citation.account_id,
         )
         .where((m.Citation.fact_type == fact_type) & (m.Citation.fact_id.in_(ids)))
         .order_by(m.Citation.fact_id, m.Citation.position)
     )
     for citation in dicts(query):  # in the order selected: the citation's fields as served
+        kind, account = citation.pop("account_type"), citation.pop("account_id")
+        citation["account"] = {"type": kind, "id": account} if kind is not None else None
         found[citation.pop("fact_id")].append(citation)
     return found
 

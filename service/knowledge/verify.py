@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from schemas.fields import fields_of
+from schemas.vocabulary import ACCOUNT_EVENT_KINDS
 
 from .kinds import Kind, Reference
 from .text import fold_name, verify_quote
@@ -77,6 +78,8 @@ def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: st
         if source is None:
             problems.append(f"{at}: source {citation['source']!r} does not exist")
             continue
+        if citation["account"] is not None:
+            problems += _account_problems(at, citation["account"], source, catalogue)
         if source["kind"] == "reference":
             if citation["quote"] is not None:
                 problems.append(f"{at}: a reference source has no text here, so its citation takes no quote")
@@ -90,6 +93,34 @@ def _citation_problems(kind: Kind, record: dict, catalogue: Catalogue, where: st
         if problem:
             problems.append(f"{at}: {problem} (source {source['id']!r})")
     return problems
+
+
+def _account_problems(at: str, account: dict, source: dict, catalogue: Catalogue) -> list[str]:
+    """The account a passage carries: an event of an utterance or a document, no later than the source; or the
+    source itself or one it derives from."""
+    if account["type"] == "source":
+        parents = [d["source"] for d in source["derived_from"]]
+        if account["id"] == source["id"] or account["id"] in parents:
+            return []
+        return [
+            f"{at}: account source {account['id']!r} is neither the cited source {source['id']!r} nor one it "
+            "derives from (its derived_from)"
+        ]
+    event = catalogue.record("event", account["id"])
+    if event is None:
+        return [f"{at}: account event {account['id']!r} is not a known event"]
+    if event["kind"] not in ACCOUNT_EVENT_KINDS:
+        return [
+            f"{at}: account event {event['id']!r} is a {event['kind']} event, not an account a source can carry (an "
+            f"utterance or a document: {', '.join(ACCOUNT_EVENT_KINDS)})"
+        ]
+    began, published = event["date_earliest"], source["published_on"]
+    if began is not None and published is not None and began > published:
+        return [
+            f"{at}: source {source['id']!r} was published on {published.isoformat()}, before account event "
+            f"{event['id']!r} began ({began.isoformat()}): a source cannot carry a later account"
+        ]
+    return []
 
 
 def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dict], str]) -> list[str]:

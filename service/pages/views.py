@@ -325,7 +325,7 @@ def fact_page(record_id: str, kind: str):
         record=record,
         label=label,
         inner=inner,
-        evidence=lambda r: _evidence(r, sources),
+        evidence=lambda r: _evidence(r, sources, directory),
         fields=_fields,
         directory=directory,
         plural=_plural,
@@ -397,12 +397,18 @@ def _fields(record: dict) -> list[tuple[str, object]]:
     return [(name, value) for name, value in record.items() if name not in SECTION_FIELDS]
 
 
-def _evidence(record: dict, sources: dict[str, dict]) -> list[dict]:
-    """Each citation of a record with its source, and for a quote the paragraph around it, cut before, at, after."""
+def _evidence(record: dict, sources: dict[str, dict], directory) -> list[dict]:
+    """Each citation of a record with its source, the account it carries where named, and for a quote the paragraph
+    around it, cut before, at, after."""
     evidence = []
     for citation in record.get("citations", ()):
         source = sources[citation["source"]]
         item = {"citation": citation, "source": source}
+        account = citation["account"]
+        if account is not None and account["type"] == "event":
+            item["account"] = directory.get("event", account["id"])
+        elif account is not None:
+            item["reprints"] = None if account["id"] == source["id"] else account["id"]
         if citation["start"] is not None and source["text"] is not None:
             text, start, end = source["text"], citation["start"], citation["end"]
             before, after = paragraph_around(text, start, end)

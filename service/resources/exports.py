@@ -139,7 +139,7 @@ class Exports(MethodView):
                 "url": f"{blp.url_prefix}/{table}.csv",
                 "media_type": CSV,
                 "description": "Every citation of every record, one a row: fact_type, fact_id, position, source, "
-                "quote, start, end, role, fields, wording."
+                "quote, start, end, role, fields, wording, account."
                 if table == "citations"
                 else f"Every record of {table}, one a row, as its URL serves it but for its citations (in "
                 "citations.csv): nested objects flattened as field.subfield, lists of values joined by '; ', lists "

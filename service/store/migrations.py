@@ -350,6 +350,23 @@ def _writes_at_the_cost() -> None:
         run_migrations(*steps)
 
 
+def _accounts() -> None:
+    # The original account a cited passage carries (an event or a source), found by what carries it when that
+    # changes. init reloads the knowledge after a migration, which fills them.
+    migrator = SchemaMigrator.from_database(db.obj)
+    columns = {c.name for c in db.get_columns("citation")}
+    steps = [
+        migrator.add_column("citation", column, CharField(null=True))
+        for column in ("account_type", "account_id")
+        if column not in columns
+    ]
+    if steps:
+        run_migrations(*steps)
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "citation_account_id_account_type" ON "citation" ("account_id", "account_type")'
+    )
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -366,6 +383,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (9, "changes keep the record after them and the version they started from; reverts", _change_history),
     (10, "entities' ISO country codes; the entity each measure is imposed on", _country_codes_and_measure_targets),
     (11, "indexed entity names and codes; the version's digest; what publications touched", _writes_at_the_cost),
+    (12, "the original account (an event or a source) a cited passage carries", _accounts),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -217,9 +217,12 @@ class Citation(BaseModel):
     fields = JSONListField(default=list)  # the fact's fields it is the source for; [] for the whole fact
     wording = TextField(null=True)
     position = IntegerField()
+    # The original account the passage carries (schemas/facts.py AccountSchema); null: the source's own.
+    account_type = CharField(null=True)
+    account_id = CharField(null=True)
 
     class Meta:
-        indexes = ((("fact_type", "fact_id", "position"), True),)
+        indexes = ((("fact_type", "fact_id", "position"), True), (("account_id", "account_type"), False))
 
 
 class Dispute(BaseModel):
