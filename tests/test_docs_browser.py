@@ -171,3 +171,24 @@ def test_authorize_then_try_an_operation_that_needs_a_token(docs, live_server, t
     docs.save_screenshot(str(tmp_path / "authorized.png"))
     assert status == "200", f"{body[:500]} (screenshot: {tmp_path / 'authorized.png'})"
     assert json.loads(body)["name"] == "gate-editor" and json.loads(body)["role"] == "editor"
+
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+DESKTOP = {"width": 1400, "height": 2400, "deviceScaleFactor": 1, "mobile": False}
+
+
+def test_the_docs_page_lays_out_at_a_phones_width(browser, live_server, spec):
+    """On a phone the page is laid out at the screen's width (a viewport declaration), not at a desktop's 980 px,
+    and its operations still render."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        browser.get(f"{live_server.url}/docs")
+        count = sum(1 for _ in _operations(spec))
+        WebDriverWait(browser, WAIT).until(lambda b: len(b.find_elements(By.CSS_SELECTOR, ".opblock")) >= count)
+        layout = browser.execute_script("return document.documentElement.clientWidth")
+        assert layout == PHONE["width"], f"laid out {layout}px wide on a {PHONE['width']}px screen"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)

@@ -89,3 +89,38 @@ def test_a_pages_query_redirects_to_its_own_path_never_to_the_requests_host(host
     assert response.status_code == 301, route["url"]
     assert_local(response.headers["Location"])
     assert response.headers["Location"] == route["url"]
+
+
+def with_a_trailing_slash(url: str) -> str:
+    path, _, query = url.partition("?")
+    return f"{path}/" + (f"?{query}" if query else "")
+
+
+# (A rule ending in a path converter takes the slash as part of its value: a file's path, not a redirect.)
+@pytest.mark.parametrize("route", [r for r in ROUTES if "<path:" not in r["rule"]], ids=lambda route: route["rule"])
+def test_a_trailing_slash_redirects_to_the_route_never_to_the_requests_host(hostile_client, route):
+    url = with_a_trailing_slash(route["url"])
+    for method in ("GET", "HEAD"):
+        response = hostile_client.open(url, method=method, headers=HOSTILE)
+        assert response.status_code == 308, (url, response.status_code)
+        assert_local(response.headers["Location"])
+        assert response.headers["Location"] == quote(route["url"], safe="/?&=%")
+
+
+def test_a_trailing_slash_keeps_the_query_the_prefix_and_the_method(hostile_client):
+    response = hostile_client.get("/api/v1/entities/?kind=person&q=%C3%A9", headers=HOSTILE)
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/api/v1/entities?kind=person&q=%C3%A9"
+    assert hostile_client.get(response.headers["Location"]).status_code == 200
+    response = hostile_client.get("/api/v1/entities/", base_url="http://evil.example/kb", headers=HOSTILE)
+    assert response.headers["Location"] == "/kb/api/v1/entities"
+    # 308: a client repeats the method and the body at the new place.
+    response = hostile_client.post("/api/v1/changes/", json={}, headers=HOSTILE)
+    assert response.status_code == 308 and response.headers["Location"] == "/api/v1/changes"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/no-such-list/", "/api/v1/entities/no-such-entity/x/", "/nothing/", "//"])
+def test_a_trailing_slash_on_a_path_that_does_not_route_stays_a_404(hostile_client, url):
+    response = hostile_client.get(url, headers=HOSTILE)
+    assert response.status_code == 404, (url, response.status_code)
+    assert "Location" not in response.headers

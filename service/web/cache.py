@@ -38,6 +38,7 @@ from ..store.reads import tables_read
 from ..store.version import DataState, data_state, release_connection, touched_between
 from .compression import accepts_gzip
 from .conditional import NOT_MODIFIED, gzip_etag, names, not_modified_headers
+from .negotiation import takes
 
 UNCACHED_ENDPOINTS = frozenset(
     {"health.Health", "docs_assets.swagger_ui_asset", "docs_assets.favicon", "static", "pages.asset"}
@@ -76,6 +77,10 @@ class CachedAnswer:
     not_modified: tuple[tuple[str, str], ...] = ()  # what the 304 sends: ETag, Cache-Control, Vary
     etags: tuple[str, ...] = ()  # the tags an If-None-Match may name for a 304: this variant's and its sibling's
     gzipped: CachedAnswer | None = None  # the same answer gzip-compressed, for the clients that take it
+
+    @property
+    def content_type(self) -> str | None:
+        return next((value for name, value in self.headers if name == "Content-Type"), None)
 
     @property
     def size(self) -> int:
@@ -438,6 +443,8 @@ class CacheMiddleware:
                 return self._answer(wsgi_env, start_response)
             return self._fill(key, state, wsgi_env, start_response)
         release_connection()
+        if not takes(wsgi_env.get("HTTP_ACCEPT"), answer.content_type):
+            return self.wsgi_app(wsgi_env, start_response)  # the app answers the 406 (and remembers nothing)
         wsgi_env[_SERVED_KEY] = key
         return _serve(answer, wsgi_env, start_response)
 

@@ -135,6 +135,8 @@ class ApiDocsPlugin(BasePlugin):
                 _document_text_rules(parameter)
             operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
             _add_links(operation)
+            # An Accept header that takes none of what the operation answers (web/negotiation.py).
+            operation.setdefault("responses", {}).setdefault(406, "NOT_ACCEPTABLE")
             if method != "get":
                 # Every request body is bounded (web/limits.py), refused before it is read.
                 operation.setdefault("responses", {}).setdefault(413, copy.deepcopy(CONTENT_TOO_LARGE))

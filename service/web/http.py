@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask, Response, current_app, redirect, request
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
@@ -37,6 +37,7 @@ from .compression import (
     large_enough,
 )
 from .conditional import both_variants, etag_of, gzip_etag, names, not_modified, not_modified_headers
+from .negotiation import not_acceptable, takes
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -267,7 +268,9 @@ def init_http(app: Flask) -> None:
 def finish_answer(response: Response, min_bytes: int | None) -> Response:
     """Give the answer its Cache-Control; tag a 200 read with the hash of what it says (web/conditional.etag_of),
     remember it with its gzip variant and what it was made from when it may be cached, and answer 304 when the
-    client holds it; compress what the client takes gzip for."""
+    client holds it; compress what the client takes gzip for. An answer the client's Accept does not take is a 406."""
+    if response.status_code < 300 and not takes(request.headers.get("Accept"), response.mimetype):
+        response = not_acceptable(response)
     set_cache_control(response, request.method, "HTTP_AUTHORIZATION" in request.environ, request.endpoint)
     typed = compressible(response.mimetype or "")
     if typed:
@@ -352,7 +355,8 @@ WEB_URL = re.compile(r"https?://", re.IGNORECASE)
 
 
 def init_redirects(app: Flask) -> None:
-    """Answer werkzeug's routing redirects (a doubled slash, merge_slashes: 308) with a path-absolute Location."""
+    """Answer werkzeug's routing redirects (a doubled slash, merge_slashes: 308) and a trailing slash the route
+    does not have (308 to the route) with a path-absolute Location."""
     app.before_request(redirect_within_the_service)
 
 
@@ -360,6 +364,8 @@ def redirect_within_the_service() -> BaseResponse | None:
     """werkzeug builds a routing redirect's URL from the request's scheme and Host (X-Forwarded-Host behind
     ProxyFix), which anyone can send, and Flask answers it without an error handler; match the path again for a
     fixed host instead, and answer with the path and query under the mount's prefix only."""
+    if isinstance(request.routing_exception, NotFound):
+        return _without_the_trailing_slash()
     if not isinstance(request.routing_exception, RequestRedirect):
         return None
     adapter = current_app.url_map.bind(
@@ -372,6 +378,22 @@ def redirect_within_the_service() -> BaseResponse | None:
         query = quote(target.query.encode("latin-1"), safe=QUERY_SAFE) if target.query else ""
         return redirect(service_location(target.path + (f"?{query}" if query else "")), request.routing_exception.code)
     raise NotFound()  # (the same path routes without a redirect for another host: not for this map's rules)
+
+
+def _without_the_trailing_slash() -> BaseResponse | None:
+    """`/api/v1/entities/` is `/api/v1/entities`: a path that routes once its one trailing slash is dropped is
+    redirected there (308, so the method and body are kept), with its query; any other unknown path stays a 404."""
+    path = request.path
+    if len(path) < 2 or not path.endswith("/") or path.endswith("//"):
+        return None
+    adapter = current_app.url_map.bind(ROUTING_HOST, path_info=path[:-1])
+    try:
+        adapter.match(method=request.method)
+    except HTTPException:  # no route there either (or a redirect of its own: not followed twice)
+        return None
+    query = request.environ.get("QUERY_STRING", "")
+    query = quote(query.encode("latin-1"), safe=QUERY_SAFE) if query else ""
+    return redirect(service_location(quote(path[:-1], safe=PATH_SAFE) + (f"?{query}" if query else "")), 308)
 
 
 def service_location(path: str) -> str:
