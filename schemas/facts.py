@@ -364,13 +364,27 @@ class SourceSchema(ma.Schema):
         validate=validate_article_file,
         metadata={"description": "File name of the article's text in seeds/.", "example": "000_04aad605d0849ab7.txt"},
     )
-    title = Name("Title as published.", "Philippine capital hosts high-level talks on North Korea", required=True)
+    title = Name(
+        "Title as published; a title in square brackets is the curators' description of a source whose headline no "
+        "copy seen shows (its note says what was seen).",
+        "Philippine capital hosts high-level talks on North Korea",
+        required=True,
+    )
     publisher = Name(
         "Who published it; null when the source does not say.", "Press TV", allow_none=True, load_default=None
     )
     author = Name("Author as printed; null when not given.", "Melinda Barton", allow_none=True, load_default=None)
-    published_on = DateOf("Publication date as best established.", "2017-08-07", load_default=None)
-    date_precision = Choice(DATE_PRECISIONS, "How precise published_on is.", "day", load_default="day")
+    published_on = DateOf(
+        "Publication date as best established; null when no copy seen shows it (`date_precision` `unknown`).",
+        "2017-08-07",
+        load_default=None,
+    )
+    date_precision = Choice(
+        DATE_PRECISIONS,
+        "How precise published_on is: `day` for a date, `unknown` when published_on is null (the default follows "
+        "published_on).",
+        "day",
+    )
     date_derivation = Text(
         "How the publication date was established.",
         "From the dateline 'Mon Aug 7, 2017 7:19AM'.",
@@ -392,6 +406,12 @@ class SourceSchema(ma.Schema):
             "example": "https://undocs.org/S/RES/2371(2017)",
         },
     )
+    accessed_on = DateOf(
+        "The day a curator last read the page at `url` (a stored copy of it), as a reference manager's accessed "
+        "date; null when no reading of that page is recorded, and for a source without a URL.",
+        "2026-12-07",
+        load_default=None,
+    )
     sha256 = Text(
         "SHA-256 of the article's text file, hex; null for references.",
         "58bb022cf60e00f9b405d38bea9f7f27a6f9d52f0d8a9821cf25d9349248a348",
@@ -411,6 +431,31 @@ class SourceSchema(ma.Schema):
             "description": "Sources this one derives from; empty when it is independent of every other source here."
         },
     )
+
+    @ma.pre_load
+    def _precision_follows_the_date(self, data, **kwargs):
+        # A source that gives no precision has the one its date implies: a day when it gives the date, unknown
+        # when it does not (a record that gives both is held to them below).
+        if isinstance(data, dict) and data.get("date_precision") is None:
+            return {**data, "date_precision": "day" if data.get("published_on") is not None else "unknown"}
+        return data
+
+    @ma.validates_schema
+    def _dates_are_known_or_unknown(self, data: dict, **kwargs) -> None:
+        published, precision = data.get("published_on"), data.get("date_precision")
+        if precision == "unknown" and published is not None:
+            raise ma.ValidationError("an unknown publication date has no published_on", "published_on")
+        if precision != "unknown" and published is None:
+            raise ma.ValidationError(
+                f"published_on is null: its date_precision is 'unknown' (got {precision!r})", "date_precision"
+            )
+        accessed = data.get("accessed_on")
+        if accessed is not None and not data.get("url"):
+            raise ma.ValidationError("accessed_on is the day the page at url was read: give the url", "accessed_on")
+        if accessed is not None and published is not None and accessed < published:
+            raise ma.ValidationError(
+                f"accessed_on ({accessed.isoformat()}) is before published_on ({published.isoformat()})", "accessed_on"
+            )
 
     @ma.validates_schema
     def _article_has_text(self, data: dict, **kwargs) -> None:

@@ -128,7 +128,8 @@ class FactSummarySchema(ma.Schema):
     )
     label = ma.fields.String(
         metadata={
-            "description": "A human label for the fact.",
+            "description": "A human label for the fact. A statement's starts with its speaker's name, or 'Unidentified "
+            "speaker' when the knowledge identifies none, never with the pronoun a source may write.",
             "example": "Kang Kyung-wha and Ri Yong-ho shake hands in Manila",
         }
     )

@@ -202,7 +202,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 12
+        assert schema_version() == LATEST == 13
         # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
         db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')
@@ -217,6 +217,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         db.execute_sql('DROP TABLE "entity_name"')
         for column in ("digest", "epoch", "revision"):
             db.execute_sql(f'ALTER TABLE "dataset" DROP COLUMN "{column}"')
+        db.execute_sql('ALTER TABLE "source" DROP COLUMN "accessed_on"')
         SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
         assert schema_version() == 1
 
@@ -232,6 +233,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         assert "entity_country_code" in {i.name for i in db.get_indexes("entity")}
         assert {"digest", "epoch", "revision"} <= {c.name for c in db.get_columns("dataset")}
         assert "touched" in {c.name for c in db.get_columns("change")} and m.EntityName.select().count() > 0
+        assert m.Source.select().where(m.Source.accessed_on.is_null(False)).exists(), "the reload fills accessed_on"
         assert migrate() == [], "a second run applies nothing"
     client = app.test_client()
     assert [s["speaker"] for s in client.get("/api/v1/statements?q=Sincerity").get_json()] == ["ri-yong-ho"]

@@ -175,14 +175,16 @@ def test_csl_items_say_what_the_record_says(sources):
         "container-title": "Reuters",
         "issued": {"date-parts": [[2017, 8, 2]]},
         "URL": "http://www.reuters.com/article/us-northkorea-usa-asia-idUSKBN1AI253",
+        "accessed": {"date-parts": [[2026, 12, 7]]},
     }
     assert items[PRESS_RELEASE]["type"] == "webpage"
-    assert items[UNDATED] == {
+    assert items[UNDATED] == {  # no publication date seen: none given, the day its page was read is
         "id": UNDATED,
         "type": "webpage",
         "title": by_id(sources, UNDATED)["title"],
         "container-title": "The Hill",
         "URL": by_id(sources, UNDATED)["url"],
+        "accessed": {"date-parts": [[2026, 12, 7]]},
     }
 
 
@@ -191,6 +193,8 @@ def test_every_csl_item_holds_the_source_id_title_link_and_only_a_printed_author
         item = csl_item(source)
         assert item["id"] == source["id"] and item["title"] == source["title"]
         assert item.get("URL") == source["url"]
+        accessed = source["accessed_on"] and [[int(part) for part in source["accessed_on"].split("-")]]
+        assert item.get("accessed", {}).get("date-parts") == (accessed or None)
         assert item["type"] == {"article": "article-newspaper"}.get(source["kind"], item["type"])
         if source["author"]:
             assert item["author"] == [{"literal": source["author"]}]
@@ -249,6 +253,7 @@ def test_bibtex_of_every_source_reads_back_to_the_source(client, sources):
         assert value(entry, "journaltitle" if expected_type == "article" else "organization") == source["publisher"]
         assert value(fields, "date") == source["published_on"]  # every served date is a day or unknown
         assert value(fields, "url") == source["url"]
+        assert value(fields, "urldate") == source["accessed_on"]  # biblatex's accessed date, ISO 8601
         for field in fields.fields:
             assert braces_balance(field.value), (source["id"], field.key, field.value)
             assert field.key == "url" or not bare_specials(field.value), (source["id"], field.key, field.value)
@@ -315,6 +320,17 @@ def test_bibtex_dates_keep_their_precision():
     assert date(published_on="2017-08-01", date_precision="span") == "2017~"
     assert date(published_on=None, date_precision="day") is None
     assert date(published_on="2017-08-01", date_precision="unknown") is None
+
+
+def test_an_accessed_date_goes_with_its_url_only():
+    read = dict(SYNTHETIC, kind="reference", url="https://example.org/page", accessed_on="2026-12-07")
+    assert csl_item(read)["accessed"] == {"date-parts": [[2026, 12, 7]]}
+    raw, _ = read_bibtex(bibtex_entry(read))
+    assert raw[SYNTHETIC["id"]]["urldate"] == "2026-12-07"
+    for unread in (dict(read, accessed_on=None), dict(read, url=None)):  # nothing read, or no page to date
+        assert "accessed" not in csl_item(unread)
+        raw, _ = read_bibtex(bibtex_entry(unread))
+        assert value(raw[SYNTHETIC["id"]], "urldate") is None
 
 
 def test_a_url_is_verbatim_and_cannot_break_the_entry():

@@ -412,27 +412,33 @@ def test_pages_are_cached_by_data_version_and_never_older_than_the_data(curation
         ).status_code
         == 304
     )
-    etag = client.get("/api/v1/statements/trump-very-big-financial-impact").headers["ETag"]
-    change = client.post(
-        "/api/v1/changes",
-        json={
-            "kind": "statement",
-            "action": "update",
-            "id": "trump-very-big-financial-impact",
-            "record": {"summary": "A new summary."},
-            "summary": "reword",
-        },
-        headers={"Authorization": f"Bearer {tokens['curator']}", "If-Match": etag},
-    )
-    assert change.status_code == 201, change.get_data(as_text=True)
-    approved = client.post(
-        f"/api/v1/changes/{change.get_json()['id']}/approve", headers={"Authorization": f"Bearer {tokens['editor']}"}
-    )
-    assert approved.status_code == 200, approved.get_data(as_text=True)
+
+    def publish(kind: str, plural: str, record_id: str, record: dict) -> None:
+        """Propose an update as the curator and approve it as the editor."""
+        etag = client.get(f"/api/v1/{plural}/{record_id}").headers["ETag"]
+        change = client.post(
+            "/api/v1/changes",
+            json={"kind": kind, "action": "update", "id": record_id, "record": record, "summary": "edit"},
+            headers={"Authorization": f"Bearer {tokens['curator']}", "If-Match": etag},
+        )
+        assert change.status_code == 201, change.get_data(as_text=True)
+        approved = client.post(
+            f"/api/v1/changes/{change.get_json()['id']}/approve",
+            headers={"Authorization": f"Bearer {tokens['editor']}"},
+        )
+        assert approved.status_code == 200, approved.get_data(as_text=True)
+
+    publish("statement", "statements", "trump-very-big-financial-impact", {"summary": "A new summary."})
     after = parse(client.get("/statements/trump-very-big-financial-impact"))
     assert "A new summary." in after.cssselect("h1")[0].text_content()
     article = parse(client.get("/sources/china-urges-n-korea-2017-08-12"))
-    assert any("he: A new summary." == a.text_content() for a in article.cssselect("ul.facts a"))
+    assert any("Donald Trump: A new summary." == a.text_content() for a in article.cssselect("ul.facts a"))
+    # The speaker renamed: the statement's document does not change, but its label, and so the pages listing it, do.
+    publish("entity", "entities", "donald-trump", {"name": "Donald J. Trump"})
+    article = parse(client.get("/sources/china-urges-n-korea-2017-08-12"))
+    assert any("Donald J. Trump: A new summary." == a.text_content() for a in article.cssselect("ul.facts a"))
+    heading = parse(client.get("/statements/trump-very-big-financial-impact")).cssselect("h1")[0].text_content()
+    assert heading == "Donald J. Trump: A new summary."
 
 
 def test_an_article_with_characters_outside_ascii_is_highlighted_by_code_points(curation):

@@ -47,6 +47,16 @@ def _rename(rng, record, records):
     return {"name": f"{record['name']} Renamed {rng.randrange(10**6)}"}
 
 
+def _speakers(records) -> list[dict]:
+    """The entities speaking a statement: their names are in the statements' labels."""
+    speaking = {s["speaker"] for s in records["statement"]}
+    return [e for e in records["entity"] if e["id"] in speaking]
+
+
+def _rename_a_speaker(rng, record, records):  # made of the record _pick_for chooses: a speaker
+    return _rename(rng, record, records)
+
+
 def _unnamed(rng, record, records):
     return {"named": not record["named"]}
 
@@ -92,7 +102,7 @@ def _participants(rng, record, records):
 # How each kind's records are changed: a test for a new kind fails until it says how.
 UPDATES = {
     "source": (_revised("title"), _derive),
-    "entity": (_revised("description"), _rename, _unnamed, _relabel_kind),
+    "entity": (_revised("description"), _rename, _rename_a_speaker, _unnamed, _relabel_kind),
     "role": (_revised("title"),),
     "resolution": (_revised("purpose"),),
     "vote": (_vote,),
@@ -104,6 +114,13 @@ UPDATES = {
     "dispute": (_revised("verdict"), _dispute_facts),
     "claim": (_revised("claim"), _move_claim),
 }
+
+
+# The record an update is made of, where it is not any record of the kind.
+PICKS = {_rename_a_speaker: lambda rng, records: rng.choice(_speakers(records))}
+# What every sequence covers, whatever the seed: step -> (action, update). The first entity step renames a speaker,
+# whose statements' /facts labels (and search entries) name it though their documents do not change.
+SCRIPTED = {[kind.name for kind in KINDS].index("entity"): ("update", _rename_a_speaker)}
 
 
 def _created(rng, kind_name, records):
@@ -151,11 +168,13 @@ def test_random_publications_write_what_a_full_load_writes(publishing, seed):
         for step in range(STEPS):
             kind = KINDS[step % len(KINDS)]
             records = published_records()
-            action = rng.choice(["update", "update", "update", "create", "delete"])
+            scripted = SCRIPTED.get(step)
+            action, update = scripted or (rng.choice(["update", "update", "update", "create", "delete"]), None)
             text = None
             if action == "update":
-                record = rng.choice(records[kind.name])
-                record_id, change = record["id"], rng.choice(UPDATES[kind.name])(rng, record, records)
+                update = update or rng.choice(UPDATES[kind.name])
+                record = PICKS[update](rng, records) if update in PICKS else rng.choice(records[kind.name])
+                record_id, change = record["id"], update(rng, record, records)
             elif action == "create":
                 record_id, change, text = _created(rng, kind.name, records)
             else:
@@ -165,10 +184,18 @@ def test_random_publications_write_what_a_full_load_writes(publishing, seed):
             try:
                 proposed = propose(kind.name, action, record_id, change, "random", "curator", text=text)
                 change_row = publish(proposed, "editor")
-            except ChangeRefused:
+            except ChangeRefused as refused:
+                assert step not in SCRIPTED, f"step {step}: what every sequence covers was refused: {refused.problems}"
                 assert database_state() == state, "a refused change leaves nothing behind"
                 continue
             published[kind.name] += 1
+            if update is _rename_a_speaker:  # its statements are labelled by its new name
+                labels = m.Fact.select(m.Fact.label).where(
+                    (m.Fact.fact_type == "statement")
+                    & m.Fact.fact_id.in_([s["id"] for s in records["statement"] if s["speaker"] == record_id])
+                )
+                assert [label for (label,) in labels.tuples()], f"step {step}: {record_id} speaks no statement"
+                assert all(label.startswith(change["name"] + ": ") for (label,) in labels.tuples()), f"step {step}"
             after = _documents()
             touched = json.loads(change_row.touched)
             directory = directory.after({tuple(key) for key in touched["documents"]})
@@ -200,7 +227,8 @@ def _assert_a_full_load_writes_the_same() -> None:
 def test_the_pages_directory_follows_publications_by_what_they_touched(publishing):
     """The labels the pages show (knowledge pages link every record by its label) are kept up to date from the
     documents each publication touched, and equal a directory read whole: a member's name in its votes' labels, a
-    resolution's in its votes', an entity's in its roles', a claim moved, a role deleted, a doubt noted."""
+    speaker's in its statements', a resolution's in its votes', an entity's in its roles', a claim moved, a role
+    deleted, a doubt noted."""
     with publishing.app_context(), db.connection_context():
         records = published_records()
         vote = records["vote"][0]
@@ -210,8 +238,10 @@ def test_the_pages_directory_follows_publications_by_what_they_touched(publishin
         third = {k: v for k, v in claim.items() if k != "id"}  # a third side, which can move to another dispute
         other_dispute = next(d["id"] for d in records["dispute"] if d["id"] != claim["dispute"])
         statement = records["statement"][0]
+        speaker = next(s["speaker"] for s in records["statement"] if s["speaker"] not in (None, vote["member"]))
         changes = [
             ("entity", vote["member"], {"name": "A Renamed Member"}),
+            ("entity", speaker, {"name": "A Renamed Speaker"}),
             ("resolution", vote["resolution"], {"symbol": "S/RES/9999 (2017)"}),
             ("entity", role["entity"], {"name": "A Renamed Person"}),
             ("role", records["role"][-1]["id"], None),
@@ -233,3 +263,4 @@ def test_the_pages_directory_follows_publications_by_what_they_touched(publishin
         labels = [e.label for e in directory.entries.values()]
         assert any("A Renamed Member voted" in label for label in labels)
         assert any(label.startswith("A Renamed Person: ") for label in labels)
+        assert any(label.startswith("A Renamed Speaker: ") for label in labels)  # a statement, by its speaker's name

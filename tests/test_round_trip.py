@@ -33,7 +33,14 @@ ITEM_URLS = {
 }
 # What a fixture record may leave out, and what is served then (fixtures/FORMAT.md).
 DEFAULTS = {
-    "Source": {"date_precision": "day", "date_derivation": None, "dateline": None, "derived_from": [], "sha256": None},
+    "Source": {
+        "date_precision": "day",  # given a date (without one: unknown, which the fixtures say)
+        "date_derivation": None,
+        "dateline": None,
+        "accessed_on": None,
+        "derived_from": [],
+        "sha256": None,
+    },
     "Entity": {"named": True, "country_code": None},
     "Figure": {"value_max": None},
     "Event": {"time_zone": None},

@@ -48,3 +48,41 @@ def test_bad_kind_filter(client):
     response = client.get("/api/v1/sources?kind=blog")
     assert response.status_code == 422
     assert "article, reference" in response.get_json(force=True)["detail"]
+
+
+def test_every_source_has_what_a_reference_manager_needs_where_it_is_known(client):
+    """A date or `unknown`, never a day guessed; an accessed date only with the URL it dates; a title as published or,
+    where no copy shows the headline, the curators' bracketed description, which the note explains."""
+    sources = client.get("/api/v1/sources?page_size=100").get_json()
+    for source in sources:
+        where = source["id"]
+        assert (source["published_on"] is None) == (source["date_precision"] == "unknown"), where
+        assert source["date_precision"] in ("day", "unknown"), where
+        if source["accessed_on"] is not None:
+            assert source["url"] and source["accessed_on"] >= (source["published_on"] or ""), where
+        title = source["title"]
+        assert not title.startswith("(") and "headline not" not in title and "URL slug" not in title, where
+        if title.startswith("["):
+            assert title.endswith("]") and "the curators' description, in square brackets" in source["note"], where
+    assert any(s["published_on"] is None for s in sources) and any(s["accessed_on"] for s in sources)
+    assert any(s["title"].startswith("[") for s in sources)
+
+
+def test_a_source_date_is_a_day_or_unknown_and_an_accessed_date_needs_its_url():
+    import marshmallow as ma
+    import pytest
+
+    from schemas.facts import SourceSchema
+
+    reference = {"id": "a-reference", "kind": "reference", "title": "A page", "url": "https://example.org/a"}
+    assert SourceSchema().load(reference)["date_precision"] == "unknown"  # no date given: unknown
+    assert SourceSchema().load({**reference, "published_on": "2017-08-06"})["date_precision"] == "day"
+    for wrong, field in (
+        ({"published_on": "2017-08-06", "date_precision": "unknown"}, "published_on"),
+        ({"date_precision": "day"}, "date_precision"),
+        ({"url": None, "accessed_on": "2026-12-07"}, "accessed_on"),
+        ({"published_on": "2017-08-06", "accessed_on": "2017-08-05"}, "accessed_on"),
+    ):
+        with pytest.raises(ma.ValidationError) as refused:
+            SourceSchema().load({**reference, **wrong})
+        assert field in refused.value.messages, (wrong, refused.value.messages)

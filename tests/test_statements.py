@@ -80,3 +80,27 @@ def test_bad_statement_filters(client, query, parameter):
     response = client.get(f"/api/v1/statements?{query}")
     assert response.status_code == 422
     assert f"'{parameter}'" in response.get_json(force=True)["detail"]
+
+
+def test_a_statement_is_labelled_by_the_speaker_the_knowledge_identifies_not_the_word_the_source_uses(client):
+    """/facts and the search name a statement's speaker as the knowledge identifies them, never by the pronoun a
+    source writes ("He said ..."), or say that none is identified; `speaker_as_written` keeps the source's word."""
+    from tests.helpers import FIXTURES_DIR, read_fixture
+
+    names = {e["id"]: e["name"] for e in read_fixture(FIXTURES_DIR / "entities.json")}
+    curated = {s["id"]: s for s in read_fixture(FIXTURES_DIR / "statements.json")}
+    pronouns = {i for i, s in curated.items() if s["speaker_as_written"].lower() in ("he", "she", "it", "they")}
+    assert any(curated[i]["speaker"] for i in pronouns) and any(not curated[i]["speaker"] for i in pronouns)
+    facts = client.get("/api/v1/facts?type=statement&page_size=100").get_json()
+    assert {f["id"] for f in facts} == set(curated)
+    for fact in facts:
+        statement = curated[fact["id"]]
+        speaker = names[statement["speaker"]] if statement["speaker"] else "Unidentified speaker"
+        assert fact["label"] == f"{speaker}: {statement['summary']}", fact["id"]
+    for statement_id in sorted(pronouns):
+        statement = curated[statement_id]
+        words = " ".join(statement["summary"].split()[:6])
+        found = client.get("/api/v1/search", query_string={"q": words, "page_size": 100}).get_json()
+        labels = [hit["label"] for hit in found if hit["id"] == statement_id]
+        speaker = names[statement["speaker"]] if statement["speaker"] else "Unidentified speaker"
+        assert labels == [f"{speaker}: {statement['summary']}"], (statement_id, labels)

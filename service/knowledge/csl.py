@@ -11,6 +11,8 @@ Both take one source as the API serves it (`GET /api/v1/sources/<id>`) and say o
 - Date. `published_on` to its precision: a day [[2017, 8, 5]], a month [[2017, 8]], a year [[2017]]; for a week,
   a season or a span the record holds one day, not the interval, so only its year, marked approximate; no date
   when it is null or of unknown precision.
+- Accessed. `accessed_on`, the day a curator last read the page at the URL, as CSL's `accessed` and biblatex's
+  `urldate` (ISO 8601, the form biblatex's date fields take), only with the URL it dates; none when not recorded.
 - BibTeX is biblatex's (biber reads UTF-8): `date` in ISO 8601 (`2017-08`, `2017~` approximate), `journaltitle`
   and `organization`, `url` verbatim; non-ASCII text stays UTF-8; the characters LaTeX reads as commands are
   escaped, and the words of a title holding capitals are braced so that styles changing case keep them.
@@ -89,6 +91,14 @@ def _issued(source: dict) -> tuple[list[int], bool] | None:
     return [day.year, day.month, day.day][:count], approximate
 
 
+def _accessed(source: dict) -> date | None:
+    """The day the page at the source's URL was last read, when recorded and the source has a URL."""
+    accessed = source.get("accessed_on")
+    if not accessed or not _text(source.get("url")):
+        return None
+    return date.fromisoformat(str(accessed))
+
+
 def csl_item(source: dict) -> dict:
     """One source as a CSL-JSON item."""
     kind = citation_type(source)
@@ -102,6 +112,8 @@ def csl_item(source: dict) -> dict:
         item["issued"] = {"date-parts": [parts], **({"circa": True} if approximate else {})}
     if url := _text(source.get("url")):
         item["URL"] = url
+    if accessed := _accessed(source):
+        item["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
     if dateline := _text(source.get("dateline")):
         item["note"] = f"Dateline: {dateline}"
     return item
@@ -156,6 +168,8 @@ def bibtex_entry(source: dict) -> str:
         fields.append(("date", iso + ("~" if approximate else "")))
     if url := _text(source.get("url")):
         fields.append(("url", _verbatim_url(url)))
+    if accessed := _accessed(source):
+        fields.append(("urldate", accessed.isoformat()))
     if dateline := _text(source.get("dateline")):
         fields.append(("note", latex_text(f"Dateline: {dateline}")))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)

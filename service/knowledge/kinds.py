@@ -8,7 +8,7 @@ behaviour below, and a resource module with its filters (docs/architecture.md wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from urllib.parse import quote
@@ -72,8 +72,11 @@ class Kind(KindSpec):
     insert_order: Callable[[dict], tuple] | None = None
     # Text of the kind's search document: (label, body), given the row and entity names by id.
     search_document: Callable[[Model, dict[str, str]], tuple[str, str]] | None = None
-    # A human label of a record, for the kinds listed in /facts (each also served at its url).
-    label: Callable[[dict], str] | None = None
+    # A human label of a record, for the kinds listed in /facts (each also served at its url): given the record as
+    # served and the names of the entities its `label_names` fields name.
+    label: Callable[[dict, Mapping[str, str]], str] | None = None
+    # Fields naming entities whose names its label shows: a rename of one relabels the record (publication.py).
+    label_names: tuple[str, ...] = ()
     # Checks of one record beyond its schema and references: (where, record, catalogue) -> problems.
     extra_checks: tuple[Callable[[str, dict, object], list[str]], ...] = field(default=())
     # Fields naming records whose content (beyond their ids) this kind's derived columns and document reflect: a
@@ -224,10 +227,20 @@ def _dispute_document(d: m.Dispute, names: dict[str, str]) -> tuple[str, str]:
     return d.subject, " ".join(filter(None, [d.verdict, d.reasoning, claims]))
 
 
+# What a statement's label says when the knowledge identifies no speaker: the words the source uses for one ("He")
+# stay in `speaker_as_written`, where a reader sees them as written.
+UNIDENTIFIED_SPEAKER = "Unidentified speaker"
+
+
+def statement_label(speaker_id: str | None, summary: str, names: Mapping[str, str]) -> str:
+    """A statement's label (its /facts label, its page's heading, its search entry's): the speaker the knowledge
+    identifies, by name, not by the pronoun a source may use for them, then the summary."""
+    return f"{names[speaker_id] if speaker_id else UNIDENTIFIED_SPEAKER}: {summary}"
+
+
 def _statement_document(s: m.Statement, names: dict[str, str]) -> tuple[str, str]:
-    speaker = names.get(s.speaker_id or "", s.speaker_as_written)
     body = " ".join(filter(None, [s.quote, s.speaker_as_written, s.attribution_note]))
-    return f"{speaker}: {s.summary}", body
+    return statement_label(s.speaker_id, s.summary, names), body
 
 
 def _refers(field_name: str, *kinds: str) -> Reference:
@@ -261,7 +274,7 @@ _ATTACHED: tuple[Kind, ...] = (
         references=(_entity("country", "country"),),
         extra_checks=(_country_code,),
         derived=_entity_columns,
-        label=lambda e: e["name"],
+        label=lambda e, names: e["name"],
         insert_order=lambda e: (e["kind"] != "country", e["id"]),  # countries first: others point at them
         search_document=_entity_document,
     ),
@@ -278,7 +291,7 @@ _ATTACHED: tuple[Kind, ...] = (
         "resolution",
         m.Resolution,
         order=("adopted_on", "id"),
-        label=lambda r: r["symbol"] or r["id"],
+        label=lambda r, names: r["symbol"] or r["id"],
         references=(_entity("body", "organization"), _entity("drafted_by")),
     ),
     _kind(
@@ -296,14 +309,14 @@ _ATTACHED: tuple[Kind, ...] = (
             _entity("target", "country", "organization", "person"),
         ),
         search_document=_measure_document,
-        label=lambda x: x["description"],
+        label=lambda x, names: x["description"],
     ),
     _kind(
         "figure",
         m.Figure,
         order=("subject", "metric", "id"),
         references=(_refers("subject", "entity", "resolution"),),
-        label=lambda f: f"{f['metric']}: {f['as_stated']}",
+        label=lambda f, names: f"{f['metric']}: {f['as_stated']}",
     ),
     _kind(
         "event",
@@ -312,7 +325,7 @@ _ATTACHED: tuple[Kind, ...] = (
         references=(_entity("place", "place", "country"), _entity("participants")),
         links=(Link("participants", m.EventParticipant, "event", "entity"),),
         search_document=_event_document,
-        label=lambda ev: ev["title"],
+        label=lambda ev, names: ev["title"],
         extra_checks=(_event_reports_carry_it,),
     ),
     _kind(
@@ -333,7 +346,8 @@ _ATTACHED: tuple[Kind, ...] = (
         reads_through=("reported_via",),  # whether a relay is unnamed
         search_document=_statement_document,
         search_names=("speaker",),
-        label=lambda st: f"{st['speaker_as_written']}: {st['summary']}",
+        label=lambda st, names: statement_label(st["speaker"], st["summary"], names),
+        label_names=("speaker",),
         extra_checks=(_statement_quote_within_passages, _statement_reports_carry_its_event),
     ),
     _kind("topic", m.Topic),

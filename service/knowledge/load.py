@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from peewee import Model
 
 from ..store import models as m
-from ..store.db import db
+from ..store.db import db, tuples
 from ..store.search_index import (
     rebuild_search_index,
     rebuild_statement_text,
@@ -154,21 +154,37 @@ def fact_rows(documents: dict[tuple[str, str], str] | None = None) -> Iterator[d
         if documents is None:
             query = m.Document.select(m.Document.record_id, m.Document.body).where(m.Document.kind == kind.name)
             bodies = query.tuples().iterator()
+            names = entity_names() if kind.label_names else {}
         else:
             bodies = sorted((key[1], body) for key, body in documents.items() if key[0] == kind.name)
+            records = [json.loads(body) for _, body in bodies]
+            named = {record[field] for record in records for field in kind.label_names} - {None}
+            names = entity_names(named) if named else {}
         for record_id, body in bodies:
             record = json.loads(body)
             yield {
                 "fact_type": kind.name,
                 "fact_id": record_id,
                 "sort_key": f"{kind.name} {record_id}",
-                "label": kind.label(record),
+                "label": kind.label(record, names),
                 "url": kind.url.format(id=record_id),
                 "sources": record["support"]["sources"],
                 "independent_sources": record["support"]["independent_sources"],
                 "disputes": record["disputes"],
                 "disputed": bool(record["disputes"]),
             }
+
+
+def entity_names(ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Entity names by id: of these entities, or of every entity (None)."""
+    query = m.Entity.select(m.Entity.id, m.Entity.name)
+    if ids is None:
+        return dict(tuples(query))
+    wanted = sorted(ids)
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), BATCH):
+        found.update(tuples(query.where(m.Entity.id.in_(wanted[start : start + BATCH]))))
+    return found
 
 
 def search_documents() -> list[dict]:

@@ -10,6 +10,8 @@ What a change to a record can reach, from the kinds' declarations (knowledge/kin
   the relays of its chain are unnamed, and counts the sources carrying a relaying agency's report as one);
 - for a source whose kind or derivations change: the support of every fact citing it or a source deriving from it;
 - for a dispute: the `disputes` of the facts it is about, before and after;
+- for an entity renamed: the records whose label shows its name (`label_names`: a statement's label names its
+  speaker);
 - the /facts row of each of those documents, and the search entries of the record, of its owner, and of the
   records whose search document shows its name (`search_names`).
 """
@@ -230,6 +232,10 @@ def _documents_reached(kind: Kind, record_id: str, before: dict | None, record: 
         reached |= _citing(_descendants(record_id))
     if kind.model is m.Dispute:
         reached |= {_served_key(ref["type"], ref["id"]) for r in versions for ref in r["facts"]}
+    if kind.model is m.Entity and before is not None and record is not None and before["name"] != record["name"]:
+        for reader in KINDS:  # their /facts labels show its name
+            for field_name in reader.label_names:
+                reached |= {(reader.name, reader_id) for reader_id in ids_naming(reader, field_name, record_id)}
     return reached
 
 

@@ -91,6 +91,11 @@ class Directory:
         keys |= {
             ("claim", i) for (i,) in tuples(m.Claim.select(m.Claim.id).where(m.Claim.dispute.in_(owners["dispute"])))
         }
+        for kind in LISTED_FACTS:  # a statement's label names its speaker
+            for field_name in kind.label_names:
+                column, id_field = kind.model._meta.fields[field_name], kind.model._meta.fields["id"]
+                named = kind.model.select(id_field).where(column.in_(owners["entity"]))
+                keys |= {(kind.name, i) for (i,) in tuples(named)}
         return keys
 
     def _read(self, keys: set[tuple[str, str]] | None) -> None:
@@ -120,6 +125,15 @@ class Directory:
             )
         for fact_type, fact_id, label in rows(facts):
             entries[(fact_type, fact_id)] = Entry(fact_type, fact_id, label)
+        for kind in LISTED_FACTS:  # a label showing an entity's name shows that entity's document too
+            for field_name in kind.label_names:
+                column, id_field = kind.model._meta.fields[field_name], kind.model._meta.fields["id"]
+                naming = select(kind.name, kind.model.select(id_field, column).where(column.is_null(False)), id_field)
+                for record_id, entity_id in rows(naming):
+                    labelled = entries.get((kind.name, record_id))
+                    if labelled is not None:
+                        shows = (*labelled.documents, ("entity", entity_id))
+                        entries[(kind.name, record_id)] = Entry(kind.name, record_id, labelled.label, shows=shows)
         for source_id, title in rows(select("source", m.Source.select(m.Source.id, m.Source.title), m.Source.id)):
             entries[("source", source_id)] = Entry("source", source_id, title)
         for (topic_id,) in rows(select("topic", m.Topic.select(m.Topic.id), m.Topic.id)):

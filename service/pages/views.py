@@ -317,8 +317,6 @@ def fact_page(record_id: str, kind: str):
         entry = directory.get(kind, record_id)
         label = entry.label if entry else record_id
         statements = _statement_lists(kind, record_id, label)
-        if kind == "statement":
-            label = _statement_heading(record, directory)
     return page(
         "pages/fact.html",
         kind=kind,
@@ -332,14 +330,6 @@ def fact_page(record_id: str, kind: str):
         api_url=request.root_path + BY_NAME[kind].url_of(record_id),
         statements=statements,
     )
-
-
-def _statement_heading(record: dict, directory) -> str:
-    """A statement's heading: the speaker's name and the summary. The label the knowledge keeps starts with the speaker
-    as the source writes them, which may be a pronoun ("He"); the page names the speaker the knowledge identifies, or
-    says that none is identified."""
-    speaker = directory.get("entity", record["speaker"]) if record.get("speaker") else None
-    return f"{speaker.label if speaker else 'Unidentified speaker'}: {record['summary']}"
 
 
 def _documents(kind: str, model, condition, limit: int | None = None) -> list[dict]:

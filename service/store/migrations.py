@@ -367,6 +367,13 @@ def _accounts() -> None:
     )
 
 
+def _sources_accessed_on() -> None:
+    # The day a curator last read a web reference's page, for the exports' accessed date (CSL `accessed`, biblatex
+    # `urldate`). init reloads the knowledge after a migration, which fills the column.
+    if "accessed_on" not in {c.name for c in db.get_columns("source")}:
+        run_migrations(SchemaMigrator.from_database(db.obj).add_column("source", "accessed_on", DateField(null=True)))
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -384,6 +391,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (10, "entities' ISO country codes; the entity each measure is imposed on", _country_codes_and_measure_targets),
     (11, "indexed entity names and codes; the version's digest; what publications touched", _writes_at_the_cost),
     (12, "the original account (an event or a source) a cited passage carries", _accounts),
+    (13, "the day each source's page was last read", _sources_accessed_on),
 )
 LATEST = MIGRATIONS[-1][0]
 

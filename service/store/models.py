@@ -49,6 +49,7 @@ class Source(BaseModel):
     date_derivation = TextField(null=True)
     dateline = TextField(null=True)
     url = TextField(null=True)
+    accessed_on = DateField(null=True)  # the day a curator last read the page at url
     sha256 = CharField(null=True)
     note = TextField(null=True)
     derived_from = JSONListField(default=list)  # [{source, relation, note}]
