@@ -367,6 +367,39 @@ def _accounts() -> None:
     )
 
 
+class _WorkbenchSession(m.BaseModel):
+    """workbench_session as step 13 creates it (frozen)."""
+
+    id = AutoField()
+    digest = CharField(unique=True)
+    token = ForeignKeyField(_Token, backref="+", on_delete="CASCADE")
+    created_at = DateTimeField()
+    last_seen_at = DateTimeField()
+    expires_at = DateTimeField()
+    idle_expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "workbench_session"
+
+
+class _SignInFailure(m.BaseModel):
+    """sign_in_failure as step 13 creates it (frozen)."""
+
+    id = AutoField()
+    client = CharField()
+    failed_at = DateTimeField()
+
+    class Meta:
+        table_name = "sign_in_failure"
+        indexes = ((("client", "failed_at"), False),)
+
+
+def _workbench_sessions() -> None:
+    # The workbench's server-side sessions (digests of their ids only) and failed sign-ins, counted per client
+    # address. Outside the knowledge, like tokens: loads never touch them.
+    db.create_tables([_WorkbenchSession, _SignInFailure], safe=True)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -384,6 +417,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (10, "entities' ISO country codes; the entity each measure is imposed on", _country_codes_and_measure_targets),
     (11, "indexed entity names and codes; the version's digest; what publications touched", _writes_at_the_cost),
     (12, "the original account (an event or a source) a cited passage carries", _accounts),
+    (13, "workbench sessions and failed sign-ins", _workbench_sessions),
 )
 LATEST = MIGRATIONS[-1][0]
 
