@@ -192,7 +192,6 @@ def test_axe_core_finds_no_serious_violation_and_the_pages_fit_a_phone(browser, 
             open_page(browser, f"{server.url}/workbench/sign-in")
             _axe(browser, f"the sign-in page ({name})")
             _fits(browser, f"the sign-in page ({name})")
-            browser.save_screenshot(str(screenshots / f"workbench-sign-in-{name}.png"))
             _tab_to(browser, "#token")
             ActionChains(browser).send_keys("skb_not-a-token").send_keys(Keys.ENTER).perform()
             _wait_for(browser, "return !!document.querySelector('#sign-in-error')")
