@@ -635,3 +635,15 @@ def test_the_csrf_token_is_taken_from_the_form_or_the_header_only(curation):
     )
     assert repeated.status_code == 403  # the first of each is read, as a browser's form sends one
     assert not rows(app, m.WorkbenchSession)
+
+
+def test_signing_in_over_a_dead_session_cookie_keeps_the_new_one(curation):
+    app, _, tokens = curation
+    client = app.test_client()
+    form = client.get(SIGN_IN)
+    client.set_cookie("kb_session", "an-ended-session-" + "x" * 30, path="/workbench")
+    answer = client.post(SIGN_IN, data={"token": tokens["curator"], "csrf_token": csrf_of(form)})
+    assert answer.status_code == 303
+    (cookie,) = [h for h in answer.headers.getlist("Set-Cookie") if h.startswith("kb_session=")]
+    assert not cookie.startswith("kb_session=;")  # set, not cleared after being set
+    assert client.get(HOME).status_code == 200

@@ -31,12 +31,16 @@ from werkzeug.wrappers import Response
 from ..store.sessions import Session, session_for
 from ..web.auth import GRANTS
 from ..web.cache import SESSION_PATH
+from ..web.guard import echoed
 
 AnyResponse = TypeVar("AnyResponse", bound=Response)
 SESSION_COOKIE = "kb_session"
 SIGN_IN_COOKIE = "kb_sign_in"  # the pre-session of the sign-in form: its CSRF token's key
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# What each CSRF token is the HMAC of, keyed by the session's id or the sign-in form's pre-session.
+SESSION_CSRF = b"sanctions-kb workbench csrf"
+SIGN_IN_CSRF = b"sanctions-kb workbench sign-in csrf"
 # Seconds a sign-in form stays good for: its pre-session cookie expires then, and a later submission is refused.
 SIGN_IN_FORM_SECONDS = 3600
 # The roles that may sign in: those that may propose changes (an editor's grants include a curator's).
@@ -105,11 +109,11 @@ def csrf_token() -> str:
     """The CSRF token of this page's forms: bound to the session, or before one to the sign-in form's pre-session
     (which this answer then sets, if the browser holds none still good)."""
     if g.get("workbench_session_id"):
-        return _hmac(g.workbench_session_id, b"sanctions-kb workbench csrf")
+        return _hmac(g.workbench_session_id, SESSION_CSRF)
     key = _sign_in_key() or g.get("new_sign_in_key")
     if key is None:
         key = g.new_sign_in_key = f"{int(time.time())}.{secrets.token_urlsafe(32)}"
-    return _hmac(key, b"sanctions-kb workbench sign-in csrf")
+    return _hmac(key, SIGN_IN_CSRF)
 
 
 def csrf_field() -> Markup:
@@ -137,7 +141,7 @@ def protect() -> Response | None:
     refuse_cross_site()
     if request.endpoint == SIGN_IN_ENDPOINT:
         key = _sign_in_key()
-        expected = _hmac(key, b"sanctions-kb workbench sign-in csrf") if key else None
+        expected = _hmac(key, SIGN_IN_CSRF) if key else None
         stale = "the sign-in form has expired (it lasts an hour) or this browser does not take its cookie"
     elif current_session() is None:
         if request.endpoint == SIGN_OUT_ENDPOINT:  # signed out already: what was asked for
@@ -163,14 +167,14 @@ def refuse_cross_site() -> None:
     if fetch_site is not None and fetch_site.strip().lower() not in SAME_SITE_FETCHES:
         refuse(
             403,
-            f"this request came from another site (Sec-Fetch-Site: {fetch_site}): only the workbench's own pages may "
+            f"this request came from another site (Sec-Fetch-Site: {echoed(fetch_site)}): only the workbench's own pages may "
             "send it",
         )
     origin = request.headers.get("Origin")
     if origin is not None and origin.strip().rstrip("/").lower() != own_origin():
         refuse(
             403,
-            f"this request came from a page of {origin}, not of this service ({own_origin()}): only the workbench's "
+            f"this request came from a page of {echoed(origin)}, not of this service ({own_origin()}): only the workbench's "
             "own pages may send it (behind a proxy that terminates TLS or rewrites the host, set KB_PROXY_HOPS so "
             "that the service sees the address its users see)",
         )
