@@ -8,6 +8,7 @@ from marshmallow import validate
 from .limits import MAX_ID_LENGTH as MAX_PARAMETER_LENGTH  # what the URL guard takes (service/web/guard.py)
 from .vocabulary import (
     ATTRIBUTIONS,
+    CHANGE_STATUSES,
     DATE_MATCHES,
     DISPUTE_KINDS,
     DISPUTE_STATUSES,
@@ -202,7 +203,7 @@ class FactQueryArgs(KeysetPageArgs):
 
 
 class ChangeQueryArgs(PageArgs):
-    status = _choice(("pending", "published", "rejected"), "Only changes with this status.", "pending")
+    status = _choice(CHANGE_STATUSES, "Only changes with this status.", "pending")
 
 
 class RevisionQueryArgs(PageArgs):

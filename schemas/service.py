@@ -4,7 +4,7 @@ import marshmallow as ma
 import marshmallow.validate  # noqa: F401  (ma.validate)
 
 from .limits import MAX_ID_LENGTH, MAX_REVIEW_NOTE_LENGTH, MAX_SUMMARY_LENGTH, storable
-from .vocabulary import FACT_TYPES, KIND_NAMED, SEARCH_TYPES
+from .vocabulary import CHANGE_STATUSES, FACT_TYPES, KIND_NAMED, SEARCH_TYPES
 from .writes import RECORD_REFS, RECORD_SCHEMAS
 
 # Kinds of record a change can create, update or delete (knowledge/kinds.py), in the registry's order.
@@ -262,7 +262,7 @@ class ChangeSchema(ma.Schema):
         metadata={
             "description": "`pending` review, `published` (approved by an editor other than its author) or `rejected`.",
             "example": "pending",
-            "enum": ["pending", "published", "rejected"],
+            "enum": list(CHANGE_STATUSES),
         }
     )
     summary = ma.fields.String(metadata={"description": "The edit summary.", "example": "Add Kang's appeal to Ri."})

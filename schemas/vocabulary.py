@@ -49,6 +49,8 @@ VALUE_KINDS = ("exact", "approximate", "lower_bound", "upper_bound", "range")
 DISPUTE_KINDS = ("contradiction", "correction")
 DISPUTE_STATUSES = ("resolved", "open")
 ASSESSMENTS = ("correct", "incorrect", "partly_correct", "unresolved")
+# A change proposed through the curation API: awaiting review, published by an editor, or rejected.
+CHANGE_STATUSES = ("pending", "published", "rejected")
 # The kinds of record, in the table's order, and each kind by its name.
 KIND_NAMES = tuple(kind.name for kind in KIND_TABLE)
 KIND_NAMED = {kind.name: kind for kind in KIND_TABLE}

@@ -51,6 +51,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .cli import register_commands
     from .pages.views import pages
     from .web.assets import assets
+    from .workbench.views import init_workbench, workbench
 
     api = Api(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     resources = {name: import_module(f".resources.{name}", __name__) for name in RESOURCE_MODULES}
@@ -59,6 +60,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     api.register_blueprint(resources["changes"].revisions)
     app.register_blueprint(assets)
     app.register_blueprint(pages)
+    init_workbench(app)
+    app.register_blueprint(workbench)
     register_commands(app)
     return app
 

@@ -44,6 +44,14 @@ class Config:
     # The largest request body taken, in bytes (1 MiB): a larger one is answered 413 before it is read, and a body
     # without Content-Length is cut off there (web/limits.py, through Flask's MAX_CONTENT_LENGTH).
     KB_MAX_BODY_BYTES = int(os.environ.get("KB_MAX_BODY_BYTES", str(MAX_BODY_BYTES)))
+    # The workbench's sessions (workbench/): seconds a session lasts from its sign-in whatever happens, and seconds
+    # it lasts without a request.
+    KB_SESSION_LIFETIME = int(os.environ.get("KB_SESSION_LIFETIME", str(12 * 3600)))
+    KB_SESSION_IDLE_TIMEOUT = int(os.environ.get("KB_SESSION_IDLE_TIMEOUT", str(3600)))
+    # Failed workbench sign-ins a client address may make within KB_SIGN_IN_WINDOW seconds; past them it is answered
+    # 429 with Retry-After until the oldest falls out of the window (counted in the database: every worker alike).
+    KB_SIGN_IN_FAILURES = int(os.environ.get("KB_SIGN_IN_FAILURES", "5"))
+    KB_SIGN_IN_WINDOW = int(os.environ.get("KB_SIGN_IN_WINDOW", str(15 * 60)))
 
     API_TITLE = "sanctions-kb"
     API_VERSION = "v1"

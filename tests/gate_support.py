@@ -228,3 +228,27 @@ def axe_core_path() -> Path:
             f"axe-core {AXE_CORE_VERSION} at {path} (npm: `npm install --prefix {sys.prefix}/node axe-core@{AXE_CORE_VERSION}`)"
         )
     return path
+
+
+# The two screens the page gates look at: a laptop's, and a phone's (390 px wide, twice as dense).
+DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+
+
+def open_page(browser, url: str) -> None:
+    """Load `url` in the browser and wait until the page has loaded."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, BROWSER_WAIT).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def axe_violations(browser) -> list[dict]:
+    """axe-core's violations on the page as it is now (its script injected from its file)."""
+    browser.execute_script(axe_core_path().read_text(encoding="utf-8"))
+    violations = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done(String(e)));"
+    )
+    assert isinstance(violations, list), violations
+    return violations

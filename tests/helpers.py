@@ -187,10 +187,22 @@ def route_catalogue() -> list[dict]:
                 "methods": sorted(rule.methods),
                 "is_list": any(p["name"] == "page" for p in query),
                 "secured": bool(operations.get(plain, {}).get("security")),
+                # A page of the workbench: for people with a session, not in the spec (tests/test_workbench.py).
+                "workbench": rule.endpoint.startswith("workbench."),
                 "query": {p["name"]: str(p.get("example", p["schema"].get("example"))) for p in query},
             }
         )
     return catalogue
+
+
+def sign_in_to_the_workbench(client, token: str) -> None:
+    """Sign the client in to the workbench with this curator's or editor's token (its cookie then goes along)."""
+    import re
+
+    form = client.get("/workbench/sign-in")
+    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form.get_data(as_text=True)).group(1)
+    answer = client.post("/workbench/sign-in", data={"token": token, "csrf_token": csrf})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
 
 
 def loaded_sqlite_reference(directory: Path) -> str:

@@ -1,4 +1,5 @@
-"""Hostile input over every route and parameter: never a 5xx, every 4xx a problem, unusable text exactly a 422.
+"""Hostile input over every route and parameter: never a 5xx, every 4xx a problem (the workbench's an error page
+saying the same), unusable text exactly a 422.
 
 Generated from the app's URL map (tests.helpers.route_catalogue): every route, each of its path arguments and
 each query parameter its spec documents, gets control characters, invalid UTF-8 and over-long values (a 422
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
+import lxml.html
 import pytest
 
 from service import create_app
@@ -158,6 +160,8 @@ def _fault(case: Case, response) -> str | None:
         return f"{where}: expected 422 {case.refused}"
     if not 400 <= status < 500:
         return None
+    if response.request.path.startswith("/workbench"):
+        return _page_fault(case, response, where)
     if response.mimetype != "application/problem+json":
         return f"{where}: a {status} as {response.mimetype}, not application/problem+json"
     if case.method == "HEAD":
@@ -171,6 +175,24 @@ def _fault(case: Case, response) -> str | None:
             return f"{where}: errors do not name {location} {name!r}: {str(body.get('errors'))[:300]}"
         if f"{NOUN[location]} '{name}': " not in body["detail"] or says not in body["detail"]:
             return f"{where}: detail does not say {NOUN[location]} {name!r} {says!r}: {body['detail'][:300]}"
+    return None
+
+
+def _page_fault(case: Case, response, where: str) -> str | None:
+    """What is wrong with the workbench's answer: its errors are pages for people, each with its status in the title
+    and what is wrong in an alert, worded as the API's problem would word it."""
+    if response.mimetype != "text/html":
+        return f"{where}: a {response.status_code} of the workbench as {response.mimetype}, not a page"
+    if case.method == "HEAD":
+        return None
+    page = lxml.html.fromstring(response.get_data(as_text=True))
+    alert = " ".join(e.text_content() for e in page.cssselect('[role="alert"]'))
+    if str(response.status_code) not in page.cssselect(".eyebrow")[0].text_content() or not alert:
+        return f"{where}: not an error page of this request: {response.get_data(as_text=True)[:300]}"
+    if case.refused:
+        location, name, says = case.refused
+        if f"{NOUN[location]} '{name}': " not in alert or says not in alert:
+            return f"{where}: the page does not say {NOUN[location]} {name!r} {says!r}: {alert[:300]}"
     return None
 
 

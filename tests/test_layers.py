@@ -1,4 +1,5 @@
-"""The layers of service/ import downwards only: pages -> resources -> web -> knowledge -> store (docs/architecture.md)."""
+"""The layers of service/ import downwards only: workbench -> pages -> resources -> web -> knowledge -> store
+(docs/architecture.md)."""
 
 import ast
 
@@ -6,7 +7,14 @@ import pytest
 
 from service.config import PROJECT_ROOT
 
-ORDER = ["pages", "resources", "web", "knowledge", "store"]  # each may import those after it, never those before
+ORDER = [
+    "workbench",
+    "pages",
+    "resources",
+    "web",
+    "knowledge",
+    "store",
+]  # each may import those after it, never those before
 
 
 def imported_layers(path, root=PROJECT_ROOT) -> set[str]:

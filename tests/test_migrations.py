@@ -45,3 +45,21 @@ def test_step_one_is_frozen_not_todays_models(new_database_url):
         assert "search_text" not in {c.name for c in db.get_columns("statement")}
         assert migrate() == list(range(2, LATEST + 1))
         assert "search_text" in {c.name for c in db.get_columns("statement")}
+
+
+def test_step_fourteen_adds_the_workbench_sessions_to_a_database_with_tokens(new_database_url):
+    """A database at step 13 holding a token: step 14 adds the sessions and failed sign-ins, the token opens a session,
+    and a session goes with its token's row."""
+    from service.store.sessions import open_session, session_for
+    from service.store.tokens import issue_token, token_for
+
+    with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
+        assert migrate(target=13) == list(range(1, 14))
+        assert not m.WorkbenchSession.table_exists() and not m.SignInFailure.table_exists()
+        secret = issue_token("made-before-step-14", "editor")
+        assert migrate() == [14] and schema_version() == 14
+        session_id = open_session(token_for(secret), lifetime=3600, idle_timeout=600)
+        session = session_for(session_id, idle_timeout=600)
+        assert session is not None and (session.name, session.role) == ("made-before-step-14", "editor")
+        m.Token.delete().where(m.Token.name == "made-before-step-14").execute()
+        assert not m.WorkbenchSession.select().exists()  # ON DELETE CASCADE, on every engine

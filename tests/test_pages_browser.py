@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 try:  # tests/ is not a package: gate_support is a sibling module
-    from gate_support import BROWSER_WAIT, LiveServer, axe_core_path, chromium
+    from gate_support import BROWSER_WAIT, DESKTOP, PHONE, LiveServer, axe_core_path, chromium, open_page
 except ImportError:
-    from tests.gate_support import BROWSER_WAIT, LiveServer, axe_core_path, chromium
+    from tests.gate_support import BROWSER_WAIT, DESKTOP, PHONE, LiveServer, axe_core_path, chromium, open_page
 
 pytestmark = pytest.mark.gate
 
@@ -43,8 +43,6 @@ UNICODE_QUOTES = (
     "𝔰𝔦𝔵-party talks must resume — café-style diplomacy, e\u0301 by e\u0301",
     "🇷🇺 مرحبا",
 )
-DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
-PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 
 # Each highlight's text and its place in the text (code points, as the citations count them), from the DOM.
 HIGHLIGHTS_JS = """
@@ -157,13 +155,6 @@ def _citations(server: LiveServer, source_id: str) -> list[dict]:
     return found
 
 
-def _open(browser, url: str) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    browser.get(url)
-    WebDriverWait(browser, BROWSER_WAIT).until(lambda b: b.execute_script("return document.readyState") == "complete")
-
-
 def _assert_every_citation_highlighted_exactly(browser, server, source_id) -> int:
     text = urllib.request.urlopen(f"{server.url}/api/v1/sources/{source_id}/text", timeout=10).read().decode()
     seen = browser.execute_script(HIGHLIGHTS_JS)
@@ -192,7 +183,7 @@ def test_every_citation_of_every_article_is_highlighted_with_exactly_its_quote(b
     articles = _articles(server)
     assert UNICODE_ARTICLE in articles and len(articles) >= 3
     for source_id in articles:
-        _open(browser, f"{server.url}/sources/{source_id}")
+        open_page(browser, f"{server.url}/sources/{source_id}")
         assert _assert_every_citation_highlighted_exactly(browser, server, source_id) > 0
         browser.save_screenshot(str(tmp_path / f"{source_id}.png"))
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -201,7 +192,7 @@ def test_every_citation_of_every_article_is_highlighted_with_exactly_its_quote(b
 
 def test_the_check_fails_on_a_misplaced_highlight(browser, server):
     """The check above is not vacuous: move one highlight's boundary by one character and it fails."""
-    _open(browser, f"{server.url}/sources/{UNICODE_ARTICLE}")
+    open_page(browser, f"{server.url}/sources/{UNICODE_ARTICLE}")
     browser.execute_script(
         """const mark = document.querySelector('#text a.hl mark'); const text = mark.firstChild;
         const moved = text.splitText(1); mark.parentElement.before(text);"""
@@ -214,7 +205,7 @@ def test_without_script_the_text_and_highlights_are_the_same(tmp_path, server):
     with chromium(tmp_path / "profile") as no_script:
         no_script.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
         for source_id in _articles(server):
-            _open(no_script, f"{server.url}/sources/{source_id}")
+            open_page(no_script, f"{server.url}/sources/{source_id}")
             assert _assert_every_citation_highlighted_exactly(no_script, server, source_id) > 0
             no_script.execute_script("document.querySelector('#text a.hl').focus()")
             assert no_script.execute_script("return document.getElementById('facts-popover')") is None  # no script ran
@@ -224,7 +215,7 @@ def test_a_reader_follows_a_highlight_to_a_fact_and_back_to_the_span(browser, se
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    _open(browser, f"{server.url}/sources/presstv-manila-talks-2017-08-07")
+    open_page(browser, f"{server.url}/sources/presstv-manila-talks-2017-08-07")
     segment = next(
         s for s in browser.find_elements(By.CSS_SELECTOR, "#text a.hl") if s.text.startswith("Kang urged Ri to accept")
     )
@@ -270,7 +261,7 @@ def test_the_keyboard_reaches_a_highlight_its_facts_and_escape_closes_them(brows
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    _open(browser, f"{server.url}/sources/china-urges-n-korea-2017-08-12")
+    open_page(browser, f"{server.url}/sources/china-urges-n-korea-2017-08-12")
     for _ in range(80):
         ActionChains(browser).send_keys(Keys.TAB).perform()
         if browser.execute_script("return document.activeElement.matches('#text a.hl')"):
@@ -307,7 +298,7 @@ PAGES = (
 
 @pytest.mark.parametrize("path", PAGES)
 def test_axe_core_finds_no_serious_violation(browser, server, path):
-    _open(browser, f"{server.url}{path}")
+    open_page(browser, f"{server.url}{path}")
     browser.execute_script(axe_core_path().read_text(encoding="utf-8"))
     states = ["as loaded"]
     if path.startswith("/sources/") and browser.execute_script("return !!document.querySelector('#text a.hl')"):
@@ -329,7 +320,7 @@ def test_axe_core_finds_no_serious_violation(browser, server, path):
 def test_the_pages_fit_a_phone_screen(browser, server, path):
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     try:
-        _open(browser, f"{server.url}{path}")
+        open_page(browser, f"{server.url}{path}")
         width, viewport = browser.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
         assert width <= viewport, f"{path} scrolls sideways on a {viewport}px screen ({width}px wide)"
         size = browser.execute_script("return parseFloat(getComputedStyle(document.body).fontSize)")
@@ -345,7 +336,7 @@ def test_screenshots_of_the_article_and_a_fact_at_phone_and_desktop_width(browse
     for name, metrics in (("desktop", DESKTOP), ("phone", PHONE)):
         browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         try:
-            _open(browser, f"{server.url}/sources/china-urges-n-korea-2017-08-12")
+            open_page(browser, f"{server.url}/sources/china-urges-n-korea-2017-08-12")
             segment = next(
                 s for s in browser.find_elements(By.CSS_SELECTOR, "#text a.hl.doubt") if "Very big" in s.text
             )
@@ -353,7 +344,7 @@ def test_screenshots_of_the_article_and_a_fact_at_phone_and_desktop_width(browse
             browser.execute_script("arguments[0].focus({preventScroll: true})", segment)
             assert browser.find_element(By.ID, "facts-popover").is_displayed()
             browser.save_screenshot(str(screenshots / f"article-{name}.png"))
-            _open(browser, f"{server.url}/statements/trump-very-big-financial-impact")
+            open_page(browser, f"{server.url}/statements/trump-very-big-financial-impact")
             evidence = browser.find_element(By.ID, "evidence-title")
             if name == "phone":
                 browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", evidence)

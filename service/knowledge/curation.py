@@ -13,6 +13,7 @@ from typing import Protocol
 from peewee import fn
 
 from schemas.fields import fields_of
+from schemas.vocabulary import CHANGE_STATUSES
 from schemas.writes import settable_fields
 
 from ..store import models as m
@@ -109,6 +110,25 @@ def complete_citations(record: dict, texts: dict[str, str], sources: Container[s
         else:
             citation["start"], citation["end"] = starts[0], starts[0] + len(citation["quote"])
     return problems
+
+
+def changes_by(author: str | None = None, status: str | None = None):
+    """Changes, newest first: only `author`'s when given (a curator sees its own, an editor every one), only those of
+    `status` when given. The review queue is `changes_by(status="pending")`."""
+    query = m.Change.select().order_by(m.Change.id.desc())
+    if author is not None:
+        query = query.where(m.Change.author == author)
+    if status is not None:
+        query = query.where(m.Change.status == status)
+    return query
+
+
+def change_counts(author: str | None = None) -> dict[str, int]:
+    """How many changes (`author`'s when given) have each status, every status named."""
+    query = m.Change.select(m.Change.status, fn.COUNT(m.Change.id)).group_by(m.Change.status)
+    if author is not None:
+        query = query.where(m.Change.author == author)
+    return {status: 0 for status in CHANGE_STATUSES} | dict(tuples(query))
 
 
 def published_changes() -> int:

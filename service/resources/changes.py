@@ -20,6 +20,7 @@ from ..knowledge.curation import (
     ChangeRefused,
     InvalidChange,
     NotFound,
+    changes_by,
     propose,
     publish,
     reject,
@@ -168,12 +169,7 @@ class Changes(MethodView):
         Changes, newest first: an editor sees every one, a curator its own. `status=pending` is the review
         queue.
         """
-        query = m.Change.select().order_by(m.Change.id.desc())
-        if g.token.role != "editor":
-            query = query.where(m.Change.author == g.token.name)
-        if "status" in args:
-            query = query.where(m.Change.status == args["status"])
-        return query
+        return changes_by(author=None if g.token.role == "editor" else g.token.name, status=args.get("status"))
 
 
 def _number(text: str) -> int | None:

@@ -374,6 +374,39 @@ def _sources_accessed_on() -> None:
         run_migrations(SchemaMigrator.from_database(db.obj).add_column("source", "accessed_on", DateField(null=True)))
 
 
+class _WorkbenchSession(m.BaseModel):
+    """workbench_session as step 14 creates it (frozen)."""
+
+    id = AutoField()
+    digest = CharField(unique=True)
+    token = ForeignKeyField(_Token, backref="+", on_delete="CASCADE")
+    created_at = DateTimeField()
+    last_seen_at = DateTimeField()
+    expires_at = DateTimeField()
+    idle_expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "workbench_session"
+
+
+class _SignInFailure(m.BaseModel):
+    """sign_in_failure as step 14 creates it (frozen)."""
+
+    id = AutoField()
+    client = CharField()
+    failed_at = DateTimeField()
+
+    class Meta:
+        table_name = "sign_in_failure"
+        indexes = ((("client", "failed_at"), False),)
+
+
+def _workbench_sessions() -> None:
+    # The workbench's server-side sessions (digests of their ids only) and failed sign-ins, counted per client
+    # address. Outside the knowledge, like tokens: loads never touch them.
+    db.create_tables([_WorkbenchSession, _SignInFailure], safe=True)
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -392,6 +425,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (11, "indexed entity names and codes; the version's digest; what publications touched", _writes_at_the_cost),
     (12, "the original account (an event or a source) a cited passage carries", _accounts),
     (13, "the day each source's page was last read", _sources_accessed_on),
+    (14, "workbench sessions and failed sign-ins", _workbench_sessions),
 )
 LATEST = MIGRATIONS[-1][0]
 

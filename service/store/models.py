@@ -388,5 +388,35 @@ class Change(BaseModel):
         indexes = ((("kind", "record_id"), False),)
 
 
+class WorkbenchSession(BaseModel):
+    """A signed-in session of the workbench (the pages for curators): only a SHA-256 digest of its id, which the
+    browser holds in a cookie, the token it was opened with, and when it ends: at `expires_at` whatever happens, or
+    at `idle_expires_at` unless a request comes first (each request moves it on)."""
+
+    id = AutoField()
+    digest = CharField(unique=True)  # hex SHA-256 of the session id
+    token = ForeignKeyField(Token, backref="+", on_delete="CASCADE")  # whose session: name and role
+    created_at = DateTimeField()
+    last_seen_at = DateTimeField()
+    expires_at = DateTimeField()  # absolute: the session's lifetime from its sign-in
+    idle_expires_at = DateTimeField()  # the last request plus the idle timeout
+
+    class Meta:
+        table_name = "workbench_session"
+
+
+class SignInFailure(BaseModel):
+    """A failed sign-in to the workbench: from which client address and when, so that repeated failures are slowed
+    in every worker alike."""
+
+    id = AutoField()
+    client = CharField()
+    failed_at = DateTimeField()
+
+    class Meta:
+        table_name = "sign_in_failure"
+        indexes = ((("client", "failed_at"), False),)
+
+
 # Tables that hold what the API's users made, not the curated knowledge: loading the fixtures never deletes them.
-CURATION_MODELS = (Token, Change)
+CURATION_MODELS = (Token, Change, WorkbenchSession, SignInFailure)

@@ -47,9 +47,14 @@ def issue_token(name: str, role: str) -> str:
 
 
 def revoke_token(name: str) -> None:
-    updated = m.Token.update(revoked_at=_now()).where((m.Token.name == name) & m.Token.revoked_at.is_null()).execute()
-    if not updated:
-        raise TokenError(f"no active token named {name!r}")
+    """Refuse the token from the next request, and end the workbench sessions it opened."""
+    with db.atomic():
+        token = m.Token.get_or_none((m.Token.name == name) & m.Token.revoked_at.is_null())
+        if token is None:
+            raise TokenError(f"no active token named {name!r}")
+        m.Token.update(revoked_at=_now()).where(m.Token.id == token.id).execute()
+        # (A session is refused once its token is revoked whatever happens here: its lookup asks for an active one.)
+        m.WorkbenchSession.delete().where(m.WorkbenchSession.token == token.id).execute()
 
 
 def list_tokens() -> list[dict]:

@@ -17,8 +17,13 @@ from schemas.writes import RECORD_SHAPES, shape_name
 
 from ..store.db import is_unavailable
 from .auth import SECURITY_SCHEME
+from .cache import in_session_path
 from .docs_plugin import PROBLEM_JSON, ApiDocsPlugin
 from .limits import too_large
+
+# The app's extension that renders an error under the workbench's path (SESSION_PATH) as a page for a person:
+# error -> response, set by the workbench (service/workbench/views.py).
+ERROR_PAGES = "sanctions_kb.error_pages"
 
 
 class OneOf(UnicodeConverter):
@@ -65,6 +70,9 @@ class Api(BaseApi):
         app.register_error_handler(Exception, self.handle_unexpected_exception)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
+        error_page = current_app.extensions.get(ERROR_PAGES)
+        if error_page is not None and in_session_path(request.environ):
+            return error_page(error)  # the workbench answers people: its errors, routing's included, are pages
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
         detail = data.get("message") or _describe_messages(messages) or error.description or error.name

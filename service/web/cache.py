@@ -18,8 +18,8 @@ from memory, and never after the knowledge it was made from has changed.
 - Misses coalesce: a GET that misses while another request of the worker is answering the same key waits for
   that answer rather than render it again (and asks the app itself if that answer was not kept).
 - What is kept, and when, is the app's call (web/http.finish_answer puts fresh 200 answers under cache_key): /health
-  is never cached (it is the probe that asks the database), nor is any request with an Authorization header (its
-  answer may depend on who asks), nor a streamed answer (an export). CORS headers are added per request, outside
+  is never cached (it is the probe that asks the database), nor is any request with an Authorization header or to
+  the workbench (SESSION_PATH: its answer depends on who asks), nor a streamed answer (an export). CORS headers are added per request, outside
   (web/http.py): never kept here.
 """
 
@@ -53,6 +53,9 @@ KEPT_HEADERS = (
     "Content-Security-Policy",  # the HTML pages'
     "X-Content-Type-Options",
 )
+# The path under which answers depend on who asks through a session cookie (the workbench, service/workbench/):
+# never served from, nor kept in, the shared cache, as a request carrying Authorization is not.
+SESSION_PATH = "/workbench"
 # How long a request waits for another request's answer to the same key before asking the app itself.
 FILL_WAIT_SECONDS = 10.0
 # Blueprints whose answers depend on everything (none: the pages note the documents whose labels they show).
@@ -384,6 +387,12 @@ def cache_middleware(app: Flask) -> CacheMiddleware:
     return app.extensions["response_cache_middleware"]
 
 
+def in_session_path(wsgi_env: WSGIEnvironment) -> bool:
+    """Whether the request is for a page of SESSION_PATH, whose answer depends on the session cookie it carries."""
+    path = wsgi_env.get("PATH_INFO", "")
+    return path.startswith(SESSION_PATH) and (len(path) == len(SESSION_PATH) or path[len(SESSION_PATH)] == "/")
+
+
 def cache_key(wsgi_env: dict) -> tuple | None:
     """The key the answer to this request is remembered by, when it may be: a read the cache missed, whose data
     state could be read (None for anything else)."""
@@ -426,7 +435,7 @@ class CacheMiddleware:
 
     def __call__(self, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = wsgi_env.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in wsgi_env:
+        if method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in wsgi_env or in_session_path(wsgi_env):
             # An authenticated answer may depend on who asks: never served from, nor kept in, the shared cache.
             return self.wsgi_app(wsgi_env, start_response)
         try:

@@ -26,7 +26,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response as BaseResponse
 
-from .cache import KEPT_HEADERS, UNCACHED_ENDPOINTS, answer_for, cache_key, cached_state, dependencies, response_cache
+from .cache import (
+    KEPT_HEADERS,
+    UNCACHED_ENDPOINTS,
+    answer_for,
+    cache_key,
+    cached_state,
+    dependencies,
+    in_session_path,
+    response_cache,
+)
 from .compression import (
     accepts_gzip,
     compress_uncached,
@@ -211,6 +220,10 @@ class CorsMiddleware:
         self._reading, self._reading_default = cors.read.get, cors.read_default  # one lookup a request
 
     def __call__(self, wsgi_env: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if in_session_path(wsgi_env):
+            # The workbench is for pages of this service only: no CORS header, a preflight answered by the app
+            # with none either, so a browser lets no other origin's page read or send anything there.
+            return self.wsgi_app(wsgi_env, start_response)
         if wsgi_env.get("REQUEST_METHOD") in READ_METHODS and "HTTP_AUTHORIZATION" not in wsgi_env:
             cors = self._reading(wsgi_env.get("HTTP_ORIGIN"), self._reading_default)
         elif (

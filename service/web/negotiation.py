@@ -10,8 +10,6 @@ from flask import Response
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .api import problem
-
 
 def takes(accept: str | None, content_type: str | None) -> bool:
     """Whether a request's Accept header takes an answer of this Content-Type."""
@@ -27,6 +25,8 @@ def _takes(accept: str, mimetype: str) -> bool:
 
 def not_acceptable(refused: Response) -> Response:
     """The 406 problem for an answer the client does not take, naming what this URL answers."""
+    from .api import problem  # (api reads the cache, which reads this module)
+
     refused.close()
     return problem(
         406,
