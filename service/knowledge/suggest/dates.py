@@ -46,9 +46,13 @@ NUMBER_WORDS = {
 NUMBER_WORDS["a"] = NUMBER_WORDS["an"] = 1
 
 WEEKDAY = "(?P<weekday>" + "|".join(WEEKDAYS) + ")"
-MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?"
+# A month's name, or its abbreviation with or without its full stop ("Aug. 3").
+_FULL_MONTHS = [name for name in MONTHS if len(name) > 4 or name in ("May", "June", "July")]
+_SHORT_MONTHS = [name for name in MONTHS if name not in _FULL_MONTHS]
+MONTH = rf"(?P<month>(?:{'|'.join(_FULL_MONTHS)})\b|(?:{'|'.join(sorted(_SHORT_MONTHS, key=len, reverse=True))})\b\.?)"
 DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 YEAR = r"(?P<year>(?:19|20)\d\d)\b"
+SINCE = re.compile(r"\b[Ss]ince\s+$")
 # A clause that looks ahead: a weekday in it is the coming one.
 FUTURE = re.compile(
     r"\b(?:will|shall|is due|are due|is expected|are expected|is scheduled|are scheduled|is set|are set|plans? to|"
@@ -151,7 +155,7 @@ class DateFinder:
         self.text, self.anchor, self.sentences, self.article = text, anchor, sentences, article
 
     def readings(self) -> list[DateReading]:
-        found = [reading for pattern, read in self.PATTERNS for reading in self._each(pattern, read)]
+        found = [self._since(r) for pattern, read in self.PATTERNS for r in self._each(pattern, read)]
         taken = bytearray(len(self.text))
         kept = []
         for reading in sorted(found, key=lambda r: (r.start - r.end, r.start)):
@@ -159,6 +163,18 @@ class DateFinder:
                 taken[reading.start : reading.end] = b"\x01" * (reading.end - reading.start)
                 kept.append(reading)
         return sorted(kept, key=lambda r: r.start)
+
+    def _since(self, reading: DateReading) -> DateReading:
+        """ "Since early July": from the date's first day to the anchor's."""
+        before = SINCE.search(self.text, max(0, reading.start - 10), reading.start)
+        if before is None or self.anchor is None or reading.earliest >= self.anchor.day:
+            return reading
+        phrase = self.text[before.start() : reading.end]
+        derivation = (
+            f"'{phrase}' in {self.article}, {self.anchor.words}, so from {short(reading.earliest)} (the first day of "
+            f"'{self.text[reading.start : reading.end]}') to the dateline's day."
+        )
+        return DateReading(before.start(), reading.end, reading.earliest, self.anchor.day, "span", derivation)
 
     def _each(self, pattern: re.Pattern, read: Callable) -> Iterator[DateReading]:
         for found in pattern.finditer(self.text):
@@ -178,7 +194,7 @@ class DateFinder:
 
     def full_day(self, found: re.Match) -> DateReading | None:
         try:
-            day = date(int(found["year"]), MONTHS[found["month"]], int(found["day"]))
+            day = date(int(found["year"]), MONTHS[found["month"].rstrip(".")], int(found["day"]))
         except ValueError:
             return None
         return self._reading(found, day, day, "day", None)
@@ -186,7 +202,7 @@ class DateFinder:
     def day_without_year(self, found: re.Match) -> DateReading | None:
         if self.anchor is None:
             return None
-        day = _nearest_year(self.anchor.day, MONTHS[found["month"]], int(found["day"]))
+        day = _nearest_year(self.anchor.day, MONTHS[found["month"].rstrip(".")], int(found["day"]))
         if day is None:
             return None
         derivation = (
@@ -196,13 +212,13 @@ class DateFinder:
         return self._reading(found, day, day, "day", derivation)
 
     def month_of_year(self, found: re.Match) -> DateReading | None:
-        year, month = int(found["year"]), MONTHS[found["month"]]
+        year, month = int(found["year"]), MONTHS[found["month"].rstrip(".")]
         return self._part_of_month(found, year, month, printed_year=True)
 
     def month_without_year(self, found: re.Match) -> DateReading | None:
         if self.anchor is None:
             return None
-        month, anchor = MONTHS[found["month"]], self.anchor.day
+        month, anchor = MONTHS[found["month"].rstrip(".")], self.anchor.day
         which = (found["which"] or "").lower()
         if which == "last":
             year = anchor.year if month < anchor.month else anchor.year - 1
@@ -366,14 +382,14 @@ class DateFinder:
         (re.compile(rf"\b(?:(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[- ])?(?:in\s+)?{MONTH},?\s+{YEAR}"), month_of_year),
         (
             re.compile(
-                rf"\b(?:(?P<which>[Ll]ast|[Nn]ext)\s+|(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[- ]|(?:[Ii]n|[Ss]ince|[Uu]ntil|"
+                rf"\b(?:(?P<which>[Ll]ast|[Nn]ext)\s+|(?P<part>[Ee]arly|[Mm]id|[Ll]ate)[- ]|(?:[Ii]n|[Uu]ntil|"
                 rf"[Dd]uring|[Tt]hrough)\s+){MONTH}(?!\s*\d)"
             ),
             month_without_year,
         ),
         (re.compile(rf"\b[Ii]n\s+{YEAR}"), year),
         (
-            re.compile(rf"\b(?:(?:(?P<which>[Ll]ast|[Nn]ext|[Tt]his)|[Oo]n|[Ss]ince|[Uu]ntil|[Bb]y)\s+)?{WEEKDAY}\b"),
+            re.compile(rf"\b(?:(?:(?P<which>[Ll]ast|[Nn]ext|[Tt]his)|[Oo]n|[Uu]ntil|[Bb]y)\s+)?{WEEKDAY}\b"),
             weekday,
         ),
         (re.compile(r"\b(?:(?:late|early)\s+)?(?P<word>yesterday|today|tomorrow)\b", re.IGNORECASE), near_day),

@@ -122,7 +122,11 @@ class QuotationFinder:
             start, end = opening + 1, closing
             while start < end and self.text[start].isspace():
                 start += 1
-            while end > start and self.text[end - 1] in ",; \t\n":
+            # The sentence's punctuation inside the closing mark is not the speaker's ('... settlement," Lavrov
+            # said'; '... as well."'), as the curated quotes have it; '!' and '?' are.
+            while end > start and self.text[end - 1] in ",;: \t\n":
+                end -= 1
+            if end - start > 1 and self.text[end - 1] == "." and self.text[end - 2] != ".":
                 end -= 1
             if end - start < 2:
                 continue
