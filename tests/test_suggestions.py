@@ -559,3 +559,17 @@ def test_the_index_follows_the_published_names(curation):
     assert approved.status_code == 200, approved.get_data(as_text=True)
     found = client.post(URL, json={"text": text}, headers=headers).get_json()["suggestions"]
     assert [s["form"]["id"] for s in found] == ["lee-jong-min", "ri-yong-ho"]
+
+
+def test_a_text_without_full_stops_cites_passages_of_bounded_length():
+    """No answer grows with the square of the text: a sentence that never ends is cut around what is suggested."""
+    from service.knowledge.suggest.spans import MAX_PASSAGE
+
+    text = " ".join(["and then"] * 5000 + ['Kang said "talks" on Sunday'] + ["and then"] * 5000)
+    answer = suggest(text, ArticleMetadata(published_on=date(2017, 8, 7)), NAMES)
+    assert [s["kind"] for s in answer["suggestions"]] == ["entity", "quotation", "date"]
+    for suggestion in answer["suggestions"]:
+        (citation,) = suggestion["proposal"]["citations"]
+        assert citation["end"] - citation["start"] <= MAX_PASSAGE
+        assert _inside(suggestion, citation) and text[citation["start"] : citation["end"]] == citation["quote"]
+    assert answer["suggestions"][1]["proposal"]["speaker"] == "kang-kyung-wha"

@@ -5,9 +5,10 @@ named before it, and weaker candidates, ranked."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+from schemas.limits import MAX_TEXT_LENGTH
 from schemas.suggestions import CANDIDATE_BASES
 
 from .entities import Mention
@@ -114,6 +115,7 @@ class QuotationFinder:
         self.masked = "".join(masked)
         self.mentions = [mention for mention in mentions if not self.masked[mention.start : mention.end].isspace()]
         self._starts = [mention.start for mention in self.mentions]
+        self._paragraph_starts = [start for start, _ in paragraphs]
         self._ends = {mention.end: mention for mention in self.mentions}
 
     def readings(self) -> list[QuotationReading]:
@@ -128,8 +130,8 @@ class QuotationFinder:
                 end -= 1
             if end - start > 1 and self.text[end - 1] == "." and self.text[end - 2] != ".":
                 end -= 1
-            if end - start < 2:
-                continue
+            if end - start < 2 or end - start > MAX_TEXT_LENGTH:
+                continue  # a mark and its neighbour, or marks that do not pair: no statement quotes either
             reading = QuotationReading(opening, closing, start, end, self.sentences.around(opening, closing + 1))
             self._attribute(reading, readings[-1] if readings else None)
             readings.append(reading)
@@ -299,9 +301,8 @@ class QuotationFinder:
         statement), then the people and bodies the sentence names."""
         weaker = []
         if previous and previous.candidates and previous.candidates[0].entity:
-            paragraph = [i for i, (s, e) in enumerate(self.paragraphs) if s <= reading.opening < e]
-            earlier = [i for i, (s, e) in enumerate(self.paragraphs) if s <= previous.opening < e]
-            if paragraph and earlier and paragraph[0] - earlier[0] <= 1:
+            paragraph = bisect_right(self._paragraph_starts, reading.opening)
+            if paragraph - bisect_right(self._paragraph_starts, previous.opening) <= 1:
                 top = previous.candidates[0]
                 weaker.append(
                     Candidate(
@@ -315,7 +316,8 @@ class QuotationFinder:
                     )
                 )
         first, last = reading.passage
-        for mention in self.mentions:
-            if first <= mention.start < last and mention.entity_kind in SPEAKING_KINDS[:2]:
+        for index in range(bisect_left(self._starts, first), bisect_left(self._starts, last)):
+            mention = self.mentions[index]
+            if mention.entity_kind in SPEAKING_KINDS[:2]:
                 weaker.append(self._candidate(mention, "mentioned", reading))
         return weaker

@@ -116,10 +116,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# The longest passage a suggestion cites: a sentence longer than this (a text without full stops) is cut to the
+# words around what is suggested, so that no answer grows with the square of the text.
+MAX_PASSAGE = 1000
+# Characters kept on each side of what is suggested when its sentence is cut.
+MARGIN = 200
+
+
 class Sentences:
     """The sentences of one text, found once, and the one holding a position."""
 
     def __init__(self, text: str):
+        self.text = text
         self.spans = sentences(text)
         self._starts = [start for start, _ in self.spans]
 
@@ -131,4 +139,20 @@ class Sentences:
         last = bisect_right(self._starts, max(start, end - 1)) - 1
         if first < 0 or last < 0:
             return start, end
-        return min(start, self.spans[first][0]), max(end, self.spans[last][1])
+        begin, stop = min(start, self.spans[first][0]), max(end, self.spans[last][1])
+        if stop - begin <= MAX_PASSAGE:
+            return begin, stop
+        return self._words_around(max(begin, start - MARGIN), start, end, min(stop, end + MARGIN))
+
+    def _words_around(self, begin: int, start: int, end: int, stop: int) -> tuple[int, int]:
+        """The span from `begin` to `stop` without the words cut at either end (what is suggested stays whole)."""
+        text = self.text
+        while begin < start and not text[begin - 1].isspace() and begin > 0:
+            begin += 1
+        while stop > end and stop < len(text) and not text[stop].isspace():
+            stop -= 1
+        while begin < start and text[begin].isspace():
+            begin += 1
+        while stop > end and text[stop - 1].isspace():
+            stop -= 1
+        return begin, stop
