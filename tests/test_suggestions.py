@@ -573,3 +573,12 @@ def test_a_text_without_full_stops_cites_passages_of_bounded_length():
         assert citation["end"] - citation["start"] <= MAX_PASSAGE
         assert _inside(suggestion, citation) and text[citation["start"] : citation["end"]] == citation["quote"]
     assert answer["suggestions"][1]["proposal"]["speaker"] == "kang-kyung-wha"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.sampled_from(["Mon Aug 7, 2017 7:19AM EDT", "12 August, 2017, 18:31"])))
+def test_any_dateline_gives_a_day_or_none(dateline):
+    from service.knowledge.suggest.dates import printed_date
+
+    day = printed_date(dateline)
+    assert day is None or isinstance(day, date)

@@ -16,8 +16,8 @@ from ...store.version import data_version
 from ..text import fold_name
 from .spans import FoldedText
 
-# A name never runs across a paragraph break.
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# A name never runs across a blank line.
+BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class NameIndex:
         for folded in self.written:
             # Padded with the folded text's separators, so a name is found only as whole words.
             self._automaton.add_word(f" {folded} ", folded)
-        self._automaton.make_automaton() if self.written else None
+        if self.written:  # (an automaton with no word cannot be made)
+            self._automaton.make_automaton()
 
     def mentions(self, folded: FoldedText) -> list[Mention]:
         """Every mention of a known name in the text, none overlapping another: the longest wins, then the first."""
@@ -69,7 +70,7 @@ class NameIndex:
                 continue
             start, end = span
             written = text[start:end]
-            if PARAGRAPH_BREAK.search(written) or _common_word(written, self.written[name]):
+            if BLANK_LINE.search(written) or _common_word(written, self.written[name]):
                 continue
             found.append((start, end, self.written[name][0]))
         taken = bytearray(len(text))

@@ -12,7 +12,7 @@ from schemas.limits import MAX_TEXT_LENGTH
 from schemas.suggestions import CANDIDATE_BASES
 
 from .entities import Mention
-from .spans import Sentences
+from .spans import MARGIN, Sentences
 
 SPEECH_VERBS = (
     "said|says|say|told|tells|added|adds|explained|explains|stated|states|noted|notes|warned|warns|insisted|insists|"
@@ -130,8 +130,8 @@ class QuotationFinder:
                 end -= 1
             if end - start > 1 and self.text[end - 1] == "." and self.text[end - 2] != ".":
                 end -= 1
-            if end - start < 2 or end - start > MAX_TEXT_LENGTH:
-                continue  # a mark and its neighbour, or marks that do not pair: no statement quotes either
+            if end - start < 2 or end - start > MAX_TEXT_LENGTH - 2 * MARGIN:
+                continue  # a mark and its neighbour, or marks that do not pair: no statement or citation holds either
             reading = QuotationReading(opening, closing, start, end, self.sentences.around(opening, closing + 1))
             self._attribute(reading, readings[-1] if readings else None)
             readings.append(reading)
@@ -154,8 +154,8 @@ class QuotationFinder:
             subject = self._subject_after_quotation(following, after, last, reading)
             if subject is not None:
                 found.append(subject)
-                cue_start, cue_end = sorted((subject.start, subject.end, following.start(), following.end()))[::3]
-                reading.cue = reading.cue or self.text[cue_start:cue_end]
+                cue = min(subject.start, following.start()), max(subject.end, following.end())
+                reading.cue = reading.cue or self.text[cue[0] : cue[1]]
         leading = list(SPEECH.finditer(self.masked, first, before))
         if leading:
             verb = leading[-1]
