@@ -199,9 +199,13 @@ class QuotationFinder:
             candidate = self._mention_from(cue.end(), last, reading, "according_to")
             if candidate is None:
                 words = re.match(r"[^,;:.!?\"“”]{1,60}", self.masked[cue.end() : last])
-                if words and len(words.group().split()) <= 6:
-                    written = words.group().strip()
-                    start = cue.end()
+                start = cue.end()
+                if (
+                    words
+                    and len(words.group().split()) <= 6
+                    and words.group() == self.text[start : words.end() + start]
+                ):
+                    written = words.group().rstrip()
                     candidate = Candidate(
                         None, None, written, start, start + len(written), "according_to", self._distance(reading, start)
                     )
@@ -244,7 +248,7 @@ class QuotationFinder:
         mention = self._ends.get(end)
         if mention is not None and mention.start >= start:
             return self._candidate(mention, basis, reading)
-        if 0 < len(words.split()) <= 5:
+        if 0 < len(words.split()) <= 5 and words == self.text[start:end]:  # (not across a quotation)
             return Candidate(None, None, words, start, end, basis, self._distance(reading, start))
         return None
 
