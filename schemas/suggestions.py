@@ -75,21 +75,6 @@ class SuggestionRequestSchema(ma.Schema):
             raise ma.ValidationError(f"{zone!r} is not an IANA time zone name such as 'Asia/Manila'", "time_zone")
 
 
-class CitationDraftSchema(ma.Schema):
-    """The passage a proposal cites, as a citation holds it."""
-
-    source = ma.fields.String(
-        allow_none=True,
-        metadata={
-            "description": "The request's `source`; null when it gave none.",
-            "example": "presstv-manila-talks-2017-08-07",
-        },
-    )
-    quote = ma.fields.String(metadata={"description": "The passage, verbatim.", "example": "Ri Yong-ho"})
-    start = ma.fields.Integer(metadata={"description": "Its first code point in the text.", "example": 525})
-    end = ma.fields.Integer(metadata={"description": "Its end (exclusive), in code points.", "example": 535})
-
-
 class FormSchema(ma.Schema):
     """The form a suggestion pre-fills: a change proposing a new record, or one citing the passage on a record."""
 

@@ -86,6 +86,11 @@ SEMANTIC_FILTER_OPERATIONS = [
 ]
 
 
+# The suggestions on an article: a schema-valid body may still name no published article (or a reference), a time zone
+# that is no IANA name, or give neither `text` nor `source`; no JSON Schema can say "an article that exists" or "one of
+# the two", so it is a documented 422 problem, and every other check applies to it in full.
+SEMANTIC_BODY_OPERATIONS = ["postSuggestions"]
+
 # The curation API's writes: a schema-valid proposal is still refused when it does not verify against the sources
 # or the knowledge (422: a quote not in its article, an id that does not exist), when the record exists or does
 # not (409, 404), when its If-Match is missing or stale (428, 412), and a review by the change's own author or of
@@ -150,6 +155,10 @@ object_level_authorization.enabled = false
 # ...except that a filter naming an id that does not exist is a documented 422 (see SEMANTIC_FILTER_OPERATIONS).
 [[operations]]
 include-operation-id = {json.dumps(SEMANTIC_FILTER_OPERATIONS)}
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "404", "422"]
+
+[[operations]]
+include-operation-id = {json.dumps(SEMANTIC_BODY_OPERATIONS)}
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "404", "422"]
 
 [[operations]]
