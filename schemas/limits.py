@@ -70,3 +70,27 @@ class Storable(validate.Validator):
 
 
 storable = Storable()
+
+
+# An article's text the suggestions read (POST /api/v1/suggestions), in code points: a long news article is some tens
+# of thousands; the suggestions are worked out while the client waits.
+MAX_ARTICLE_LENGTH = 200_000
+# Control characters an article's text never holds: every C0 and C1 control but tab, line feed and carriage return.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class ArticleText(validate.Validator):
+    """marshmallow validator: text an article may hold (storable, and no control character but tab and line
+    breaks)."""
+
+    def __call__(self, value: str) -> str:
+        storable(value)
+        if isinstance(value, str) and (found := CONTROL.search(value)):
+            raise ma.ValidationError(
+                f"contains a control character (U+{ord(found.group()):04X}) at position {found.start()}: an "
+                "article's text holds no control character but tab and line breaks"
+            )
+        return value
+
+
+article_text = ArticleText()

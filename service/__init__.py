@@ -29,6 +29,7 @@ RESOURCE_MODULES = (
     "exports",
     "tokens",
     "changes",
+    "suggestions",
     "health",
 )
 

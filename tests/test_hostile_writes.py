@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from schemas.limits import MAX_BODY_BYTES, MAX_ID_LENGTH, MAX_JSON_DEPTH
+from schemas.limits import MAX_ARTICLE_LENGTH, MAX_BODY_BYTES, MAX_ID_LENGTH, MAX_JSON_DEPTH
 from service.store import models as m
 from service.store.db import db
 from service.store.tokens import issue_token
@@ -29,6 +29,7 @@ PROPOSE = ("/api/v1/changes", "POST")
 APPROVE = ("/api/v1/changes/<change_id>/approve", "POST")
 REJECT = ("/api/v1/changes/<change_id>/reject", "POST")
 REVERT = ("/api/v1/revisions/<revision_id>/revert", "POST")
+SUGGEST = ("/api/v1/suggestions", "POST")
 BIG = 8 * MAX_BODY_BYTES  # well over the body limit
 OVER_ID = MAX_ID_LENGTH + 1  # one character more than an id (and the URL guard) takes
 
@@ -158,6 +159,26 @@ CASES = [
     (REVERT, "a summary nested 5,000 deep", ('{"summary": ' + _nested(5000) + "}").encode(), BAD),
     (REVERT, "a body over the limit", json.dumps({"summary": "x" * BIG}).encode(), (413,)),
     (APPROVE, "a body over the limit", b"x" * BIG, (413,)),
+    # An article to suggest on: text no engine stores, control characters, too much of it, the wrong shapes.
+    (SUGGEST, "lone surrogate in the text", b'{"text": "Kang met \\ud800 Ri"}', (422,)),
+    (SUGGEST, "a lone low surrogate in the dateline", b'{"text": "t", "dateline": "\\udfff"}', (422,)),
+    (SUGGEST, "NUL in the text", b'{"text": "a\\u0000b"}', (422,)),
+    (SUGGEST, "a control character in the text", b'{"text": "a\\u001bb"}', (422,)),
+    (SUGGEST, "a C1 control character in the text", b'{"text": "a\\u0085b"}', (422,)),
+    (SUGGEST, "a text one code point too long", json.dumps({"text": "x" * (MAX_ARTICLE_LENGTH + 1)}).encode(), (422,)),
+    (SUGGEST, "a body over the limit", json.dumps({"text": "x" * BIG}).encode(), (413,)),
+    (SUGGEST, "an empty text", b'{"text": ""}', (422,)),
+    (SUGGEST, "neither text nor source", b"{}", (422,)),
+    (SUGGEST, "a list as the text", b'{"text": ["Kang"]}', (422,)),
+    (SUGGEST, "a number as the published date", b'{"text": "t", "published_on": 20170807}', (422,)),
+    (SUGGEST, "a published date that is no day", b'{"text": "t", "published_on": "2017-02-30"}', (422,)),
+    (SUGGEST, "a time zone that is none", b'{"text": "t", "time_zone": "Mars/Olympus_Mons"}', (422,)),
+    (SUGGEST, "an unknown field", b'{"text": "t", "language": "en"}', (422,)),
+    (SUGGEST, "a reference as the source", b'{"source": "un-doc-s-res-2371-2017"}', (422,)),
+    (SUGGEST, "a source that does not exist", b'{"source": "no-such-article"}', (422,)),
+    (SUGGEST, "a text nested 5,000 deep", ('{"text": ' + _nested(5000) + "}").encode(), BAD),
+    (SUGGEST, "not JSON", b'{"text": ', BAD),
+    (SUGGEST, "bytes that are not UTF-8", b'{"text": "\xff\xfe"}', BAD),
 ]
 
 
@@ -195,13 +216,14 @@ def hostile_curation(curation):
         APPROVE: (f"/api/v1/changes/{pending['id']}/approve", tokens["editor"]),
         REJECT: (f"/api/v1/changes/{pending['id']}/reject", tokens["editor"]),
         REVERT: (f"/api/v1/revisions/{approved.get_json()['revision']}/revert", tokens["editor2"]),
+        SUGGEST: ("/api/v1/suggestions", tokens["curator"]),
     }
     return app, client, urls
 
 
 def test_the_suite_reaches_every_write_route():
     assert WRITE_ROUTES, "the catalogue lists no write route"
-    assert set(WRITE_ROUTES) == {PROPOSE, APPROVE, REJECT, REVERT}
+    assert set(WRITE_ROUTES) == {PROPOSE, APPROVE, REJECT, REVERT, SUGGEST}
     assert {route for route, *_ in CASES} == set(WRITE_ROUTES)
 
 
@@ -217,6 +239,13 @@ def test_the_bodies_the_cases_are_made_from_are_accepted_as_they_are(hostile_cur
     ):
         answer = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 201, answer.get_data(as_text=True)
+    url, token = urls[SUGGEST]
+    for body in (
+        {"text": "Kang met Ri\ton Sunday.\r\n", "published_on": "2017-08-07"},
+        {"source": "presstv-manila-talks-2017-08-07"},
+    ):
+        answer = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
 
 
 def test_hostile_write_bodies_are_refused_with_a_problem_and_leave_nothing(hostile_curation):

@@ -86,6 +86,15 @@ SEMANTIC_FILTER_OPERATIONS = [
 ]
 
 
+# The suggestions on an article: a schema-valid body may still name no published article (or a reference), a time zone
+# that is no IANA name, or give neither `text` nor `source`; no JSON Schema can say "an article that exists" or "one of
+# the two", so it is a documented 422 problem, and every other check applies to it in full. And a text one code point
+# over its maxLength, written with JSON escapes ("\\u00cb" for each), is larger than the body limit: it is refused with
+# the documented 413 before it is read, which is a rejection as much as a 422 is.
+SEMANTIC_BODY_OPERATIONS = ["postSuggestions"]
+# schemathesis' default statuses for a rejection (schemathesis.config._checks), and 413.
+NEGATIVE_WITH_413 = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
+
 # The curation API's writes: a schema-valid proposal is still refused when it does not verify against the sources
 # or the knowledge (422: a quote not in its article, an id that does not exist), when the record exists or does
 # not (409, 404), when its If-Match is missing or stale (428, 412), and a review by the change's own author or of
@@ -151,6 +160,11 @@ object_level_authorization.enabled = false
 [[operations]]
 include-operation-id = {json.dumps(SEMANTIC_FILTER_OPERATIONS)}
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "404", "422"]
+
+[[operations]]
+include-operation-id = {json.dumps(SEMANTIC_BODY_OPERATIONS)}
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "404", "422"]
+checks.negative_data_rejection.expected-statuses = {json.dumps(NEGATIVE_WITH_413)}
 
 [[operations]]
 include-operation-id = {json.dumps(WRITE_OPERATIONS)}
