@@ -282,7 +282,8 @@ def finish_answer(response: Response, min_bytes: int | None) -> Response:
     """Give the answer its Cache-Control; tag a 200 read with the hash of what it says (web/conditional.etag_of),
     remember it with its gzip variant and what it was made from when it may be cached, and answer 304 when the
     client holds it; compress what the client takes gzip for. An answer the client's Accept does not take is a 406."""
-    if response.status_code < 300 and not takes(request.headers.get("Accept"), response.mimetype):
+    acceptable = takes(request.headers.get("Accept"), response.mimetype) or in_session_path(request.environ)
+    if response.status_code < 300 and not acceptable:  # (the workbench's pages are for browsers: always a page)
         response = not_acceptable(response)
     set_cache_control(response, request.method, "HTTP_AUTHORIZATION" in request.environ, request.endpoint)
     typed = compressible(response.mimetype or "")
