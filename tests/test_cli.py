@@ -210,6 +210,8 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         db.execute_sql('ALTER TABLE "dataset" DROP COLUMN "version"')
         db.execute_sql('ALTER TABLE "citation" DROP COLUMN "role"')
         db.execute_sql('DROP TABLE "dispute_fact"')
+        db.execute_sql('DROP TABLE "workbench_session"')  # (step 14: it names tokens)
+        db.execute_sql('DROP TABLE "sign_in_failure"')
         db.execute_sql('DROP TABLE "token"')
         db.execute_sql('DROP TABLE "change"')
         db.execute_sql('DROP INDEX "entity_country_code"')
