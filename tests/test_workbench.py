@@ -496,9 +496,9 @@ def test_your_changes_are_the_changes_the_api_lists_for_your_token(curation):
     assert tabs == ["All (3)", "Pending (1)", "Published (1)", "Rejected (1)"]
     (note,) = page.cssselect(f"#change-{rejected} .review-note")
     assert note.text_content() == "The editor's note: Not a topic <b>we</b> use."  # shown as text, never as markup
-    (link,) = page.cssselect(f"#change-{published} a")
+    (link,) = page.cssselect(f"#change-{published} a.record-page")
     assert link.get("href") == "/topics/wb-topic-0" and signed_in.get(link.get("href")).status_code == 200
-    assert not page.cssselect(f"#change-{pending} a")  # not published: no page yet
+    assert not page.cssselect(f"#change-{pending} a.record-page")  # not published: no page yet
     for status in ("pending", "published", "rejected"):
         one = page_of(signed_in.get(f"{CHANGES}?status={status}"))
         wanted = [c["id"] for c in api if c["status"] == status]

@@ -42,9 +42,40 @@ def server(tmp_path_factory):
             if review:
                 note = {"note": "We file these under sanctions already."}
                 _api(server, f"/api/v1/changes/{proposed['id']}/{review}", note, server.token)
+        server.review = _propose_statement_update(server)
         yield server
     finally:
         server.stop()
+
+
+STATEMENT = "ri-seoul-proposals-lacked-sincerity"
+
+
+def _propose_statement_update(server: LiveServer) -> int:
+    """The curator's pending change to a statement: its stance, and one passage more (the editor's to review)."""
+    url = f"{server.url}/api/v1/statements/{STATEMENT}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        etag, statement = response.headers["ETag"], json.load(response)
+    source = "presstv-manila-talks-2017-08-07"
+    with urllib.request.urlopen(f"{server.url}/api/v1/sources/{source}/text", timeout=30) as response:
+        text = response.read().decode()
+    quote = "Ri Yong-ho"
+    start = text.index(quote)
+    citations = [{k: v for k, v in c.items() if v not in (None, [])} for c in statement["citations"]]
+    citations.append({"source": source, "quote": quote, "start": start, "end": start + len(quote)})
+    body = {
+        "kind": "statement",
+        "action": "update",
+        "id": STATEMENT,
+        "summary": "Cite where Press TV names Ri; the stance is neutral",
+        "record": {"stance": "neutral", "citations": citations},
+    }
+    request = urllib.request.Request(f"{server.url}/api/v1/changes", method="POST", data=json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {server.curator}")
+    request.add_header("If-Match", etag)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["id"]
 
 
 def _api(server: LiveServer, path: str, body: dict, token: str) -> dict:
@@ -206,3 +237,39 @@ def test_axe_core_finds_no_serious_violation_and_the_pages_fit_a_phone(browser, 
             _sign_out_with_the_keyboard(browser)
         finally:
             browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+
+
+def test_an_editor_reviews_a_change_with_the_keyboard_on_pages_axe_finds_clean(browser, server, screenshots):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    change = f"/workbench/changes/{server.review}"
+    _sign_in_with_the_keyboard(browser, server, server.token)
+    try:
+        for name, metrics in (("desktop", DESKTOP), ("phone", PHONE)):
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+            open_page(browser, f"{server.url}/workbench/review")
+            _axe(browser, f"the review queue ({name})")
+            _fits(browser, f"the review queue ({name})")
+            open_page(browser, f"{server.url}{change}")
+            _axe(browser, f"a change's page ({name})")
+            _fits(browser, f"a change's page ({name})")
+            marks = browser.execute_script(
+                "return [...document.querySelectorAll('li.new mark')].map(m => m.textContent)"
+            )
+            assert marks == ["Ri Yong-ho"]
+            browser.save_screenshot(str(screenshots / f"workbench-review-{name}.png"))
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+        open_page(browser, f"{server.url}/workbench/review")
+        _tab_to(browser, f'a[href="{change}"]')
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        _wait_for(browser, f"return location.pathname === '{change}'")
+        _tab_to(browser, "form.approve button")
+        ActionChains(browser).send_keys(Keys.ENTER).perform()
+        _wait_for(browser, "return location.search === '?done=approved'")
+        assert "Approved" in browser.find_element("css selector", '[role="status"]').text
+        with urllib.request.urlopen(f"{server.url}/api/v1/statements/{STATEMENT}", timeout=30) as response:
+            assert json.load(response)["stance"] == "neutral"  # published, and served at once
+    finally:
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+        _sign_out_with_the_keyboard(browser)

@@ -67,7 +67,7 @@ def verify_change(
     knowledge with this record created, replaced or deleted verifies; KnowledgeError with every problem otherwise,
     worded as `sanctions-kb check` words them."""
     before = published_record(kind, record_id)
-    loaded, loaded_text = _loaded(kind, record_id, record, text) if record is not None else (None, None)
+    loaded, loaded_text = loaded_record(kind, record_id, record, text) if record is not None else (None, None)
     knowledge = ChangedKnowledge(kind, record_id, loaded, loaded_text)
     problems: list[str] = []
     if loaded is not None:
@@ -82,7 +82,7 @@ def verify_change(
     return loaded, loaded_text
 
 
-def _loaded(kind: Kind, record_id: str, record: dict, text: str | None) -> tuple[dict, str | None]:
+def loaded_record(kind: Kind, record_id: str, record: dict, text: str | None) -> tuple[dict, str | None]:
     """The record as reading its file gives it (an article: with its text, the file name the service gives it
     and that text's hash), or KnowledgeError with the schema's problems."""
     reading = KnowledgeReading()

@@ -55,6 +55,10 @@ class AwaitingReview(ChangeRefused):
         super().__init__([f"change {pending} to this {kind_name} is awaiting review"])
 
 
+class SelfReview(ChangeRefused):
+    """The reviewer is the change's author: a change is approved or rejected by an editor other than its author."""
+
+
 class InvalidChange(ChangeRefused):
     """The record, or the knowledge with it, does not verify: `problems` worded as `sanctions-kb check` words a
     fixture's."""
@@ -225,14 +229,12 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
     the change's revision; ChangeConflict when the record changed since it was proposed, or the knowledge with it no
     longer verifies."""
     kind = BY_NAME[change.kind]
+    _require_other_reviewer(change, reviewer, "approved")
     with write_transaction():
         change = m.Change.get_by_id(change.id)
         _require_pending(change)
-        before = published_record(kind, change.record_id)
-        if (json.dumps(before, ensure_ascii=False) if before is not None else None) != change.before:
-            raise ChangeConflict([f"the {kind.name} changed since change {change.id} was proposed: propose it again"])
-        record = json.loads(change.record) if change.record else None
-        text = record.pop("text", None) if record else None
+        _require_unchanged_since(change, kind)
+        record, text = proposed_record(change)
         previous_version = m.Dataset.select(m.Dataset.version).scalar()
         try:
             loaded, loaded_text = verify_change(kind, change.record_id, record, text)
@@ -254,6 +256,33 @@ def publish(change: m.Change, reviewer: str) -> m.Change:
         change.after = None if after is None else json.dumps(after, ensure_ascii=False)
         change.save()
     return change
+
+
+def proposed_record(change: m.Change) -> tuple[dict | None, str | None]:
+    """The record a change proposes, whole (None for a deletion), and an article's text apart from it."""
+    record = json.loads(change.record) if change.record else None
+    return record, record.pop("text", None) if record else None
+
+
+def review_problems(change: m.Change) -> list[str]:
+    """What would refuse approving this change now, worded as approving it would word it; none when it would be
+    published. It writes nothing: a reviewer reads it before deciding."""
+    kind = BY_NAME[change.kind]
+    try:
+        _require_pending(change)
+        _require_unchanged_since(change, kind)
+        verify_change(kind, change.record_id, *proposed_record(change))
+    except ChangeRefused as error:
+        return error.problems
+    except KnowledgeError as error:
+        return error.problems
+    return []
+
+
+def _require_unchanged_since(change: m.Change, kind: Kind) -> None:
+    before = published_record(kind, change.record_id)
+    if (json.dumps(before, ensure_ascii=False) if before is not None else None) != change.before:
+        raise ChangeConflict([f"the {kind.name} changed since change {change.id} was proposed: propose it again"])
 
 
 def revert(revision: int, summary: str, author: str) -> m.Change:
@@ -311,12 +340,19 @@ def _is_article_change(change: m.Change) -> bool:
 
 
 def reject(change: m.Change, reviewer: str, note: str) -> m.Change:
+    """Close a pending change unpublished, with the reviewer's note saying why."""
+    _require_other_reviewer(change, reviewer, "reviewed")
     with write_transaction():
         change = m.Change.get_by_id(change.id)
         _require_pending(change)
         change.status, change.reviewer, change.review_note, change.reviewed_at = "rejected", reviewer, note, _now()
         change.save()
     return change
+
+
+def _require_other_reviewer(change: m.Change, reviewer: str, done: str) -> None:
+    if change.author == reviewer:
+        raise SelfReview([f"a change is {done} by an editor other than its author"])
 
 
 def _require_pending(change: m.Change) -> None:

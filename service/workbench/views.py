@@ -77,7 +77,7 @@ SECTIONS = (
         "Review queue",
         "Changes awaiting review, each with its diff and its passages: approve one, or reject it with a note.",
         ("editor",),
-        api="GET /api/v1/changes?status=pending, then POST /api/v1/changes/{id}/approve or /reject",
+        endpoint="workbench.review_queue",
     ),
     Section(
         "Your changes",
@@ -293,3 +293,6 @@ def _shown(change) -> dict:
     if kind is not None and kind.page is not None and published:
         record["page"] = request.root_path + kind.page_of(change.record_id)
     return record
+
+
+from . import review  # noqa: E402, F401  (its views are the blueprint's too)
