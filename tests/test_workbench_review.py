@@ -244,3 +244,85 @@ def test_a_review_without_the_session_s_csrf_token_is_refused_and_changes_nothin
     assert answer.status_code == 403 and "CSRF" in alert(answer)
     with app.app_context(), db.connection_context():
         assert m.Change.get_by_id(change).status == "pending"
+
+
+def _published_twice(client, tokens, topic: str) -> tuple[int, int]:
+    """A topic created and then updated, both approved: its two revisions' change ids."""
+    editor = bearer(tokens["editor"])
+    made = propose(client, tokens["curator"], "topic", "create", topic, {"description": "First words."})
+    assert client.post(f"/api/v1/changes/{made}/approve", headers=editor).status_code == 200
+    url = f"/api/v1/topics/{topic}"
+    edited = propose(
+        client,
+        tokens["curator"],
+        "topic",
+        "update",
+        topic,
+        {"description": "Better words."},
+        **{"If-Match": etag(client, url)},
+    )
+    assert client.post(f"/api/v1/changes/{edited}/approve", headers=editor).status_code == 200
+    return made, edited
+
+
+def test_a_record_s_history_lists_its_revisions_with_their_diffs(curation):
+    app, client, tokens = curation
+    made, edited = _published_twice(client, tokens, "wb-history")
+    revisions = [api_change(client, tokens, change)["revision"] for change in (edited, made)]
+    curator = signed_in_client(app, tokens["curator"])
+    from_change = page_of(curator.get(f"/workbench/changes/{edited}")).cssselect("a.history")[0].get("href")
+    assert from_change == "/workbench/history/topic/wb-history"
+    page = page_of(curator.get(from_change))
+    assert [li.get("id") for li in page.cssselect("ol.revisions > li")] == [f"revision-{n}" for n in revisions]
+    latest, first = page.cssselect("ol.revisions > li")
+    cells = [td.text_content() for td in latest.cssselect("tr.field-description td")]
+    assert cells == ["First words.", "Better words."]
+    assert [td.text_content() for td in first.cssselect("tr.field-description td")] == ["(absent)", "First words."]
+    assert [a.get("href") for a in page.cssselect("a.change-link")] == [
+        f"/workbench/changes/{c}" for c in (edited, made)
+    ]
+    assert not page.cssselect("form.revert")  # a curator does not revert
+    token = csrf_of(curator.get(f"/workbench/changes/{edited}"))
+    refused = curator.post(
+        f"{from_change}/revert", data={"csrf_token": token, "revision": revisions[0], "summary": "x"}
+    )
+    assert refused.status_code == 403
+    for path in ("/workbench/history/bogus/wb-history", "/workbench/history/topic/never-changed"):
+        missing = curator.get(path)
+        assert missing.status_code == 404 and "no history of that record" in alert(missing), path
+    too_long = curator.get(f"/workbench/history/topic/{'x' * 300}")  # the input guard's refusal, as a page
+    assert too_long.status_code == 422 and too_long.mimetype == "text/html"
+
+
+def test_an_editor_proposes_reverting_the_latest_revision_from_the_history(curation):
+    app, client, tokens = curation
+    _, edited = _published_twice(client, tokens, "wb-reverted")
+    latest = api_change(client, tokens, edited)["revision"]
+    history = "/workbench/history/topic/wb-reverted"
+    reviewer = signed_in_client(app, tokens["editor"])
+    page = reviewer.get(history)
+    (form,) = page_of(page).cssselect("form.revert")  # on the latest revision only
+    assert form.cssselect('input[name="revision"]')[0].get("value") == str(latest)
+    token = csrf_of(page)
+    empty = reviewer.post(f"{history}/revert", data={"csrf_token": token, "revision": latest, "summary": "  "})
+    assert empty.status_code == 422
+    (field,) = page_of(empty).cssselect("#summary")
+    assert field.get("aria-invalid") == "true" and field.get("value") == "  "
+    stale = reviewer.post(f"{history}/revert", data={"csrf_token": token, "revision": latest - 1, "summary": "Undo it"})
+    assert stale.status_code == 409 and "is not this record's latest" in alert(stale)
+    assert page_of(stale).cssselect("#summary")[0].get("value") == "Undo it"  # what was typed is kept
+    assert (
+        reviewer.post(f"{history}/revert", data={"csrf_token": token, "revision": "x1", "summary": "Undo"}).status_code
+        == 422
+    )
+    done = reviewer.post(
+        f"{history}/revert",
+        data={"csrf_token": token, "revision": latest, "summary": "Undo: the first words were right."},
+    )
+    assert done.status_code == 303
+    change_id = int(done.headers["Location"].rsplit("/", 1)[1])
+    proposed = api_change(client, tokens, change_id)
+    assert proposed["status"] == "pending" and proposed["reverts"] == latest and proposed["action"] == "update"
+    assert client.get("/api/v1/topics/wb-reverted").get_json()["description"] == "Better words."  # not until reviewed
+    again = reviewer.post(f"{history}/revert", data={"csrf_token": token, "revision": latest, "summary": "Twice"})
+    assert again.status_code == 412 and "awaiting review" in alert(again)

@@ -12,12 +12,20 @@ import marshmallow as ma
 from flask import Response, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from schemas import ReviewSchema
-from schemas.limits import MAX_REVIEW_NOTE_LENGTH
+from schemas import RevertSchema, ReviewSchema
+from schemas.limits import MAX_ID_LENGTH, MAX_REVIEW_NOTE_LENGTH, MAX_SUMMARY_LENGTH
 from schemas.queries import PageArgs
 
 from ..knowledge.check_change import loaded_record
-from ..knowledge.curation import ChangeRefused, changes_by, proposed_record, publish, reject, review_problems
+from ..knowledge.curation import (
+    ChangeRefused,
+    changes_by,
+    proposed_record,
+    publish,
+    reject,
+    revert,
+    review_problems,
+)
 from ..knowledge.fixtures import as_fixture
 from ..knowledge.kinds import BY_NAME
 from ..knowledge.read import KnowledgeError
@@ -261,3 +269,97 @@ def cited_passages(
 def _passage_key(citation: dict) -> tuple:
     """What makes a citation the same passage of the same source, whatever else of it a change edits."""
     return (citation.get("source"), citation.get("start"), citation.get("end"), citation.get("quote"))
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A published change of one record, as its history lists it: the change, and its fields before and after."""
+
+    change: dict
+    fields: list[FieldChange]
+
+
+@workbench.get("/history/<kind_name>/<record_id>")
+@signed_in()
+def history(kind_name: str, record_id: str):
+    """A record's revisions, newest first, each with its diff; an editor may propose reverting the latest."""
+    return _history_page(*_record_named(kind_name, record_id))
+
+
+@workbench.post("/history/<kind_name>/<record_id>/revert")
+@signed_in("editor")
+def propose_revert(kind_name: str, record_id: str) -> BaseResponse:
+    """Propose undoing the record's latest revision (a change like any other, reviewed by another editor); a refusal
+    shows the history again with its problems, and the summary as typed."""
+    kind_name, record_id = _record_named(kind_name, record_id)
+    session = current_session()
+    assert session is not None
+    summary = request.form.get("summary", "")
+    number = request.form.get("revision", "")
+    if not number.isdigit() or len(number) > 9:
+        refuse(422, "Which revision to revert is missing or not a number: reload the history and try again.")
+    try:
+        body = RevertSchema().load({"summary": summary.strip()})
+    except ma.ValidationError as error:
+        words = " ".join(map(str, error.messages_dict.get("summary", ["Not a valid summary."])))
+        return _history_page(kind_name, record_id, status=422, summary=summary, summary_error=words)
+    latest = _revisions_of(kind_name, record_id).first()
+    if latest is None or latest.revision != int(number):
+        problem = f"revision {number} is not this record's latest: reload the history"
+        return _history_page(kind_name, record_id, status=409, problems=[problem], summary=summary)
+    try:
+        proposed = revert(int(number), body["summary"], session.name)
+    except ChangeRefused as error:
+        status = REFUSAL_STATUS[type(error)]
+        return _history_page(kind_name, record_id, status=status, problems=error.problems, summary=summary)
+    return redirect(url_for("workbench.change", change_id=proposed.id), 303)
+
+
+def _record_named(kind_name: str, record_id: str) -> tuple[str, str]:
+    """A kind's name and a record id from a URL, or the same 404 page for anything that names no history."""
+    if kind_name not in BY_NAME or len(record_id) > MAX_ID_LENGTH or not _revisions_of(kind_name, record_id).exists():
+        refuse(404, "There is no history of that record: it has had no published change.")
+    return kind_name, record_id
+
+
+def _revisions_of(kind_name: str, record_id: str):
+    return (
+        m.Change.select()
+        .where((m.Change.kind == kind_name) & (m.Change.record_id == record_id) & (m.Change.status == "published"))
+        .order_by(m.Change.revision.desc())
+    )
+
+
+def _history_page(
+    kind_name: str,
+    record_id: str,
+    status: int = 200,
+    problems: list[str] | None = None,
+    summary: str = "",
+    summary_error: str | None = None,
+) -> Response:
+    session = current_session()
+    assert session is not None
+    revisions = [
+        Revision(
+            _shown(change),
+            field_changes(
+                json.loads(change.before) if change.before else None,
+                json.loads(change.after) if change.after else None,
+            ),
+        )
+        for change in _revisions_of(kind_name, record_id)
+    ]
+    return _page(
+        "workbench/history.html",
+        code=status,
+        kind_name=kind_name,
+        record_id=record_id,
+        revisions=revisions,
+        page=revisions[0].change["page"] if revisions else None,
+        may_revert=session.role == "editor",
+        problems=problems,
+        summary=summary,
+        summary_error=summary_error,
+        summary_length=MAX_SUMMARY_LENGTH,
+    )
