@@ -178,8 +178,13 @@ def test_updates_and_deletes_need_the_current_etag_and_one_pending_change_at_a_t
         == 200
     )
     assert client.get(url).get_json()["stance"] == "neutral"
+    published = client.get(f"/api/v1/changes/{first.get_json()['id']}", headers=auth(tokens["editor"])).get_json()
+    # The 412 says who changed it, when and why, so the curator knows what to read before trying again.
     assert_problem(
-        propose(client, tokens["curator2"], "update", record_id, {"stance": "opposes"}, **{"If-Match": etag}), 412
+        propose(client, tokens["curator2"], "update", record_id, {"stance": "opposes"}, **{"If-Match": etag}),
+        412,
+        f"(its latest change is revision 1, by {published['author']}, approved by {published['reviewer']} at "
+        f"{published['reviewed_at'].replace('T', ' ')} UTC: {published['summary']!r}): GET {url} again and retry",
     )
 
     etag = client.get(url).headers["ETag"]

@@ -106,7 +106,10 @@ def _if_match_checker(kind_name: str):
         # The record's tag, as its identity or its gzip variant (the same record), or `*`.
         etag = current_etag(kind, record_id, record)
         if etag is None or not names(sent, both_variants(etag)):
-            abort(412, message=f"the {kind.name} changed since that ETag was given: GET {path} again and retry")
+            abort(
+                412,
+                message=f"the {kind.name} changed since that ETag was given{_last_change(kind_name, record_id)}: GET {path} again and retry",
+            )
 
     return check
 
@@ -172,6 +175,23 @@ class Changes(MethodView):
         queue.
         """
         return changes_by(author=None if g.token.role == "editor" else g.token.name, status=args.get("status"))
+
+
+def _last_change(kind_name: str, record_id: str) -> str:
+    """Who changed the record last, and when, as a 412 says it (nothing when no published change made it)."""
+    last = (
+        m.Change.select()
+        .where((m.Change.kind == kind_name) & (m.Change.record_id == record_id) & (m.Change.status == "published"))
+        .order_by(m.Change.revision.desc())
+        .first()
+    )
+    if last is None:
+        return ""
+    when = last.reviewed_at.isoformat(sep=" ") if last.reviewed_at else "an unknown time"
+    return (
+        f" (its latest change is revision {last.revision}, by {last.author}, approved by {last.reviewer} at {when} UTC:"
+        f" {last.summary!r})"
+    )
 
 
 def _number(text: str) -> int | None:
