@@ -228,7 +228,12 @@ def test_axe_core_finds_no_serious_violation_and_the_pages_fit_a_phone(browser, 
             _wait_for(browser, "return !!document.querySelector('#sign-in-error')")
             _axe(browser, f"the sign-in page with its error ({name})")
             _sign_in_with_the_keyboard(browser, server, server.curator)
-            for path in ("/workbench/", "/workbench/changes", "/workbench/changes?status=rejected"):
+            for path in (
+                "/workbench/",
+                "/workbench/changes",
+                "/workbench/changes?status=rejected",
+                "/workbench/articles/new",
+            ):
                 open_page(browser, f"{server.url}{path}")
                 _axe(browser, f"{path} ({name})")
                 _fits(browser, f"{path} ({name})")

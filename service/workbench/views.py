@@ -87,9 +87,10 @@ SECTIONS = (
     ),
     Section(
         "Add an article",
-        "Paste an article's text (stored verbatim) and its metadata; an editor then reviews it.",
+        "Paste an article's text (stored verbatim) and its metadata, preview it as its page will show it, and "
+        "propose it; an editor then reviews it.",
         ("curator",),
-        api='POST /api/v1/changes with {"kind": "source", "action": "create", ...}',
+        endpoint="workbench.new_article",
     ),
 )
 
@@ -295,4 +296,4 @@ def _shown(change) -> dict:
     return record
 
 
-from . import review  # noqa: E402, F401  (its views are the blueprint's too)
+from . import articles, review  # noqa: E402, F401  (their views are the blueprint's too)
