@@ -525,8 +525,12 @@ def test_the_home_page_offers_each_role_what_it_may_do(curation):
     ]
     assert titles(curator) == ["Your changes", "Add an article"]
     assert titles(editor) == ["Review queue", "Your changes", "Add an article"]
-    (changes,) = curator.cssselect("ul.sections li > a")
-    assert changes.get("href") == CHANGES
+    assert [a.get("href") for a in curator.cssselect("ul.sections li > a")] == [CHANGES, "/workbench/articles/new"]
+    assert [a.get("href") for a in editor.cssselect("ul.sections li > a")] == [
+        "/workbench/review",
+        CHANGES,
+        "/workbench/articles/new",
+    ]
     (sign_out,) = curator.cssselect("header.site form.sign-out")
     assert sign_out.get("method") == "post" and sign_out.get("action") == SIGN_OUT
     assert sign_out.cssselect('input[name="csrf_token"]') and sign_out.cssselect('button[type="submit"]')
