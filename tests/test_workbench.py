@@ -523,12 +523,17 @@ def test_the_home_page_offers_each_role_what_it_may_do(curation):
     titles = lambda page: [  # noqa: E731
         e.text_content() for e in page.cssselect("ul.sections li > a, ul.sections li > .section-title")
     ]
-    assert titles(curator) == ["Your changes", "Add an article"]
-    assert titles(editor) == ["Review queue", "Your changes", "Add an article"]
-    assert [a.get("href") for a in curator.cssselect("ul.sections li > a")] == [CHANGES, "/workbench/articles/new"]
+    assert titles(curator) == ["Your changes", "Cite a passage", "Add an article"]
+    assert titles(editor) == ["Review queue", "Your changes", "Cite a passage", "Add an article"]
+    assert [a.get("href") for a in curator.cssselect("ul.sections li > a")] == [
+        CHANGES,
+        "/workbench/sources",
+        "/workbench/articles/new",
+    ]
     assert [a.get("href") for a in editor.cssselect("ul.sections li > a")] == [
         "/workbench/review",
         CHANGES,
+        "/workbench/sources",
         "/workbench/articles/new",
     ]
     (sign_out,) = curator.cssselect("header.site form.sign-out")

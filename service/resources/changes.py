@@ -108,7 +108,7 @@ def _if_match_checker(kind_name: str):
         if etag is None or not names(sent, both_variants(etag)):
             abort(
                 412,
-                message=f"the {kind.name} changed since that ETag was given{_last_change(kind_name, record_id)}: GET {path} again and retry",
+                message=f"the {kind.name} changed since that ETag was given{last_change(kind_name, record_id)}: GET {path} again and retry",
             )
 
     return check
@@ -177,7 +177,7 @@ class Changes(MethodView):
         return changes_by(author=None if g.token.role == "editor" else g.token.name, status=args.get("status"))
 
 
-def _last_change(kind_name: str, record_id: str) -> str:
+def last_change(kind_name: str, record_id: str) -> str:
     """Who changed the record last, and when, as a 412 says it (nothing when no published change made it)."""
     last = (
         m.Change.select()

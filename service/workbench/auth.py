@@ -199,10 +199,11 @@ def finish(response: AnyResponse) -> AnyResponse:
     return response
 
 
-# The pages' policy (service/pages/views.py), but that the workbench's forms are sent to this service.
+# The pages' policy (service/pages/views.py), but that the workbench's forms are sent to this service, and its
+# fact picker asks the search API as the curator types (connect-src).
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 

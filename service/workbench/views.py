@@ -86,6 +86,12 @@ SECTIONS = (
         endpoint="workbench.changes",
     ),
     Section(
+        "Cite a passage",
+        "Select a passage of an article and add it as a citation of a fact; an editor then reviews it.",
+        ("curator",),
+        endpoint="workbench.articles",
+    ),
+    Section(
         "Add an article",
         "Paste an article's text (stored verbatim) and its metadata, preview it as its page will show it, and "
         "propose it; an editor then reviews it.",
@@ -296,4 +302,4 @@ def _shown(change) -> dict:
     return record
 
 
-from . import articles, review  # noqa: E402, F401  (their views are the blueprint's too)
+from . import articles, cite, review  # noqa: E402, F401  (their views are the blueprint's too)

@@ -1,0 +1,64 @@
+/* The workbench's "Cite a passage": a selection in the text fills in its start and end, in code points (the
+   service's offsets), and the fact picker offers the search API's answers as the curator types. The form works
+   without this script: the start and end are typed, and the fact is named as kind/id. */
+(function () {
+  "use strict";
+  var text = document.getElementById("cite-text");
+  var form = document.getElementById("cite-form");
+  if (!text || !form) return;
+  var start = form.querySelector("#start");
+  var end = form.querySelector("#end");
+  var shown = document.getElementById("selected-quote");
+
+  function codePoints(s) { return Array.from(s).length; }
+
+  // Code points from the start of the text to a boundary point inside one of its paragraphs (null elsewhere).
+  function offset(node, at) {
+    var element = node.nodeType === 1 ? node : node.parentElement;
+    var paragraph = element && element.closest("p[data-start]");
+    if (!paragraph || !text.contains(paragraph)) return null;
+    var range = document.createRange();
+    range.selectNodeContents(paragraph);
+    range.setEnd(node, at);
+    return Number(paragraph.dataset.start) + codePoints(range.toString());
+  }
+
+  document.addEventListener("selectionchange", function () {
+    var selection = document.getSelection();
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return;
+    var range = selection.getRangeAt(0);
+    if (!text.contains(range.commonAncestorContainer)) return;
+    var a = offset(range.startContainer, range.startOffset);
+    var b = offset(range.endContainer, range.endOffset);
+    if (a === null || b === null || b <= a) return;
+    start.value = a;
+    end.value = b;
+    shown.textContent = range.toString();
+    var none = document.getElementById("no-selection");
+    if (none) none.remove();
+  });
+
+  var fact = form.querySelector("#fact");
+  var options = document.getElementById("fact-options");
+  var kinds = (fact.dataset.kinds || "").split(" ");
+  var timer = null;
+  fact.addEventListener("input", function () {
+    clearTimeout(timer);
+    var words = fact.value.trim();
+    if (words.length < 2 || words.indexOf("/") >= 0) return;
+    timer = setTimeout(function () {
+      fetch("/api/v1/search?q=" + encodeURIComponent(words) + "&page_size=20", { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (found) {
+          options.replaceChildren();
+          found.filter(function (hit) { return kinds.indexOf(hit.type) >= 0; }).forEach(function (hit) {
+            var option = document.createElement("option");
+            option.value = hit.type + "/" + hit.id;
+            option.textContent = hit.label;
+            options.appendChild(option);
+          });
+        })
+        .catch(function () { /* the picker is a help: typing kind/id still works */ });
+    }, 200);
+  });
+})();
