@@ -27,10 +27,10 @@ from urllib.parse import urlsplit
 # Hosts that resolve a UN document symbol (https://undocs.org/S/RES/2371(2017)).
 UN_DOCUMENT_HOSTS = frozenset({"undocs.org", "www.undocs.org"})
 
-BIBLATEX_TYPES = {"article-newspaper": "article", "document": "misc", "webpage": "online"}
 # Where the publisher goes: the periodical or website holding the item, or the body issuing a document.
 CSL_PUBLISHER_FIELDS = {"article-newspaper": "container-title", "document": "publisher", "webpage": "container-title"}
-BIBLATEX_PUBLISHER_FIELDS = {"article": "journaltitle", "misc": "organization", "online": "organization"}
+# BibTeX's month macros, which every style (and biber) reads: a classic style prints the month's name.
+MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 # A date to its precision: how many of year, month, day it gives, and whether that is approximate.
 DATE_PARTS = {
@@ -152,25 +152,30 @@ def _verbatim_url(url: str) -> str:
 
 
 def bibtex_entry(source: dict) -> str:
-    """One source as a biblatex entry keyed by its id, ending with a newline."""
+    """One source as a BibTeX entry keyed by its id, ending with a newline: an `@article` when it has what BibTeX's
+    classic styles require of one (an author, the periodical, a year), else a `@misc`, with fields that BibTeX's
+    classic styles and biblatex both read."""
     key = source["id"]
     if not CITATION_KEY.fullmatch(key):
         raise ValueError(f"source id {key!r} is not a citation key (a lowercase slug)")
-    entry_type = BIBLATEX_TYPES[citation_type(source)]
-    fields = [("title", _protected_title(source["title"]))]
-    if author := _text(source.get("author")):
-        fields.append(("author", "{" + latex_text(author) + "}"))  # braced: one name, never split
-    if publisher := _text(source.get("publisher")):
-        fields.append((BIBLATEX_PUBLISHER_FIELDS[entry_type], latex_text(publisher)))
-    if issued := _issued(source):
-        parts, approximate = issued
-        iso = "-".join([f"{parts[0]:04d}", *(f"{part:02d}" for part in parts[1:])])
-        fields.append(("date", iso + ("~" if approximate else "")))
+    author, publisher, issued = _text(source.get("author")), _text(source.get("publisher")), _issued(source)
+    article = citation_type(source) == "article-newspaper" and bool(author and publisher and issued)
+    fields = []  # (name, the value as written: braced, or a macro)
+    if author:
+        fields.append(("author", "{{" + latex_text(author) + "}}"))  # braced: one name, never split
+    fields.append(("title", "{" + _protected_title(source["title"]) + "}"))
+    if publisher:
+        fields.append(("journal" if article else "howpublished", "{" + latex_text(publisher) + "}"))
+    if issued:
+        parts, _ = issued  # BibTeX has no approximate date: a week's, a season's or a span's year is the year
+        fields.append(("year", f"{{{parts[0]:04d}}}"))
+        if len(parts) > 1:
+            fields.append(("month", MONTH_MACROS[parts[1] - 1]))  # a macro: classic styles print the month's name
     if url := _text(source.get("url")):
-        fields.append(("url", _verbatim_url(url)))
+        fields.append(("url", "{" + _verbatim_url(url) + "}"))
     if accessed := _accessed(source):
-        fields.append(("urldate", accessed.isoformat()))
+        fields.append(("urldate", "{" + accessed.isoformat() + "}"))
     if dateline := _text(source.get("dateline")):
-        fields.append(("note", latex_text(f"Dateline: {dateline}")))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+        fields.append(("note", "{" + latex_text(f"Dateline: {dateline}") + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@{'article' if article else 'misc'}{{{key},\n{body}\n}}\n"

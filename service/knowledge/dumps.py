@@ -24,7 +24,7 @@ from schemas.files import ARTICLE_FILE_RULE, is_article_file
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
 from .fixtures import article_knowledge_files, as_fixture, as_fixture_json
-from .ftm import FtmMapper
+from .ftm import FtmMapper, sanctioned_entities
 from .kinds import BY_NAME, KINDS, SERVED, Kind
 from .read import fixture_file
 
@@ -421,7 +421,8 @@ def datapackage_json(snap: Snapshot) -> Iterator[str]:
 
 def ftm_entities(snap: Snapshot) -> Iterator[str]:
     """FollowTheMoney entities (one JSON object a line, FtM's own form) for every record that has an FtM form."""
-    mapper = FtmMapper(_DocumentLookup(snap))
+    sanctioned = sanctioned_entities(json.loads(body) for _, body in snap.documents("measure"))
+    mapper = FtmMapper(_DocumentLookup(snap), sanctioned)
     for kind in SERVED:
         for _, body in snap.documents(kind.name):
             for entity in mapper.entities(kind.name, json.loads(body)):
