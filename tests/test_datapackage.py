@@ -15,7 +15,7 @@ from service import create_app
 from service.knowledge import dumps
 from service.knowledge.kinds import KINDS
 from service.store.snapshot import Snapshot
-from tests.helpers import EXPORTS, fetch
+from tests.helpers import EXPORTS, assert_problem, fetch
 
 # Table Schema types as each reader declares them: pandas dtypes, DuckDB column types. Lists of objects and objects
 # are JSON text; dates are parsed as dates.
@@ -205,3 +205,14 @@ def test_duckdb_reads_every_csv_with_the_declared_types(downloaded, package, rec
 def declared_of(package: dict, table: str) -> dict[str, str]:
     [resource] = [r for r in package["resources"] if r["name"] == table]
     return {f["name"]: DUCKDB_TYPES.get(f["type"], "VARCHAR") for f in resource["schema"]["fields"]}
+
+
+def test_the_package_has_its_data_versions_etag_and_refuses_parameters(client):
+    first = fetch(client, f"{EXPORTS}/datapackage.json")
+    assert first.status_code == 200 and first.mimetype == "application/json"
+    assert first.headers["Content-Disposition"] == 'attachment; filename="datapackage.json"'
+    etag = first.headers["ETag"]
+    assert fetch(client, f"{EXPORTS}/records.ndjson").headers["ETag"] != etag  # one per export, as every export's
+    again = fetch(client, f"{EXPORTS}/datapackage.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    assert_problem(fetch(client, f"{EXPORTS}/datapackage.json?format=csv"), 422, "format")
