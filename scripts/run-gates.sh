@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The contract and docs gates: schemathesis against the running service, the OpenAPI document's validity and
-# snapshot, the docs page and the HTML pages in headless chromium, axe-core on the pages (docs/gates.md).
+# snapshot, the docs page and the HTML pages in headless chromium, axe-core on the pages, biber on the BibTeX export
+# (docs/gates.md).
 # Installs what they need, then runs every test marked `gate` with KB_GATES=required, so that a missing tool
 # fails instead of skipping.
 #
@@ -14,6 +15,7 @@ shift || true
 missing=""
 [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || missing="chromium chromium-driver"
 command -v npm >/dev/null || missing="$missing npm"  # axe-core comes from npm
+command -v biber >/dev/null || missing="$missing biber"  # biblatex's backend checks the BibTeX export
 if [ -n "$missing" ]; then
     echo "== installing Debian's $missing"
     sudo=""

@@ -34,8 +34,8 @@ def test_the_index_lists_every_export_and_each_answers_with_its_media_type(clien
     listed = client.get(EXPORTS)
     assert listed.status_code == 200
     names = [e["name"] for e in listed.get_json()]
-    assert names[:5] == ["records.ndjson", "knowledge.json", "entities.ftm.json", "sources.csl.json", "sources.bib"]
-    assert names[5:] == [f"{kind.plural}.csv" for kind in KINDS] + ["citations.csv"]
+    assert names[:6] == bulk_names()
+    assert names[6:] == [f"{kind.plural}.csv" for kind in KINDS] + ["citations.csv"]
     for export in listed.get_json():
         answer = client.get(export["url"], buffered=False)
         assert answer.status_code == 200, export["url"]
@@ -261,7 +261,14 @@ def test_the_spec_documents_every_export(client):
 
 
 def bulk_names() -> list[str]:
-    return ["records.ndjson", "knowledge.json", "entities.ftm.json", "sources.csl.json", "sources.bib"]
+    return [
+        "records.ndjson",
+        "knowledge.json",
+        "entities.ftm.json",
+        "sources.csl.json",
+        "sources.bib",
+        "datapackage.json",
+    ]
 
 
 def test_every_snapshot_is_closed_read_or_not(client, monkeypatch):

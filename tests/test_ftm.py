@@ -3,16 +3,18 @@ and bytes are stable, and each mapped fact's citations are kept with their sourc
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from followthemoney import model
 from followthemoney.types import registry
 
 from service.config import PROJECT_ROOT
-from service.knowledge.ftm import ID_LIMIT, FtmMapper, ftm_id, interval_date
+from service.knowledge.ftm import DATASET, ID_LIMIT, FtmMapper, ftm_id, interval_date, sanctioned_entities
 from service.knowledge.kinds import KINDS
 from tests.helpers import FIXTURES_DIR, edit_record, problems_of, read_fixture, stored_documents
 
@@ -35,7 +37,8 @@ def in_export_order(documents: Documents) -> list[tuple[str, dict]]:
 
 def export_lines(documents: Documents, records: list[tuple[str, dict]] | None = None) -> list[str]:
     """The export's lines, one FtM entity each, mapped by a fresh mapper."""
-    mapper = FtmMapper(lambda kind, record_id: documents.get((kind, record_id)))
+    measures = [record for (kind, _), record in sorted(documents.items()) if kind == "measure"]
+    mapper = FtmMapper(lambda kind, record_id: documents.get((kind, record_id)), sanctioned_entities(measures))
     return [
         json.dumps(entity, ensure_ascii=False)
         for kind, record in (in_export_order(documents) if records is None else records)
@@ -82,7 +85,7 @@ def documentations(exported: list[dict], record: str) -> list[dict]:
 def test_every_entity_parses_with_its_schema_and_every_value_cleans_to_itself(exported):
     assert len(exported) > 400
     for entity in exported:
-        assert list(entity) == ["id", "schema", "properties"], entity
+        assert list(entity) == ["id", "schema", "properties", "datasets", "target"], entity
         schema = model.get(entity["schema"])
         assert schema is not None and not schema.abstract, entity["schema"]
         proxy = model.get_proxy(entity, cleaned=False)  # cleans every value, dropping what it cannot read
@@ -208,11 +211,101 @@ def test_dates_keep_the_records_precision(by_id):
 
     assert date("unsc-vote-resolution-2371") == ["2017-08-05"]  # a day
     assert date("seoul-offer-of-talks-2017-07") == ["2017-07"]  # a month, not its first day
-    assert date("lavrov-ri-yong-ho-meeting-2017-08") == ["2017-08"]  # a span of 6-7 August
-    assert date("cbs-news-visit-north-korea-spring-2017") == ["2017"]  # March to May
+    for span in (
+        "lavrov-ri-yong-ho-meeting-2017-08",
+        "asean-meetings-manila-2017",
+        "cbs-news-visit-north-korea-spring-2017",
+    ):
+        assert date(span) is None  # a span of days, a season: its first and last days, not a month or a year
+    interval = by_id["sanctions-kb-event-asean-meetings-manila-2017"]["properties"]
+    assert (interval["startDate"], interval["endDate"]) == (["2017-08-02"], ["2017-08-08"])
+    interval = by_id["sanctions-kb-event-cbs-news-visit-north-korea-spring-2017"]["properties"]
+    assert (interval["startDate"], interval["endDate"]) == (["2017-03-01"], ["2017-05-31"])
+    for day in ("unsc-vote-resolution-2371", "seoul-offer-of-talks-2017-07"):
+        assert not {"startDate", "endDate"} & set(by_id[f"sanctions-kb-event-{day}"]["properties"])
     statement = by_id["sanctions-kb-statement-byrne-sanctions-a-big-threat"]
     assert "date" not in statement["properties"]  # an unknown date
     assert interval_date(None, "2017-12-30", "2018-01-02") is None
+
+
+def test_a_statement_over_a_span_of_days_has_its_first_and_last_days(documents, by_id):
+    spans = [r for (kind, _), r in documents.items() if kind == "statement" and r["date_precision"] == "span"]
+    assert spans
+    for statement in spans:
+        properties = by_id[f"sanctions-kb-statement-{statement['id']}"]["properties"]
+        assert properties["startDate"] == [statement["date_earliest"]]
+        assert properties["endDate"] == [statement["date_latest"]]
+        assert "date" not in properties
+
+
+# The dataset, its targets and their topics, as OpenSanctions' tools read them
+
+
+def test_every_entity_belongs_to_the_dataset(exported):
+    assert DATASET == "sanctions_kb"
+    assert all(entity["datasets"] == [DATASET] for entity in exported)
+
+
+def test_the_entities_a_measure_targets_are_sanctioned_targets_and_no_other_is(documents, exported):
+    targeted = {
+        f"sanctions-kb-entity-{r['target']}" for (kind, _), r in documents.items() if kind == "measure" and r["target"]
+    }
+    assert targeted == {"sanctions-kb-entity-north-korea"}
+    targets = {entity["id"] for entity in exported if entity["target"] is True}
+    assert targets == targeted
+    assert all(entity["target"] is False for entity in exported if entity["id"] not in targeted)
+    topical = {entity["id"]: entity["properties"]["topics"] for entity in exported if "topics" in entity["properties"]}
+    assert topical == {entity_id: ["sanction"] for entity_id in targeted}
+    assert registry.topic.clean("sanction") == "sanction"  # followthemoney's own topic of a sanctioned entity
+
+
+def ftm(*arguments: str, cwd) -> subprocess.CompletedProcess:
+    """followthemoney's command line (`ftm`), as an OpenSanctions user runs it on the export."""
+    command = [str(Path(sys.executable).parent / "ftm"), *arguments]  # installed beside this Python
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def export_file(client, tmp_path):
+    answer = client.get("/api/v1/exports/entities.ftm.json", buffered=True)
+    (tmp_path / "entities.ftm.json").write_bytes(answer.get_data())
+    return tmp_path / "entities.ftm.json"
+
+
+def read_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_ftm_validate_and_aggregate_read_the_export_and_keep_its_dataset_and_targets(export_file, exported):
+    folder = export_file.parent
+    ftm("validate", "-i", export_file.name, "-o", "valid.json", cwd=folder)
+    ftm("aggregate", "-i", export_file.name, "-o", "aggregated.json", cwd=folder)
+    for name in ("valid.json", "aggregated.json"):
+        read = {entity["id"]: entity for entity in read_lines(folder / name)}
+        assert set(read) == {entity["id"] for entity in exported}, name
+        for entity in exported:
+            assert read[entity["id"]]["datasets"] == [DATASET], name
+            assert read[entity["id"]]["target"] is entity["target"], name
+            assert read[entity["id"]]["properties"] == entity["properties"], name
+
+
+def test_ftm_statements_carry_the_dataset_and_aggregate_back_into_the_entities(export_file, exported):
+    folder = export_file.parent
+    ftm("statements", "-d", DATASET, "-o", "statements.csv", export_file.name, cwd=folder)
+    with (folder / "statements.csv").open(encoding="utf-8", newline="") as statements:
+        rows = list(csv.DictReader(statements))
+    assert {row["dataset"] for row in rows} == {DATASET}
+    assert {row["canonical_id"] for row in rows} == {entity["id"] for entity in exported}
+    ftm("aggregate-statements", "-d", DATASET, "-i", "statements.csv", "-o", "entities.json", cwd=folder)
+    read = {entity["id"]: entity for entity in read_lines(folder / "entities.json")}
+    assert set(read) == {entity["id"] for entity in exported}
+    for entity in exported:
+        assert read[entity["id"]]["datasets"] == [DATASET]
+        assert {k: sorted(v) for k, v in read[entity["id"]]["properties"].items()} == {
+            k: sorted(v) for k, v in entity["properties"].items()
+        }
 
 
 def test_an_event_has_its_place_participants_and_kind(by_id):
@@ -340,7 +433,8 @@ def test_a_fact_names_its_supporting_sources_as_proof(documents, by_id):
 
 
 def test_kinds_with_no_ftm_form_give_nothing(documents):
-    mapper = FtmMapper(lambda kind, record_id: documents.get((kind, record_id)))
+    measures = [record for (kind, _), record in sorted(documents.items()) if kind == "measure"]
+    mapper = FtmMapper(lambda kind, record_id: documents.get((kind, record_id)), sanctioned_entities(measures))
     for (kind, _), record in documents.items():
         if kind in ("vote", "figure", "topic", "dispute"):
             assert mapper.entities(kind, record) == []

@@ -43,7 +43,12 @@ COMPARED = [
     "/api/v1/exports/entities.ftm.json",
     "/api/v1/exports/sources.csl.json",
     "/api/v1/exports/sources.bib",
+    "/api/v1/exports/datapackage.json",
     "/api/v1/exports/statements.csv",
+    "/api/v1/exports/votes.csv",
+    "/api/v1/exports/events.csv",
+    "/api/v1/exports/figures.csv",
+    "/api/v1/exports/entities.csv",
     "/api/v1/exports/roles.csv",
     "/api/v1/exports/citations.csv",
     # The pages for people, rendered from each engine's stored documents, text and citations.

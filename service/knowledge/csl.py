@@ -1,21 +1,24 @@
-"""Sources as citations that reference managers import: CSL-JSON items (CSL 1.0.2) and biblatex entries.
+"""Sources as citations that reference managers import: CSL-JSON items (CSL 1.0.2) and BibTeX entries.
 
 Both take one source as the API serves it (`GET /api/v1/sources/<id>`) and say only what the record says:
 
-- Type. An article is one of the news articles kept here verbatim: `article-newspaper` (biblatex `@article`). A
-  reference at undocs.org, the UN's resolver of document symbols, is a UN document: `document` (`@misc`). Any other
-  reference is a page read at its URL; whether it is a news story, a transcript or a ministry's readout is not
-  recorded, so it gets the least specific type that is still right: `webpage` (`@online`).
+- Type. An article is one of the news articles kept here verbatim: `article-newspaper`. A reference at undocs.org,
+  the UN's resolver of document symbols, is a UN document: `document`. Any other reference is a page read at its
+  URL; whether it is a news story, a transcript or a ministry's readout is not recorded, so it gets the least
+  specific type that is still right: `webpage`.
 - Author. The record holds one string as printed, with no name order ("Choe Sang-Hun" is family name first), so it
   is a literal name, never split into family and given; no author when the record has none.
 - Date. `published_on` to its precision: a day [[2017, 8, 5]], a month [[2017, 8]], a year [[2017]]; for a week,
   a season or a span the record holds one day, not the interval, so only its year, marked approximate; no date
   when it is null or of unknown precision.
-- Accessed. `accessed_on`, the day a curator last read the page at the URL, as CSL's `accessed` and biblatex's
-  `urldate` (ISO 8601, the form biblatex's date fields take), only with the URL it dates; none when not recorded.
-- BibTeX is biblatex's (biber reads UTF-8): `date` in ISO 8601 (`2017-08`, `2017~` approximate), `journaltitle`
-  and `organization`, `url` verbatim; non-ASCII text stays UTF-8; the characters LaTeX reads as commands are
-  escaped, and the words of a title holding capitals are braced so that styles changing case keep them.
+- Accessed. `accessed_on`, the day a curator last read the page at the URL, as CSL's `accessed` and BibTeX's
+  `urldate` (ISO 8601), only with the URL it dates; none when not recorded.
+- BibTeX is what BibTeX's classic styles (plain, unsrt, alpha) and biblatex both read: `@article` (author, title,
+  `journal`, year) when a news article has all that an @article requires, else `@misc` (the publisher as
+  `howpublished`); the date as `year`, `month` (the month macro) and `day` (which biber joins into one date and
+  BibTeX skips); an unknown date as biblatex's `date = {XXXX}` (biber requires a date, BibTeX skips it); `url`
+  verbatim, `urldate`; non-ASCII text stays UTF-8; the characters LaTeX reads as commands are escaped, and the
+  words of a title holding capitals are braced so that styles changing case keep them.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from urllib.parse import urlsplit
 # Hosts that resolve a UN document symbol (https://undocs.org/S/RES/2371(2017)).
 UN_DOCUMENT_HOSTS = frozenset({"undocs.org", "www.undocs.org"})
 
-BIBLATEX_TYPES = {"article-newspaper": "article", "document": "misc", "webpage": "online"}
 # Where the publisher goes: the periodical or website holding the item, or the body issuing a document.
 CSL_PUBLISHER_FIELDS = {"article-newspaper": "container-title", "document": "publisher", "webpage": "container-title"}
-BIBLATEX_PUBLISHER_FIELDS = {"article": "journaltitle", "misc": "organization", "online": "organization"}
+# An unknown date in biblatex's date syntax (EDTF: a year of unspecified digits): biber requires a date of every
+# @misc and @article, and reads this one as none.
+UNKNOWN_DATE = "XXXX"
+# BibTeX's month macros, which every style (and biber) reads: a classic style prints the month's name.
+MONTH_MACROS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 # A date to its precision: how many of year, month, day it gives, and whether that is approximate.
 DATE_PARTS = {
@@ -152,25 +158,34 @@ def _verbatim_url(url: str) -> str:
 
 
 def bibtex_entry(source: dict) -> str:
-    """One source as a biblatex entry keyed by its id, ending with a newline."""
+    """One source as a BibTeX entry keyed by its id, ending with a newline: an `@article` when it has what BibTeX's
+    classic styles require of one (an author, the periodical, a year), else a `@misc`, with fields that BibTeX's
+    classic styles and biblatex both read."""
     key = source["id"]
     if not CITATION_KEY.fullmatch(key):
         raise ValueError(f"source id {key!r} is not a citation key (a lowercase slug)")
-    entry_type = BIBLATEX_TYPES[citation_type(source)]
-    fields = [("title", _protected_title(source["title"]))]
-    if author := _text(source.get("author")):
-        fields.append(("author", "{" + latex_text(author) + "}"))  # braced: one name, never split
-    if publisher := _text(source.get("publisher")):
-        fields.append((BIBLATEX_PUBLISHER_FIELDS[entry_type], latex_text(publisher)))
-    if issued := _issued(source):
-        parts, approximate = issued
-        iso = "-".join([f"{parts[0]:04d}", *(f"{part:02d}" for part in parts[1:])])
-        fields.append(("date", iso + ("~" if approximate else "")))
+    author, publisher, issued = _text(source.get("author")), _text(source.get("publisher")), _issued(source)
+    article = citation_type(source) == "article-newspaper" and bool(author and publisher and issued)
+    fields = []  # (name, the value as written: braced, or a macro)
+    if author:
+        fields.append(("author", "{{" + latex_text(author) + "}}"))  # braced: one name, never split
+    fields.append(("title", "{" + _protected_title(source["title"]) + "}"))
+    if publisher:
+        fields.append(("journal" if article else "howpublished", "{" + latex_text(publisher) + "}"))
+    if issued:
+        parts, _ = issued  # BibTeX has no approximate date: a week's, a season's or a span's year is the year
+        fields.append(("year", f"{{{parts[0]:04d}}}"))
+        if len(parts) > 1:
+            fields.append(("month", MONTH_MACROS[parts[1] - 1]))  # a macro: classic styles print the month's name
+        if len(parts) > 2:
+            fields.append(("day", f"{{{parts[2]}}}"))  # biber makes year, month and day one date; BibTeX skips it
+    else:
+        fields.append(("date", "{" + UNKNOWN_DATE + "}"))  # biblatex's "no date known"; BibTeX's styles skip it
     if url := _text(source.get("url")):
-        fields.append(("url", _verbatim_url(url)))
+        fields.append(("url", "{" + _verbatim_url(url) + "}"))
     if accessed := _accessed(source):
-        fields.append(("urldate", accessed.isoformat()))
+        fields.append(("urldate", "{" + accessed.isoformat() + "}"))
     if dateline := _text(source.get("dateline")):
-        fields.append(("note", latex_text(f"Dateline: {dateline}")))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+        fields.append(("note", "{" + latex_text(f"Dateline: {dateline}") + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@{'article' if article else 'misc'}{{{key},\n{body}\n}}\n"

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 
+from schemas.facts import CitationSchema
 from schemas.fields import fields_of
 from schemas.files import ARTICLE_FILE_RULE, is_article_file
 
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
 from .fixtures import article_knowledge_files, as_fixture, as_fixture_json
-from .ftm import FtmMapper
+from .ftm import FtmMapper, sanctioned_entities
 from .kinds import BY_NAME, KINDS, SERVED, Kind
 from .read import fixture_file
 
@@ -167,8 +168,12 @@ def knowledge_files(document) -> dict[str, bytes]:
 
 @dataclass(frozen=True)
 class Column:
+    """One CSV column, declared once: its header, how a record gives its cell, and what the cell holds (a field of
+    a Frictionless Table Schema, without its name), which datapackage.json describes it with."""
+
     name: str  # the CSV header
     value: Callable[[dict], object]
+    field: dict
 
 
 def kind_columns(kind: Kind) -> list[Column]:
@@ -180,10 +185,10 @@ def kind_columns(kind: Kind) -> list[Column]:
         if field.load_only or name == "citations" or name in embedded:
             continue
         if isinstance(field, ma.fields.Nested) and not field.many:
-            for inner in fields_of(field.schema):
-                columns.append(Column(f"{name}.{inner}", _subfield_of(name, inner)))
+            for inner, inner_field in fields_of(field.schema).items():
+                columns.append(Column(f"{name}.{inner}", _subfield_of(name, inner), table_field(inner_field)))
         else:
-            columns.append(Column(name, _field_of(name)))
+            columns.append(Column(name, _field_of(name), table_field(field)))
     return columns
 
 
@@ -196,19 +201,81 @@ def _subfield_of(name: str, inner: str) -> Callable[[dict], object]:
     return lambda record: (record[name] or {}).get(inner)
 
 
-CITATION_COLUMNS = (
-    "fact_type",
-    "fact_id",
-    "position",
-    "source",
-    "quote",
-    "start",
-    "end",
-    "role",
-    "fields",
-    "wording",
-    "account",
-)
+def table_field(field: ma.fields.Field) -> dict:
+    """What a column of this schema field holds, as a Frictionless Table Schema field: its type (as `cell` writes
+    it), its description, and the constraints the schema holds every value to (required, a closed vocabulary,
+    bounds)."""
+    described = {"description": field.metadata["description"]} if field.metadata.get("description") else {}
+    constraints: dict = {}
+    if isinstance(field, ma.fields.List):
+        if isinstance(field.inner, ma.fields.Nested):
+            return {"type": "array", **described}  # compact JSON
+        joined = f"Values joined by '{LIST_SEPARATOR}'; empty when there is none."
+        return {"type": "string", "description": " ".join(filter(None, [described.get("description"), joined]))}
+    if isinstance(field, ma.fields.Nested):
+        kind: dict = {"type": "object"}  # compact JSON
+    elif isinstance(field, ma.fields.Boolean):
+        kind = {"type": "boolean", "trueValues": ["true"], "falseValues": ["false"]}
+    elif isinstance(field, ma.fields.Integer):
+        kind = {"type": "integer"}
+    elif isinstance(field, ma.fields.Float):
+        kind = {"type": "number"}
+    elif isinstance(field, ma.fields.Date):
+        kind = {"type": "date"}
+    elif isinstance(field, ma.fields.Url):
+        kind = {"type": "string", "format": "uri"}
+    elif isinstance(field, ma.fields.String):
+        kind = {"type": "string"}
+    elif isinstance(field, ma.fields.Function) and field.metadata.get("type") in ("integer", "number", "string"):
+        kind = {"type": field.metadata["type"]}
+    else:
+        raise TypeError(f"no Table Schema type for {type(field).__name__}: declare one in table_field")
+    if field.required and not field.allow_none:
+        constraints["required"] = True
+    for rule in field.validators:
+        if isinstance(rule, ma.validate.OneOf):
+            constraints["enum"] = list(rule.choices)
+        elif isinstance(rule, ma.validate.Range) and kind["type"] in ("integer", "number"):
+            if rule.min is not None:
+                constraints["minimum"] = rule.min
+            if rule.max is not None:
+                constraints["maximum"] = rule.max
+    return {**kind, **described, **({"constraints": constraints} if constraints else {})}
+
+
+def citation_columns() -> list[Column]:
+    """The columns of citations.csv: the fact cited (its kind, its id, the citation's position among its
+    citations), then the citation's own fields in schema order."""
+    cited = [kind.name for kind in KINDS if kind.cited]
+    return [
+        Column(
+            "fact_type",
+            _field_of("fact_type"),
+            {
+                "type": "string",
+                "description": "The kind of the fact cited.",
+                "constraints": {"required": True, "enum": cited},
+            },
+        ),
+        Column(
+            "fact_id",
+            _field_of("fact_id"),
+            {"type": "string", "description": "The id of the fact cited.", "constraints": {"required": True}},
+        ),
+        Column(
+            "position",
+            _field_of("position"),
+            {
+                "type": "integer",
+                "description": "The citation's place among the fact's citations, from 1.",
+                "constraints": {"required": True, "minimum": 1},
+            },
+        ),
+        *(Column(name, _field_of(name), table_field(field)) for name, field in fields_of(CitationSchema).items()),
+    ]
+
+
+CITATION_COLUMNS = tuple(column.name for column in citation_columns())
 # What makes a spreadsheet (Excel, LibreOffice Calc, Google Sheets, Numbers) read a cell's text as a formula, when
 # it comes first: OWASP's list for CSV injection (=HYPERLINK(...) sends the sheet's data to a site when clicked).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -268,14 +335,11 @@ def citations_csv(snap: Snapshot) -> Iterator[str]:
                 continue
             for record in snapshot_records(snap, kind):
                 for position, citation in enumerate(record["citations"], start=1):
-                    yield [
-                        kind.name,
-                        cell(record["id"]),
-                        str(position),
-                        *(cell(citation.get(name)) for name in CITATION_COLUMNS[3:]),
-                    ]
+                    cited = {**citation, "fact_type": kind.name, "fact_id": record["id"], "position": position}
+                    yield [cell(column.value(cited)) for column in columns]
 
-    return _csv_lines(_prepend(list(CITATION_COLUMNS), rows()))
+    columns = citation_columns()
+    return _csv_lines(_prepend([column.name for column in columns], rows()))
 
 
 def _prepend(first, rest: Iterable) -> Iterator:
@@ -283,12 +347,82 @@ def _prepend(first, rest: Iterable) -> Iterator:
     yield from rest
 
 
+# -- the CSVs described: a Frictionless Data Package -------------------------------------------------------------
+
+
+def csv_tables() -> list[tuple[str, list[Column]]]:
+    """Every CSV export by table name (a kind's plural, then `citations`) with its columns."""
+    return [(kind.plural, kind_columns(kind)) for kind in KINDS] + [("citations", citation_columns())]
+
+
+def _foreign_keys(kind: Kind, columns: list[Column]) -> list[dict]:
+    """The columns naming one record of one kind (a list of ids, joined in one cell, is not a key)."""
+    plain = {column.name for column in columns}
+    keys = []
+    for reference in kind.references:
+        field = fields_of(kind.schema).get(reference.field)
+        if reference.field not in plain or len(reference.targets) != 1 or isinstance(field, ma.fields.List):
+            continue
+        target = BY_NAME[reference.targets[0]].plural
+        keys.append({"fields": [reference.field], "reference": {"resource": target, "fields": ["id"]}})
+    return keys
+
+
+def data_package() -> dict:
+    """The Frictionless Data Package (Tabular Data Package) describing every CSV export: each table's path beside
+    this one, its columns' types and constraints as the CSV writer declares them (`Column.field`), its primary key
+    and the columns naming another table's records."""
+    resources = []
+    for table, columns in csv_tables():
+        if table == "citations":
+            primary = ["fact_type", "fact_id", "position"]
+            foreign = [{"fields": ["source"], "reference": {"resource": "sources", "fields": ["id"]}}]
+        else:
+            kind = next(kind for kind in KINDS if kind.plural == table)
+            primary, foreign = ["id"], _foreign_keys(kind, columns)
+        schema: dict = {
+            "fields": [{"name": column.name, **column.field} for column in columns],
+            "missingValues": [""],
+            "primaryKey": primary,
+        }
+        if foreign:
+            schema["foreignKeys"] = foreign
+        resources.append(
+            {
+                "name": table,
+                "path": f"{table}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True},
+                "schema": schema,
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        "name": "sanctions-kb",
+        "title": "sanctions-kb: the curated knowledge as CSV tables",
+        "description": "Every CSV export of the knowledge base, one table per kind of record and one of citations. "
+        f"A null is an empty cell; a list of values is joined by '{LIST_SEPARATOR}' in one cell; a list of objects "
+        "is compact JSON; a text cell a spreadsheet would read as a formula starts with a single quote.",
+        "resources": resources,
+    }
+
+
+def datapackage_json(snap: Snapshot) -> Iterator[str]:
+    """The Data Package describing the CSV exports, as one JSON document (the same for every data version: it
+    describes the tables, not their rows)."""
+    yield json.dumps(data_package(), ensure_ascii=False, indent=2) + "\n"
+
+
 # -- FollowTheMoney ---------------------------------------------------------------------------------------------------
 
 
 def ftm_entities(snap: Snapshot) -> Iterator[str]:
     """FollowTheMoney entities (one JSON object a line, FtM's own form) for every record that has an FtM form."""
-    mapper = FtmMapper(_DocumentLookup(snap))
+    sanctioned = sanctioned_entities(json.loads(body) for _, body in snap.documents("measure"))
+    mapper = FtmMapper(_DocumentLookup(snap), sanctioned)
     for kind in SERVED:
         for _, body in snap.documents(kind.name):
             for entity in mapper.entities(kind.name, json.loads(body)):

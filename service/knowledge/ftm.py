@@ -10,6 +10,10 @@ from schemas.kinds import KIND_TABLE
 Lookup = Callable[[str, str], dict | None]
 
 ID_PREFIX = "sanctions-kb"
+# The dataset every entity belongs to, as OpenSanctions' tools name datasets (lower case, digits, underscores).
+DATASET = "sanctions_kb"
+# FtM's topic of an entity a sanction is imposed on (followthemoney.types.topic).
+SANCTIONED_TOPIC = "sanction"
 ID_LIMIT = 200  # FtM's longest entity id (followthemoney.util.ENTITY_ID_LEN)
 DIGEST_LENGTH = 40
 # An ISO date's prefixes FtM takes, most precise first: a day, a month, a year.
@@ -29,9 +33,10 @@ def ftm_id(*parts: str) -> str:
     return f"{text[: ID_LIMIT - DIGEST_LENGTH - 1].rstrip('-')}-{digest}"
 
 
-def ftm_entity(schema: str, entity_id: str, properties: Iterable[tuple[str, Values]]) -> dict:
-    """An entity in FtM's JSON form: properties in the order given, each with its values in order, once each; a
-    property with no value is left out."""
+def ftm_entity(schema: str, entity_id: str, properties: Iterable[tuple[str, Values]], target: bool = False) -> dict:
+    """An entity in FtM's JSON form: properties in the order given, each with its values in order, once each (a
+    property with no value is left out), its dataset, and whether it is one of the dataset's targets (an entity a
+    sanction is imposed on, as OpenSanctions marks the entities its lists are about)."""
     found: dict[str, list[str]] = {}
     for name, values in properties:
         for value in [values] if values is None or isinstance(values, str) else values:
@@ -39,7 +44,7 @@ def ftm_entity(schema: str, entity_id: str, properties: Iterable[tuple[str, Valu
                 found.setdefault(name, [])
                 if value not in found[name]:
                     found[name].append(value)
-    return {"id": entity_id, "schema": schema, "properties": found}
+    return {"id": entity_id, "schema": schema, "properties": found, "datasets": [DATASET], "target": target}
 
 
 def interval_date(day: str | None, earliest: str | None, latest: str | None) -> str | None:
@@ -50,6 +55,23 @@ def interval_date(day: str | None, earliest: str | None, latest: str | None) -> 
     if not earliest or not latest:
         return None
     return next((earliest[:length] for length in DATE_PREFIXES if earliest[:length] == latest[:length]), None)
+
+
+# Dates that are a range of days rather than a calendar month or year: given as their first and last days.
+RANGES = frozenset({"week", "season", "span"})
+
+
+def dated(day: str | None, earliest: str | None, latest: str | None, precision: str | None) -> list[tuple[str, Values]]:
+    """A record's date as FtM properties: a day, a month or a year as `date` (an ISO prefix); a week, a season or
+    another span of days as `startDate` and `endDate`, its first and last possible days; nothing when unknown."""
+    if not day and precision in RANGES and earliest and latest:
+        return [("startDate", earliest), ("endDate", latest)]
+    return [("date", interval_date(day, earliest, latest))]
+
+
+def sanctioned_entities(measures: Iterable[dict]) -> frozenset[str]:
+    """The ids of the entities the measures are imposed on (their curated `target`)."""
+    return frozenset(measure["target"] for measure in measures if measure.get("target"))
 
 
 def published_date(day: str | None, precision: str) -> str | None:
@@ -95,13 +117,19 @@ class FtmMapper:
     Position, and carry the fact in `recordId`, as the Sanction and the Occupancy do. A citation's offsets and
     `fields` have no FtM property; `recordId` leads to the record, which serves them.
 
-    Dates are ISO prefixes as precise as the record's date: a day, else the month or the year that holds the
-    whole interval, never an invented day. Ids are "sanctions-kb-<kind>-<record id>" (and a citation's position),
+    Dates are as precise as the record's: a day, a month or a year as `date` (an ISO prefix, never an invented
+    day); a week, a season or another span of days as `startDate` and `endDate`, the first and last days it can
+    have been.
+
+    Every entity names its dataset (`datasets`: sanctions_kb). The entities a measure is imposed on (`sanctioned`,
+    from sanctioned_entities) carry FtM's `sanction` topic and are the dataset's targets (`target`: true), as
+    OpenSanctions marks the entities its lists are about; every other entity is not a target. Ids are "sanctions-kb-<kind>-<record id>" (and a citation's position),
     FtM's id characters, at most FtM's 200.
     """
 
-    def __init__(self, lookup: Lookup):
+    def __init__(self, lookup: Lookup, sanctioned: frozenset[str] = frozenset()):
         self._lookup = lookup
+        self._sanctioned = sanctioned  # entity ids a measure targets (sanctioned_entities)
         # Each kind the vocabulary maps to FtM (its `ftm`) by its method here, named after it.
         self._by_kind: dict[str, Callable[[dict], list[dict]]] = {
             kind.name: getattr(self, f"_{kind.name}") for kind in KIND_TABLE if kind.ftm
@@ -145,6 +173,7 @@ class FtmMapper:
             schema, particular = "LegalEntity", [("country", code), ("jurisdiction", code)]
         else:  # a place: an event's location, not an entity of its own
             return []
+        sanctioned = entity["id"] in self._sanctioned
         main = ftm_entity(
             schema,
             own,
@@ -152,9 +181,11 @@ class FtmMapper:
                 ("name", entity["name"]),
                 ("alias", entity["aliases"]),
                 *particular,
+                ("topics", SANCTIONED_TOPIC if sanctioned else None),
                 ("description", entity["description"]),
                 *self._provenance(entity["citations"]),
             ],
+            target=sanctioned,
         )
         found = [main, *self._citations("entity", entity["id"], entity["citations"], own)]
         for role in entity["roles"]:
@@ -220,7 +251,7 @@ class FtmMapper:
             own,
             [
                 ("name", event["title"]),
-                ("date", interval_date(event["occurred_on"], event["date_earliest"], event["date_latest"])),
+                *dated(event["occurred_on"], event["date_earliest"], event["date_latest"], event["date_precision"]),
                 ("location", place and place["name"]),
                 ("country", self._country_code(country)),
                 ("involved", [self._thing(participant) for participant in event["participants"]]),
@@ -248,7 +279,12 @@ class FtmMapper:
                 ("role", "speaker"),
                 ("summary", quote),
                 ("description", statement["summary"]),
-                ("date", interval_date(statement["said_on"], statement["date_earliest"], statement["date_latest"])),
+                *dated(
+                    statement["said_on"],
+                    statement["date_earliest"],
+                    statement["date_latest"],
+                    statement["date_precision"],
+                ),
                 ("recordId", f"statement:{statement['id']}"),
                 *self._provenance(citations),
             ],

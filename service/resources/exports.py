@@ -108,6 +108,15 @@ EXPORTS = {
             "Every source as a BibTeX entry (UTF-8).",
             dumps.bibtex,
         ),
+        Export(
+            "datapackage.json",
+            "application/json",
+            "A Frictionless Data Package describing every CSV export: each table's path (relative to this one), its "
+            "columns' types, formats and constraints (closed vocabularies as enum), its primary key and the columns "
+            "naming another table's records; `frictionless validate datapackage.json` checks the CSVs against it.",
+            dumps.datapackage_json,
+            {"type": "object", "required": ["profile", "name", "resources"]},
+        ),
     )
 }
 
@@ -207,6 +216,19 @@ class ExportCsl(MethodView):
         Every source as a CSL-JSON item (one JSON array), for reference managers and citation processors.
         """
         return stream(EXPORTS["sources.csl.json"])
+
+
+@blp.route("/datapackage.json")
+class ExportDataPackage(MethodView):
+    @_download(EXPORTS["datapackage.json"])
+    def get(self):
+        """Describe the CSV exports (Frictionless Data Package)
+
+        A Tabular Data Package: one resource per CSV export, its `path` relative to this document, its
+        columns with their types (string, integer, number, boolean, date...), formats and constraints, its
+        primary key and its foreign keys, for frictionless, pandas, DuckDB and any Table Schema reader.
+        """
+        return stream(EXPORTS["datapackage.json"])
 
 
 @blp.route("/sources.bib")
