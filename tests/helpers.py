@@ -145,7 +145,12 @@ def assert_problem(response, status: int, *fragments: str) -> dict:
 
 
 # Values for path parameters of the routes outside the API (the docs page's assets).
-NON_API_SAMPLES = {"filename": "swagger-ui.css", "asset": "evidence.css"}
+NON_API_SAMPLES = {
+    "filename": "swagger-ui.css",
+    "asset": "evidence.css",
+    "kind_name": "statement",  # the workbench's history and fact forms
+    "record_id": "ri-seoul-proposals-lacked-sincerity",
+}
 
 
 def route_catalogue() -> list[dict]:

@@ -22,7 +22,13 @@ GETS = [route["url"] for route in ROUTES if "GET" in route["methods"]]
 SECURED = {route["url"] for route in ROUTES if route["secured"]}
 # The workbench's pages but its sign-in form: a signed-in session's.
 SESSION = {route["url"] for route in ROUTES if route["workbench"] and not route["url"].endswith("/sign-in")}
-WITH_IDS = [route for route in ROUTES if route["arguments"]]
+EDITORS_PAGES = {"/workbench/review"}  # the workbench's pages only an editor opens
+WITH_IDS = [route for route in ROUTES if route["arguments"] and not route["workbench"]]
+# The workbench's pages that name a record: a person's, so an unknown one is a 404 page (its POST-only routes name
+# what their pages name, and answer the same: tests/test_workbench_review.py).
+WORKBENCH_WITH_IDS = [
+    route for route in ROUTES if route["arguments"] and route["workbench"] and "GET" in route["methods"]
+]
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -87,6 +93,17 @@ def test_page_past_the_end_is_404(client, url):
     assert_problem(client.get(with_params(url, "page=9999")), 404, "page 9999 is out of range")
 
 
+@pytest.mark.parametrize("route", WORKBENCH_WITH_IDS, ids=lambda route: route["rule"])
+def test_unknown_ids_are_404_pages_in_the_workbench(curator_client, route, curator_token):
+    client = curator_client
+    sign_in_to_the_workbench(client, curator_token)
+    url = route["template"]
+    for name in route["arguments"]:
+        url = url.replace(f"<{name}>", "no-such-thing")
+    answer = client.get(url)
+    assert answer.status_code == 404 and answer.mimetype == "text/html", (url, answer.status_code)
+
+
 def editor_token(client) -> str:
     from service.store.db import db
     from service.store.tokens import issue_token
@@ -130,8 +147,8 @@ def test_an_unknown_path_is_a_404_problem(client):
 def test_conditional_get_answers_304(curator_client, url, curator_token):
     client = curator_client
     auth = {"Authorization": f"Bearer {curator_token}"} if url in SECURED else {}
-    if url in SESSION:  # a workbench page: its session's
-        sign_in_to_the_workbench(client, curator_token)
+    if url in SESSION:  # a workbench page: its session's (an editor's for the review queue)
+        sign_in_to_the_workbench(client, editor_token(client) if url in EDITORS_PAGES else curator_token)
     with client.get(url, headers=auth) as first:
         assert first.status_code == 200, first.get_data(as_text=True)
         etag = first.headers["ETag"]

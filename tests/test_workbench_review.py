@@ -290,6 +290,8 @@ def test_a_record_s_history_lists_its_revisions_with_their_diffs(curation):
     for path in ("/workbench/history/bogus/wb-history", "/workbench/history/topic/never-changed"):
         missing = curator.get(path)
         assert missing.status_code == 404 and "no history of that record" in alert(missing), path
+    untouched = page_of(curator.get("/workbench/history/topic/dialogue"))  # a record as loaded: no revision yet
+    assert untouched.cssselect("#no-revisions") and not untouched.cssselect("ol.revisions > li")
     too_long = curator.get(f"/workbench/history/topic/{'x' * 300}")  # the input guard's refusal, as a page
     assert too_long.status_code == 422 and too_long.mimetype == "text/html"
 

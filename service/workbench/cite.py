@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -15,17 +16,17 @@ from schemas.limits import MAX_ID_LENGTH, MAX_SUMMARY_LENGTH
 from schemas.vocabulary import ACCOUNT_EVENT_KINDS, MENTION_ROLES
 
 from ..knowledge.curation import ChangeConflict, ChangeRefused, propose
-from ..knowledge.kinds import BY_NAME, KINDS
+from ..knowledge.kinds import BY_NAME
 from ..knowledge.published import published_record
 from ..pages.evidence import PARAGRAPH_BREAK
 from ..resources.changes import REFUSAL_STATUS, last_change
 from ..store import models as m
 from ..store.db import tuples
 from .auth import current_session, refuse, signed_in
-from .views import _page, workbench
+from .views import CORRECTABLE, _page, workbench
 
 # The kinds whose records cite passages (a citation is added to one of these), in the registry's order.
-CITING_KINDS = tuple(kind.name for kind in KINDS if "citations" in kind.schema._declared_fields)
+CITING_KINDS = CORRECTABLE
 MAX_PASSAGE = 5_000  # the longest passage a citation takes here, in code points
 
 
@@ -52,12 +53,17 @@ def paragraphs(text: str) -> list[Paragraph]:
 @signed_in("curator")
 def articles():
     """The published articles, each with a link to cite a passage of it."""
+    return choose_article()
+
+
+def choose_article(notice: str | None = None) -> BaseResponse:
+    """The page listing the articles to cite, with a notice saying why it was shown."""
     query = (
         m.Source.select(m.Source.id, m.Source.title, m.Source.publisher, m.Source.published_on)
         .where(m.Source.kind == "article")
         .order_by(m.Source.published_on.desc(nulls="LAST"), m.Source.id)
     )
-    return _page("workbench/articles.html", articles=list(query.dicts()))
+    return _page("workbench/articles.html", articles=list(query.dicts()), notice=notice)
 
 
 @workbench.route("/sources/<source_id>/cite", methods=["GET", "POST"])
@@ -83,6 +89,13 @@ def cite(source_id: str) -> BaseResponse:
             errors["summary"] = "Say what this change does, for its reviewer (an edit summary)."
         elif len(summary) > MAX_SUMMARY_LENGTH:
             errors["summary"] = f"At most {MAX_SUMMARY_LENGTH} characters."
+    if request.form.get("action") == "new" and span is not None and not errors:
+        new_kind = request.form.get("new_kind", "")
+        if new_kind in CITING_KINDS:
+            query: dict[str, Any] = {"source": source_id, "start": span[0], "end": span[1], "role": role}
+            query["account"] = typed["account"]
+            return redirect(url_for("workbench.new_fact", kind_name=new_kind, **query), 303)
+        errors["new_kind"] = f"One of {', '.join(CITING_KINDS)}."
     if errors or span is None or request.form.get("action") != "propose" or fact is None:
         status = 422 if errors else 200
         return _cite_page(source_id, text, typed, status=status, errors=errors, span=span)

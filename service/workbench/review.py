@@ -28,6 +28,7 @@ from ..knowledge.curation import (
 )
 from ..knowledge.fixtures import as_fixture
 from ..knowledge.kinds import BY_NAME
+from ..knowledge.published import published_record
 from ..knowledge.read import KnowledgeError
 from ..pages.evidence import paragraph_around
 from ..resources.changes import REFUSAL_STATUS
@@ -317,8 +318,11 @@ def propose_revert(kind_name: str, record_id: str) -> BaseResponse:
 
 def _record_named(kind_name: str, record_id: str) -> tuple[str, str]:
     """A kind's name and a record id from a URL, or the same 404 page for anything that names no history."""
-    if kind_name not in BY_NAME or len(record_id) > MAX_ID_LENGTH or not _revisions_of(kind_name, record_id).exists():
-        refuse(404, "There is no history of that record: it has had no published change.")
+    known = kind_name in BY_NAME and len(record_id) <= MAX_ID_LENGTH
+    if not known or not (
+        _revisions_of(kind_name, record_id).exists() or published_record(BY_NAME[kind_name], record_id) is not None
+    ):
+        refuse(404, "There is no history of that record: no such record, and no published change named it.")
     return kind_name, record_id
 
 

@@ -21,7 +21,7 @@ from schemas.queries import ChangeQueryArgs
 from schemas.vocabulary import CHANGE_STATUSES
 
 from ..knowledge.curation import change_counts, changes_by
-from ..knowledge.kinds import BY_NAME
+from ..knowledge.kinds import BY_NAME, KINDS
 from ..pages.views import as_date
 from ..resources.changes import change_record
 from ..store.sessions import client_key, end_session, open_session, record_failure, retry_after
@@ -56,6 +56,8 @@ NOTICES = {
     "signed-out": "You are signed out: the session has ended on the server.",
     "ended": "Your session has ended (it expired, or its token was revoked): sign in again.",
 }
+# The kinds a curator corrects through a form of their create shape (workbench/facts.py): those that cite passages.
+CORRECTABLE = tuple(kind.name for kind in KINDS if "citations" in kind.schema._declared_fields)
 RECENT_CHANGES = 5  # the latest of a person's changes the home page lists
 DEFAULT_PAGE_SIZE = ChangeQueryArgs().fields["page_size"].load_default  # the API's
 
@@ -124,7 +126,12 @@ def _finish(response: Response) -> Response:
 
 @workbench.context_processor
 def _forms() -> dict:
-    return {"csrf_field": csrf_field, "workbench_session": current_session(), "sections_for": sections_for}
+    return {
+        "csrf_field": csrf_field,
+        "workbench_session": current_session(),
+        "sections_for": sections_for,
+        "correctable": CORRECTABLE,
+    }
 
 
 def error_page(error: HTTPException) -> Response:
@@ -302,4 +309,4 @@ def _shown(change) -> dict:
     return record
 
 
-from . import articles, cite, review  # noqa: E402, F401  (their views are the blueprint's too)
+from . import articles, cite, facts, review  # noqa: E402, F401  (their views are the blueprint's too)

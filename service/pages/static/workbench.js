@@ -1,8 +1,44 @@
-/* The workbench's "Cite a passage": a selection in the text fills in its start and end, in code points (the
-   service's offsets), and the fact picker offers the search API's answers as the curator types. The form works
-   without this script: the start and end are typed, and the fact is named as kind/id. */
+/* The workbench's script, a help and never a need (every form works without it):
+   - on "Cite a passage", a selection in the text fills in its start and end, in code points (the service's
+     offsets: a character of two UTF-16 units counts once);
+   - pickers: an input naming records offers the search API's answers as the curator types (for a list of ids,
+     for the last one typed). */
 (function () {
   "use strict";
+
+  function picker(input, kinds, qualified) {
+    var options = document.getElementById(input.getAttribute("list"));
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var parts = input.value.split(",");
+      var words = parts[parts.length - 1].trim();
+      var before = parts.slice(0, -1).map(function (p) { return p.trim(); }).filter(Boolean).join(", ");
+      var prefix = before ? before + ", " : "";
+      if (words.length < 2 || words.indexOf("/") >= 0) return;
+      timer = setTimeout(function () {
+        fetch("/api/v1/search?q=" + encodeURIComponent(words) + "&page_size=20", { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : []; })
+          .then(function (found) {
+            options.replaceChildren();
+            found.filter(function (hit) { return kinds.indexOf(hit.type) >= 0; }).forEach(function (hit) {
+              var option = document.createElement("option");
+              option.value = prefix + (qualified ? hit.type + "/" : "") + hit.id;
+              option.textContent = hit.label;
+              options.appendChild(option);
+            });
+          })
+          .catch(function () { /* a help only: typing the id still works */ });
+      }, 200);
+    });
+  }
+
+  document.querySelectorAll("input[data-picks]").forEach(function (input) {
+    picker(input, input.dataset.picks.split(" "), false);
+  });
+  var fact = document.querySelector("#cite-form #fact");
+  if (fact) picker(fact, (fact.dataset.kinds || "").split(" "), true);
+
   var text = document.getElementById("cite-text");
   var form = document.getElementById("cite-form");
   if (!text || !form) return;
@@ -36,29 +72,5 @@
     shown.textContent = range.toString();
     var none = document.getElementById("no-selection");
     if (none) none.remove();
-  });
-
-  var fact = form.querySelector("#fact");
-  var options = document.getElementById("fact-options");
-  var kinds = (fact.dataset.kinds || "").split(" ");
-  var timer = null;
-  fact.addEventListener("input", function () {
-    clearTimeout(timer);
-    var words = fact.value.trim();
-    if (words.length < 2 || words.indexOf("/") >= 0) return;
-    timer = setTimeout(function () {
-      fetch("/api/v1/search?q=" + encodeURIComponent(words) + "&page_size=20", { headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : []; })
-        .then(function (found) {
-          options.replaceChildren();
-          found.filter(function (hit) { return kinds.indexOf(hit.type) >= 0; }).forEach(function (hit) {
-            var option = document.createElement("option");
-            option.value = hit.type + "/" + hit.id;
-            option.textContent = hit.label;
-            options.appendChild(option);
-          });
-        })
-        .catch(function () { /* the picker is a help: typing kind/id still works */ });
-    }, 200);
   });
 })();
