@@ -46,13 +46,13 @@ def new_fact(kind_name: str) -> BaseResponse:
         return _new_page(kind_name, fields, Filled(), citation, {"role": role, "account": account})
     filled = read(kind_name, request.form, fields)
     record_id = request.form.get("id", "").strip()
-    summary = request.form.get("summary", "").strip()
+    summary = request.form.get("change_summary", "").strip()
     id_error = _id_problem(kind_name, record_id)
     if id_error:
         filled.errors["id"] = id_error
     if not summary or len(summary) > MAX_SUMMARY_LENGTH:
-        filled.errors["summary"] = f"An edit summary for the reviewer, of 1 to {MAX_SUMMARY_LENGTH} characters."
-    filled.values.update(id=request.form.get("id", ""), summary=request.form.get("summary", ""))
+        filled.errors["change_summary"] = f"An edit summary for the reviewer, of 1 to {MAX_SUMMARY_LENGTH} characters."
+    filled.values.update(id=request.form.get("id", ""), change_summary=request.form.get("change_summary", ""))
     carried = {"role": role, "account": account}
     if filled.errors:
         return _new_page(kind_name, fields, filled, citation, carried, status=422)
@@ -82,16 +82,19 @@ def edit_fact(kind_name: str, record_id: str) -> BaseResponse:
         shown = Filled(values={c.name: as_typed(c, current.get(c.name)) for c in fields})
         return _edit_page(kind_name, record_id, fields, shown, _digest(current))
     filled = read(kind_name, request.form, fields)
-    summary = request.form.get("summary", "").strip()
-    filled.values["summary"] = request.form.get("summary", "")
+    summary = request.form.get("change_summary", "").strip()
+    filled.values["change_summary"] = request.form.get("change_summary", "")
     if not summary or len(summary) > MAX_SUMMARY_LENGTH:
-        filled.errors["summary"] = f"An edit summary for the reviewer, of 1 to {MAX_SUMMARY_LENGTH} characters."
+        filled.errors["change_summary"] = f"An edit summary for the reviewer, of 1 to {MAX_SUMMARY_LENGTH} characters."
     seen = request.form.get("seen", "")
+    if _digest(current) != seen:  # someone changed it since the form was opened: say who, offer a reload
+        problem = f"someone changed this {kind_name} since you opened the form{last_change(kind_name, record_id)}"
+        return _edit_page(kind_name, record_id, fields, filled, seen, status=412, problems=[problem], stale=True)
     if filled.errors:
         return _edit_page(kind_name, record_id, fields, filled, seen, status=422)
     patch = {c.name: filled.record.get(c.name) for c in fields if filled.record.get(c.name) != current.get(c.name)}
     if not patch:
-        filled.errors["summary"] = "Nothing changed: correct a field first."
+        filled.errors["change_summary"] = "Nothing changed: correct a field first."
         return _edit_page(kind_name, record_id, fields, filled, seen, status=422)
 
     def unchanged_since_the_form(_: str, now: dict) -> None:
