@@ -20,6 +20,9 @@ import json
 from collections import defaultdict
 
 import marshmallow as ma
+from peewee import fn
+
+from schemas.identifiers import identifier_term
 
 from ..store import models as m
 from ..store.db import tuples
@@ -261,6 +264,16 @@ def _entity_problems(record_id: str, record: dict) -> list[str]:
     other = _other_entity(m.Entity.id, m.Entity.country_code == code, record_id) if code is not None else None
     if other is not None:
         problems.append(f"{where}: country_code {code!r} is also entity {other!r}'s")
+    for identifier in record.get("identifiers", []):
+        term = identifier_term(identifier["scheme"], identifier["value"])
+        # REPLACE is an exact, case-sensitive substring test on both engines (LIKE ignores case on one of them).
+        held = fn.REPLACE(m.Entity.identifier_key, term, "") != m.Entity.identifier_key
+        other = _other_entity(m.Entity.id, held, record_id)
+        if other is not None:
+            problems.append(
+                f"{where}: {identifier['scheme']} identifier {identifier['value']!r} is also entity {other!r}'s "
+                "(an identifier belongs to one entity)"
+            )
     for name in dict.fromkeys(fold_name(n) for n in [record["name"], *record["aliases"]]):
         other = _other_entity(m.EntityName.entity, m.EntityName.name == name, record_id)
         if other is not None:

@@ -19,6 +19,7 @@ import marshmallow as ma
 
 from schemas.fields import fields_of
 from schemas.files import ARTICLE_FILE_RULE, is_article_file
+from schemas.identifiers import IDENTIFIER_SCHEMES
 
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
@@ -179,12 +180,19 @@ def kind_columns(kind: Kind) -> list[Column]:
     for name, field in fields_of(kind.schema).items():
         if field.load_only or name == "citations" or name in embedded:
             continue
-        if isinstance(field, ma.fields.Nested) and not field.many:
+        if name == "identifiers":  # an entity's: one column per scheme, its value (where it was seen: the JSON)
+            columns += [Column(f"identifiers.{scheme}", _identifier_of(scheme)) for scheme in IDENTIFIER_SCHEMES]
+        elif isinstance(field, ma.fields.Nested) and not field.many:
             for inner in fields_of(field.schema):
                 columns.append(Column(f"{name}.{inner}", _subfield_of(name, inner)))
         else:
             columns.append(Column(name, _field_of(name)))
     return columns
+
+
+def _identifier_of(scheme: str) -> Callable[[dict], object]:
+    """An entity's identifier in `scheme` (it has at most one), or None."""
+    return lambda record: next((i["value"] for i in record["identifiers"] if i["scheme"] == scheme), None)
 
 
 def _field_of(name: str) -> Callable[[dict], object]:

@@ -1,7 +1,12 @@
 """Entities: people, countries, organisations and places."""
 
-from flask.views import MethodView
+import operator
+from functools import reduce
 
+from flask.views import MethodView
+from peewee import fn
+
+from schemas.identifiers import identifier_term, parse_identifier
 from schemas.queries import EntityQueryArgs
 
 from ..knowledge.kinds import kind_named
@@ -28,7 +33,8 @@ class Entities(MethodView):
         """List entities
 
         Filter by kind, by country, or by name: `q` matches names and aliases ignoring case, hyphens
-        and accents, so `ri yong ho` finds Ri Yong-ho. Ordered by id.
+        and accents, so `ri yong ho` finds Ri Yong-ho. `identifier` finds the entity with an external
+        identifier (`wikidata:Q423`, or the bare `Q423`). Ordered by id.
         """
         query = ENTITY.select().order_by(order_key(m.Entity.sort_key))
         if "kind" in args:
@@ -36,6 +42,11 @@ class Entities(MethodView):
         if "country" in args:
             require_known("country", args["country"], m.Entity, "country", ("country",))
             query = query.where(m.Entity.country == args["country"])
+        if "identifier" in args:
+            # REPLACE is an exact, case-sensitive substring test on both engines (LIKE ignores case on one).
+            key = m.Entity.identifier_key
+            terms = [identifier_term(s, v) for s, v in parse_identifier(args["identifier"])]
+            query = query.where(reduce(operator.or_, (fn.REPLACE(key, term, "") != key for term in terms)))
         if "q" in args:
             folded = fold_name(args["q"])
             query = query.where(m.Entity.search_key.contains(folded)) if folded else query.where(False)
