@@ -20,12 +20,11 @@ import json
 from collections import defaultdict
 
 import marshmallow as ma
-from peewee import fn
 
 from schemas.identifiers import identifier_term
 
 from ..store import models as m
-from ..store.db import tuples
+from ..store.db import contains_exactly, tuples
 from .kinds import BY_NAME, KINDS, Kind
 from .publication import ids_naming
 from .published import article_texts, published_record, source_parents
@@ -266,9 +265,7 @@ def _entity_problems(record_id: str, record: dict) -> list[str]:
         problems.append(f"{where}: country_code {code!r} is also entity {other!r}'s")
     for identifier in record.get("identifiers", []):
         term = identifier_term(identifier["scheme"], identifier["value"])
-        # REPLACE is an exact, case-sensitive substring test on both engines (LIKE ignores case on one of them).
-        held = fn.REPLACE(m.Entity.identifier_key, term, "") != m.Entity.identifier_key
-        other = _other_entity(m.Entity.id, held, record_id)
+        other = _other_entity(m.Entity.id, contains_exactly(m.Entity.identifier_key, term), record_id)
         if other is not None:
             problems.append(
                 f"{where}: {identifier['scheme']} identifier {identifier['value']!r} is also entity {other!r}'s "

@@ -4,7 +4,6 @@ import operator
 from functools import reduce
 
 from flask.views import MethodView
-from peewee import fn
 
 from schemas.identifiers import identifier_term, parse_identifier
 from schemas.queries import EntityQueryArgs
@@ -12,7 +11,7 @@ from schemas.queries import EntityQueryArgs
 from ..knowledge.kinds import kind_named
 from ..knowledge.text import fold_name
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import contains_exactly, order_key
 from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import require_known
 
@@ -43,10 +42,8 @@ class Entities(MethodView):
             require_known("country", args["country"], m.Entity, "country", ("country",))
             query = query.where(m.Entity.country == args["country"])
         if "identifier" in args:
-            # REPLACE is an exact, case-sensitive substring test on both engines (LIKE ignores case on one).
-            key = m.Entity.identifier_key
             terms = [identifier_term(s, v) for s, v in parse_identifier(args["identifier"])]
-            query = query.where(reduce(operator.or_, (fn.REPLACE(key, term, "") != key for term in terms)))
+            query = query.where(reduce(operator.or_, (contains_exactly(m.Entity.identifier_key, t) for t in terms)))
         if "q" in args:
             folded = fold_name(args["q"])
             query = query.where(m.Entity.search_key.contains(folded)) if folded else query.where(False)
