@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from .dates import check_dated
 from .files import validate_article_file
+from .identifiers import IDENTIFIER_SCHEMES, MAX_IDENTIFIER_LENGTH, MAX_IDENTIFIERS, identifier_problem
 from .limits import (
     MAX_ID_LENGTH,
     MAX_INTEGER,
@@ -490,6 +491,74 @@ class RoleSchema(ma.Schema):
     citations = Citations()
 
 
+class SeenInSchema(ma.Schema):
+    """The stored public copy an identifier was read in."""
+
+    url = ma.fields.Url(
+        schemes={"https"},
+        required=True,
+        validate=[validate.Length(max=MAX_URL_LENGTH), storable],
+        error_messages={"invalid": "must be an https URL, such as 'https://pypi.org/project/rigour/2.6.1/'"},
+        metadata={
+            "description": "Where the public copy is published (a package's release page, a document's URL).",
+            "example": "https://pypi.org/project/rigour/2.6.1/",
+        },
+    )
+    file = Name(
+        "What in that copy holds the identifier: the file, and the entry in it.",
+        "rigour 2.6.1 (wheel cp311-manylinux_2_17_x86_64), territory data read through rigour._core.territories_jsonl(): "
+        "the territory 'kp' (North Korea), field qid",
+        required=True,
+    )
+
+
+class IdentifierSchema(ma.Schema):
+    """An identifier of the entity in another register, with the public copy it was read in."""
+
+    scheme = Choice(
+        IDENTIFIER_SCHEMES, "The register: Wikidata, Wikipedia, a UN Security Council list.", "wikidata", required=True
+    )
+    value = ma.fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=MAX_IDENTIFIER_LENGTH), storable],
+        metadata={
+            "description": "The identifier as the register writes it: a Wikidata item (`Q423`), a Wikipedia "
+            "article's URL, a UN sanctions list reference (`KPi.066`).",
+            "example": "Q423",
+        },
+    )
+    seen_in = ma.fields.Nested(
+        SeenInSchema,
+        required=True,
+        metadata={
+            "description": "The stored public copy in which a curator read this identifier for the entity.",
+            "example": {
+                "url": "https://pypi.org/project/rigour/2.6.1/",
+                "file": "rigour 2.6.1 (wheel cp311-manylinux_2_17_x86_64), territory data read through "
+                "rigour._core.territories_jsonl(): the territory 'kp' (North Korea), field qid",
+            },
+        },
+    )
+
+    @ma.validates_schema
+    def _value_has_the_scheme_form(self, data: dict, **kwargs) -> None:
+        scheme, value = data.get("scheme"), data.get("value")
+        if scheme in IDENTIFIER_SCHEMES and isinstance(value, str):
+            problem = identifier_problem(scheme, value)
+            if problem:
+                raise ma.ValidationError(problem, "value")
+
+
+def one_per_scheme(identifiers: list) -> None:
+    """An entity has at most one identifier in each scheme."""
+    seen: set = set()
+    for identifier in identifiers:
+        scheme = identifier.get("scheme") if isinstance(identifier, dict) else None
+        if scheme in seen:
+            raise ma.ValidationError(f"two {scheme} identifiers: an entity has at most one per scheme")
+        seen.add(scheme)
+
+
 @record_schema("entity")
 class EntitySchema(ma.Schema):
     """A person, country, organisation or place."""
@@ -517,6 +586,26 @@ class EntitySchema(ma.Schema):
         allow_none=True,
         load_default=None,
         validate=validate.Regexp(r"^[A-Z]{2}$", error="must be an ISO 3166-1 alpha-2 code such as 'KP'"),
+    )
+    identifiers = ma.fields.List(
+        ma.fields.Nested(IdentifierSchema),
+        load_default=list,
+        validate=[validate.Length(max=MAX_IDENTIFIERS), one_per_scheme],
+        metadata={
+            "description": "The entity's identifiers in other registers (one per scheme, each belonging to this "
+            "entity only), each with the stored public copy it was read in; empty when none was seen.",
+            "example": [
+                {
+                    "scheme": "wikidata",
+                    "value": "Q423",
+                    "seen_in": {
+                        "url": "https://pypi.org/project/rigour/2.6.1/",
+                        "file": "rigour 2.6.1 (wheel cp311-manylinux_2_17_x86_64), territory data read through "
+                        "rigour._core.territories_jsonl(): the territory 'kp' (North Korea), field qid",
+                    },
+                }
+            ],
+        },
     )
     named = Flag(
         "False for a person the sources do not name (an unnamed official, a spokesman).", True, load_default=True

@@ -5,6 +5,7 @@ import datetime as dt
 import marshmallow as ma
 from marshmallow import validate
 
+from .identifiers import parse_identifier
 from .limits import MAX_ID_LENGTH as MAX_PARAMETER_LENGTH  # what the URL guard takes (service/web/guard.py)
 from .vocabulary import (
     ATTRIBUTIONS,
@@ -49,6 +50,14 @@ class KeysetPageArgs(PageArgs):
             "example": "WzEsIiJd",
         },
     )
+
+
+def _names_an_identifier(text: str) -> None:
+    """marshmallow validator: `?identifier=` names an identifier in a known scheme, in that scheme's form."""
+    try:
+        parse_identifier(text)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from None
 
 
 def _choice(choices: tuple[str, ...], description: str, example: str) -> ma.fields.String:
@@ -117,6 +126,15 @@ class EntityQueryArgs(KeysetPageArgs):
     kind = _choice(ENTITY_KINDS, "Only entities of this kind.", "person")
     country = _id("Only entities of this country (a country's entity id).", "north-korea")
     q = _text("Names and aliases containing this text, ignoring case, hyphens and accents.", "ri yong ho")
+    identifier = ma.fields.String(
+        validate=[validate.Length(min=1, max=MAX_PARAMETER_LENGTH), _names_an_identifier],
+        metadata={
+            "description": "The entity with this external identifier: `scheme:value` (`wikidata:Q423`, "
+            "`wikipedia:https://en.wikipedia.org/wiki/North_Korea`, `unsc:KPi.066`), or the bare value, matched "
+            "in every scheme whose form it has (`Q423`). Exact, case-sensitive.",
+            "example": "wikidata:Q423",
+        },
+    )
 
 
 class TopicQueryArgs(KeysetPageArgs):

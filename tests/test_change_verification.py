@@ -87,7 +87,7 @@ def _changed(rng, kind_name: str, record: dict, records: dict) -> dict:
         )
         change["citations"][-1] = {**change["citations"][-1], "account": rng.choice([account, None])}
     if kind_name == "entity":
-        which = rng.randint(0, 3)
+        which = rng.randint(0, 4)
         other = rng.choice(records["entity"])
         if which == 0:
             change["kind"] = rng.choice(ENTITY_KINDS)
@@ -95,6 +95,8 @@ def _changed(rng, kind_name: str, record: dict, records: dict) -> dict:
             change["country_code"] = other["country_code"]
         elif which == 2:
             change["aliases"] = [*change["aliases"], other["name"].upper()]
+        elif which == 3:  # another entity's identifiers (an identifier belongs to one entity)
+            change["identifiers"] = copy.deepcopy(other["identifiers"])
     if kind_name == "source":
         which = rng.randint(0, 2)
         if which == 0:

@@ -202,7 +202,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 14
+        assert schema_version() == LATEST == 15
         # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
         db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')
@@ -220,6 +220,8 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         for column in ("digest", "epoch", "revision"):
             db.execute_sql(f'ALTER TABLE "dataset" DROP COLUMN "{column}"')
         db.execute_sql('ALTER TABLE "source" DROP COLUMN "accessed_on"')
+        for column in ("identifiers", "identifier_key"):
+            db.execute_sql(f'ALTER TABLE "entity" DROP COLUMN "{column}"')
         SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
         assert schema_version() == 1
 
@@ -236,6 +238,8 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
         assert {"digest", "epoch", "revision"} <= {c.name for c in db.get_columns("dataset")}
         assert "touched" in {c.name for c in db.get_columns("change")} and m.EntityName.select().count() > 0
         assert m.Source.select().where(m.Source.accessed_on.is_null(False)).exists(), "the reload fills accessed_on"
+        north = m.Entity.get_by_id("north-korea")
+        assert north.identifiers and "|wikidata:Q423|" in north.identifier_key, "the reload fills the identifiers"
         assert migrate() == [], "a second run applies nothing"
     client = app.test_client()
     assert [s["speaker"] for s in client.get("/api/v1/statements?q=Sincerity").get_json()] == ["ri-yong-ho"]

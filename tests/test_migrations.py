@@ -57,9 +57,24 @@ def test_step_fourteen_adds_the_workbench_sessions_to_a_database_with_tokens(new
         assert migrate(target=13) == list(range(1, 14))
         assert not m.WorkbenchSession.table_exists() and not m.SignInFailure.table_exists()
         secret = issue_token("made-before-step-14", "editor")
-        assert migrate() == [14] and schema_version() == 14
+        assert migrate(target=14) == [14] and schema_version() == 14
         session_id = open_session(token_for(secret), lifetime=3600, idle_timeout=600)
         session = session_for(session_id, idle_timeout=600)
         assert session is not None and (session.name, session.role) == ("made-before-step-14", "editor")
         m.Token.delete().where(m.Token.name == "made-before-step-14").execute()
         assert not m.WorkbenchSession.select().exists()  # ON DELETE CASCADE, on every engine
+
+
+def test_step_fifteen_gives_the_entities_of_a_database_empty_identifiers(new_database_url):
+    """A database at step 14 holding an entity: step 15 adds its identifiers, none until a load fills them."""
+    with create_app({"DATABASE_URL": new_database_url()}).app_context(), db.connection_context():
+        assert migrate(target=14) == list(range(1, 15))
+        assert "identifiers" not in {c.name for c in db.get_columns("entity")}
+        db.execute_sql(
+            'INSERT INTO "entity" ("id", "sort_key", "kind", "name", "aliases", "search_key", "named", "description") '
+            "VALUES ('made-before-step-15', 'made-before-step-15', 'place', 'A place', '[]', 'a place', %s, 'x')"
+            % ("1" if isinstance(db.obj, SqliteDatabase) else "true")
+        )
+        assert migrate() == [15] and schema_version() == 15
+        entity = m.Entity.get_by_id("made-before-step-15")
+        assert (entity.identifiers, entity.identifier_key) == ([], "")

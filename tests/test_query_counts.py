@@ -60,6 +60,7 @@ URLS = [
     "/api/v1/entities?page_size=100",
     "/api/v1/entities/ri-yong-ho",
     "/api/v1/entities?country=north-korea",
+    "/api/v1/entities?identifier=Q423",
     "/api/v1/resolutions",
     "/api/v1/resolutions/unsc-resolution-2371",
     "/api/v1/resolutions/unsc-resolution-2371/votes?page_size=100",

@@ -41,7 +41,7 @@ DEFAULTS = {
         "derived_from": [],
         "sha256": None,
     },
-    "Entity": {"named": True, "country_code": None},
+    "Entity": {"named": True, "country_code": None, "identifiers": []},
     "Figure": {"value_max": None},
     "Event": {"time_zone": None},
     "Statement": {"time_zone": None},

@@ -21,8 +21,10 @@ from collections import defaultdict
 
 import marshmallow as ma
 
+from schemas.identifiers import identifier_term
+
 from ..store import models as m
-from ..store.db import tuples
+from ..store.db import contains_exactly, tuples
 from .kinds import BY_NAME, KINDS, Kind
 from .publication import ids_naming
 from .published import article_texts, published_record, source_parents
@@ -261,6 +263,14 @@ def _entity_problems(record_id: str, record: dict) -> list[str]:
     other = _other_entity(m.Entity.id, m.Entity.country_code == code, record_id) if code is not None else None
     if other is not None:
         problems.append(f"{where}: country_code {code!r} is also entity {other!r}'s")
+    for identifier in record.get("identifiers", []):
+        term = identifier_term(identifier["scheme"], identifier["value"])
+        other = _other_entity(m.Entity.id, contains_exactly(m.Entity.identifier_key, term), record_id)
+        if other is not None:
+            problems.append(
+                f"{where}: {identifier['scheme']} identifier {identifier['value']!r} is also entity {other!r}'s "
+                "(an identifier belongs to one entity)"
+            )
     for name in dict.fromkeys(fold_name(n) for n in [record["name"], *record["aliases"]]):
         other = _other_entity(m.EntityName.entity, m.EntityName.name == name, record_id)
         if other is not None:

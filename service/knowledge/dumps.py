@@ -20,6 +20,7 @@ import marshmallow as ma
 from schemas.facts import CitationSchema
 from schemas.fields import fields_of
 from schemas.files import ARTICLE_FILE_RULE, is_article_file
+from schemas.identifiers import IDENTIFIER_FORMS, IDENTIFIER_SCHEMES
 
 from ..store.snapshot import Snapshot
 from .csl import bibtex_entry, csl_item
@@ -184,12 +185,22 @@ def kind_columns(kind: Kind) -> list[Column]:
     for name, field in fields_of(kind.schema).items():
         if field.load_only or name == "citations" or name in embedded:
             continue
-        if isinstance(field, ma.fields.Nested) and not field.many:
+        if name == "identifiers":  # an entity's: one column per scheme, its value (where it was seen: the JSON)
+            columns += [
+                Column(f"identifiers.{scheme}", _identifier_of(scheme), _identifier_field(scheme))
+                for scheme in IDENTIFIER_SCHEMES
+            ]
+        elif isinstance(field, ma.fields.Nested) and not field.many:
             for inner, inner_field in fields_of(field.schema).items():
                 columns.append(Column(f"{name}.{inner}", _subfield_of(name, inner), table_field(inner_field)))
         else:
             columns.append(Column(name, _field_of(name), table_field(field)))
     return columns
+
+
+def _identifier_of(scheme: str) -> Callable[[dict], object]:
+    """An entity's identifier in `scheme` (it has at most one), or None."""
+    return lambda record: next((i["value"] for i in record["identifiers"] if i["scheme"] == scheme), None)
 
 
 def _field_of(name: str) -> Callable[[dict], object]:
@@ -199,6 +210,16 @@ def _field_of(name: str) -> Callable[[dict], object]:
 def _subfield_of(name: str, inner: str) -> Callable[[dict], object]:
     """A nested object's field (None when the object is)."""
     return lambda record: (record[name] or {}).get(inner)
+
+
+def _identifier_field(scheme: str) -> dict:
+    """The Table Schema field of an entity's identifier of `scheme`: its value in the one form the scheme takes."""
+    pattern, words = IDENTIFIER_FORMS[scheme]
+    return {
+        "type": "string",
+        "description": f"The entity's {scheme} identifier ({words}); empty when none is recorded.",
+        "constraints": {"pattern": pattern.pattern},
+    }
 
 
 def table_field(field: ma.fields.Field) -> dict:

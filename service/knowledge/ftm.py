@@ -47,6 +47,20 @@ def ftm_entity(schema: str, entity_id: str, properties: Iterable[tuple[str, Valu
     return {"id": entity_id, "schema": schema, "properties": found, "datasets": [DATASET], "target": target}
 
 
+# An entity's identifiers FtM has a property for on Thing (every schema an entity becomes): a UN sanctions list
+# reference is FtM's Sanction.unscId, a property of a listing, not of the listed entity, so it stays out.
+FTM_IDENTIFIER_PROPERTIES = {"wikidata": "wikidataId", "wikipedia": "wikipediaUrl"}
+
+
+def _identifiers(identifiers: list[dict]) -> list[tuple[str, str]]:
+    """An entity's identifiers as the FtM properties that carry them, in curated order."""
+    return [
+        (FTM_IDENTIFIER_PROPERTIES[i["scheme"]], i["value"])
+        for i in identifiers
+        if i["scheme"] in FTM_IDENTIFIER_PROPERTIES
+    ]
+
+
 def interval_date(day: str | None, earliest: str | None, latest: str | None) -> str | None:
     """The most precise ISO prefix that holds the whole date: the day when known, else the month or the year
     shared by both ends of the interval; None for an unknown date or an interval across years."""
@@ -183,6 +197,7 @@ class FtmMapper:
                 *particular,
                 ("topics", SANCTIONED_TOPIC if sanctioned else None),
                 ("description", entity["description"]),
+                *_identifiers(entity["identifiers"]),
                 *self._provenance(entity["citations"]),
             ],
             target=sanctioned,

@@ -17,6 +17,7 @@ import marshmallow as ma
 from peewee import Field, Model
 
 from schemas.fields import fields_of
+from schemas.identifiers import identifier_key
 from schemas.kinds import KIND_TABLE, KindSpec
 from schemas.vocabulary import ACCOUNT_EVENT_KINDS, KIND_NAMED
 from schemas.writes import RECORD_SCHEMAS
@@ -195,7 +196,10 @@ def _country_code(where: str, record: dict, catalogue) -> list[str]:
 
 
 def _entity_columns(record: dict, catalogue) -> dict:
-    return {"search_key": "|".join(fold_name(n) for n in [record["name"], *record["aliases"]])}
+    return {
+        "search_key": "|".join(fold_name(n) for n in [record["name"], *record["aliases"]]),
+        "identifier_key": identifier_key(record["identifiers"]),
+    }
 
 
 def _statement_columns(record: dict, catalogue) -> dict:

@@ -155,6 +155,16 @@ def knowledge_problems(records: dict[str, list[dict]], where: Callable[[str, dic
         other = coded.setdefault(code, entity["id"]) if code is not None else entity["id"]
         if other != entity["id"]:
             problems.append(f"{where('entity', entity)}: country_code {code!r} is also entity {other!r}'s")
+    identified: dict[tuple[str, str], str] = {}
+    for entity in records.get("entity", []):
+        for identifier in entity.get("identifiers", []):
+            key = (identifier["scheme"], identifier["value"])
+            other = identified.setdefault(key, entity["id"])
+            if other != entity["id"]:
+                problems.append(
+                    f"{where('entity', entity)}: {key[0]} identifier {key[1]!r} is also entity {other!r}'s "
+                    "(an identifier belongs to one entity)"
+                )
     voted: dict[tuple[str, str], str] = {}
     for vote in records.get("vote", []):
         other = voted.setdefault((vote["resolution"], vote["member"]), vote["id"])

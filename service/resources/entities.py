@@ -1,13 +1,17 @@
 """Entities: people, countries, organisations and places."""
 
+import operator
+from functools import reduce
+
 from flask.views import MethodView
 
+from schemas.identifiers import identifier_term, parse_identifier
 from schemas.queries import EntityQueryArgs
 
 from ..knowledge.kinds import kind_named
 from ..knowledge.text import fold_name
 from ..store import models as m
-from ..store.db import order_key
+from ..store.db import contains_exactly, order_key
 from ..web.blueprint import ResourceBlueprint
 from ..web.lookup import require_known
 
@@ -28,7 +32,8 @@ class Entities(MethodView):
         """List entities
 
         Filter by kind, by country, or by name: `q` matches names and aliases ignoring case, hyphens
-        and accents, so `ri yong ho` finds Ri Yong-ho. Ordered by id.
+        and accents, so `ri yong ho` finds Ri Yong-ho. `identifier` finds the entity with an external
+        identifier (`wikidata:Q423`, or the bare `Q423`). Ordered by id.
         """
         query = ENTITY.select().order_by(order_key(m.Entity.sort_key))
         if "kind" in args:
@@ -36,6 +41,9 @@ class Entities(MethodView):
         if "country" in args:
             require_known("country", args["country"], m.Entity, "country", ("country",))
             query = query.where(m.Entity.country == args["country"])
+        if "identifier" in args:
+            terms = [identifier_term(s, v) for s, v in parse_identifier(args["identifier"])]
+            query = query.where(reduce(operator.or_, (contains_exactly(m.Entity.identifier_key, t) for t in terms)))
         if "q" in args:
             folded = fold_name(args["q"])
             query = query.where(m.Entity.search_key.contains(folded)) if folded else query.where(False)

@@ -15,6 +15,7 @@ from peewee import (
     OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
+    fn,
 )
 from playhouse.db_url import connect, parse
 from playhouse.pool import MaxConnectionsExceeded
@@ -146,6 +147,12 @@ def order_key(field: ColumnBase, database: Database | None = None) -> ColumnBase
     for the service's database, or the one given (a snapshot's own)."""
     sqlite = uses_sqlite() if database is None else isinstance(database, SqliteDatabase)
     return field if sqlite else field.collate('"C"')
+
+
+def contains_exactly(field: ColumnBase, text: str) -> ColumnBase:
+    """Whether `field` holds `text`, exactly and case-sensitively, on every engine: REPLACE is so on both, where LIKE
+    ignores case on SQLite alone (and takes _ and % as wildcards)."""
+    return fn.REPLACE(field, text, "") != field
 
 
 # A query's rows as tuples or dicts of the columns it selects: peewee's `.tuples()` and `.dicts()`, typed (peewee's

@@ -407,6 +407,17 @@ def _workbench_sessions() -> None:
     db.create_tables([_WorkbenchSession, _SignInFailure], safe=True)
 
 
+def _entity_identifiers() -> None:
+    # Entities' external identifiers (Wikidata, Wikipedia, UN sanctions lists) and their lookup key. init reloads
+    # the knowledge after a migration, which fills them.
+    # Plain SQL: peewee's migrator adds a NOT NULL column to SQLite by copying the table, which other tables' foreign
+    # keys name; both engines add one with a default in place.
+    columns = {c.name for c in db.get_columns("entity")}
+    for column, default in (("identifiers", "[]"), ("identifier_key", "")):
+        if column not in columns:
+            db.execute_sql(f'ALTER TABLE "entity" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'{default}\'')
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -426,6 +437,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (12, "the original account (an event or a source) a cited passage carries", _accounts),
     (13, "the day each source's page was last read", _sources_accessed_on),
     (14, "workbench sessions and failed sign-ins", _workbench_sessions),
+    (15, "entities' external identifiers and their lookup key", _entity_identifiers),
 )
 LATEST = MIGRATIONS[-1][0]
 

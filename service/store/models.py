@@ -69,6 +69,9 @@ class Entity(BaseModel):
     country_code = CharField(null=True, index=True)
     named = BooleanField(default=True)
     description = TextField()
+    identifiers = JSONListField(default=list)  # [{scheme, value, seen_in: {url, file}}]
+    # Every identifier as "|scheme:value|" (schemas/identifiers.py: identifier_key), for ?identifier=.
+    identifier_key = TextField(default="")
 
 
 class Role(BaseModel):
