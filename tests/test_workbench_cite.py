@@ -209,3 +209,34 @@ def test_the_passage_names_the_account_it_carries_from_those_offered(curation):
     cited = client.get("/api/v1/statements/wang-yi-hopes-north-south-improve-relations").get_json()["citations"][-1]
     kind, _, record = offered[2].partition("/")
     assert cited["account"] == {"type": kind, "id": record} and cited["quote"] == quote
+
+
+def test_suggestions_are_marked_and_accepting_one_fills_in_its_form(curation):
+    app, client, tokens = curation
+    curator = signed_in_client(app, tokens["curator"])
+    page = page_of(curator.get(CITE))
+    text = text_of(client, ARTICLE)
+    api = client.post("/api/v1/suggestions", json={"source": ARTICLE}, headers=bearer(tokens["curator"])).get_json()
+    listed = page.cssselect("ol.suggestion-list li")
+    assert len(listed) == len(api["suggestions"])  # the API's suggestions, the same function
+    for mark in page.cssselect("#cite-text mark.suggested"):  # each mark is its suggestion's words, where they are
+        (item,) = page.cssselect(f"#suggestion-{mark.get('data-suggestion')}")
+        assert mark.text_content() in item.text_content()
+    paragraphs = page.cssselect("#cite-text p[data-start]")
+    for paragraph in paragraphs:  # the marks change nothing of the text or its offsets
+        at = int(paragraph.get("data-start"))
+        assert text[at : at + len(paragraph.text_content())] == paragraph.text_content()
+    entity = next(s for s in api["suggestions"] if s["kind"] == "entity")
+    number = api["suggestions"].index(entity) + 1
+    accept = page.cssselect(f"#suggestion-{number} a.accept")[0].get("href")
+    opened = page_of(curator.get(accept))
+    assert opened.cssselect("#fact")[0].get("value") == f"entity/{entity['form']['id']}"
+    assert opened.cssselect("#start")[0].get("value") == str(entity["start"])
+    assert opened.cssselect("#selected-quote")[0].text_content() == entity["text"]
+    dated = next(s for s in api["suggestions"] if s["kind"] == "date")
+    number = api["suggestions"].index(dated) + 1
+    form = page_of(curator.get(page.cssselect(f"#suggestion-{number} a.accept")[0].get("href")))
+    assert form.cssselect("#date_earliest")[0].get("value") == dated["proposal"]["date_earliest"]
+    assert form.cssselect("#date_derivation")[0].text_content() == (dated["proposal"]["date_derivation"] or "")
+    assert form.cssselect("section.passage blockquote")[0].text_content() == dated["proposal"]["citations"][0]["quote"]
+    assert pending(app) == []  # nothing is proposed by accepting

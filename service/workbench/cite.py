@@ -18,11 +18,14 @@ from schemas.vocabulary import ACCOUNT_EVENT_KINDS, MENTION_ROLES
 from ..knowledge.curation import ChangeConflict, ChangeRefused, propose
 from ..knowledge.kinds import BY_NAME
 from ..knowledge.published import published_record
+from ..knowledge.suggest import ArticleMetadata, suggest
+from ..knowledge.suggest.entities import name_index
 from ..pages.evidence import PARAGRAPH_BREAK
 from ..resources.changes import REFUSAL_STATUS, last_change
 from ..store import models as m
 from ..store.db import tuples
 from .auth import current_session, refuse, signed_in
+from .forms import as_typed, controls
 from .views import CORRECTABLE, _page, workbench
 
 # The kinds whose records cite passages (a citation is added to one of these), in the registry's order.
@@ -71,8 +74,10 @@ def choose_article(notice: str | None = None) -> BaseResponse:
 def cite(source_id: str) -> BaseResponse:
     """The article's text to select a passage in, and the form that cites it for a fact."""
     text = _article_text(source_id)
-    if request.method == "GET":
-        return _cite_page(source_id, text, {})
+    if request.method == "GET":  # (an accepted suggestion opens the page with its passage and fact filled in)
+        typed = {name: request.args.get(name, "")[: MAX_ID_LENGTH + 20] for name in ("start", "end", "fact")}
+        shown = _span(typed, text, {}) if typed["start"] and typed["end"] else None
+        return _cite_page(source_id, text, typed, span=shown)
     typed = {name: request.form.get(name, "") for name in ("start", "end", "fact", "role", "account", "summary")}
     errors: dict[str, str] = {}
     offered = dict(accounts(source_id))
@@ -211,8 +216,11 @@ def _cite_page(
     span: tuple[int, int] | None = None,
 ) -> BaseResponse:
     title = m.Source.select(m.Source.title).where(m.Source.id == source_id).scalar()
+    found = suggestions_for(source_id, text)
     return _page(
         "workbench/cite.html",
+        suggestions=found,
+        paragraphs_marked=marked(text, found),
         code=status,
         source_id=source_id,
         title=title,
@@ -227,3 +235,91 @@ def _cite_page(
         kinds=CITING_KINDS,
         summary_length=MAX_SUMMARY_LENGTH,
     )
+
+
+# The suggestions a page lists at most (an article's text is bounded, but a long one can hold many names).
+MAX_SUGGESTIONS = 300
+SUGGESTED_KINDS = ("entity", "date", "figure")  # marked in the text (a quotation's span is a whole sentence or more)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggestion of POST /api/v1/suggestions on this article, with where accepting it leads: the cite form with
+    its passage and fact filled in (a known entity named), or the form of the fact it would create, pre-filled."""
+
+    number: int
+    kind: str
+    start: int
+    end: int
+    text: str
+    label: str
+    note: str | None
+    accept: str
+
+
+def suggestions_for(source_id: str, text: str) -> list[Suggestion]:
+    """The suggestions on the article (the API's, the same function), each with the URL that accepts it."""
+    source = m.Source.get_by_id(source_id)
+    metadata = ArticleMetadata(source.dateline, source.published_on, None, source_id)
+    found = suggest(text, metadata, name_index())["suggestions"][:MAX_SUGGESTIONS]
+    return [_accepted(number, source_id, s) for number, s in enumerate(found, 1)]
+
+
+def _accepted(number: int, source_id: str, suggestion: dict) -> Suggestion:
+    form, proposal = suggestion["form"], suggestion["proposal"]
+    (citation,) = proposal["citations"]
+    if form["action"] == "update":  # a known entity named: cite the passage for it
+        cited: dict[str, Any] = {"source_id": source_id, "start": citation["start"], "end": citation["end"]}
+        cited["fact"] = f"{form['kind']}/{form['id']}"
+        accept = url_for("workbench.cite", **cited)
+    else:  # a fact to create: its form, with the proposal's values and the passage around the words
+        fields = {c.name: c for c in controls(form["kind"])}
+        prefill = {
+            f"f.{name}": as_typed(fields[name], value)
+            for name, value in proposal.items()
+            if name in fields and value not in (None, [], "")
+        }
+        values: dict[str, Any] = {"source": source_id, "start": citation["start"], "end": citation["end"]}
+        values.update(role="supports", kind_name=form["kind"], **prefill)
+        accept = url_for("workbench.new_fact", **values)
+    return Suggestion(
+        number,
+        suggestion["kind"],
+        suggestion["start"],
+        suggestion["end"],
+        suggestion["text"],
+        form["label"],
+        suggestion.get("note"),
+        accept,
+    )
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a paragraph: plain text, or the words of a suggestion (its number), marked."""
+
+    text: str
+    suggestion: int | None = None
+
+
+def marked(text: str, found: list[Suggestion]) -> list[list[Segment]]:
+    """Each paragraph's text cut where suggestions of names, dates and figures fall (none overlapping: the first
+    in the text wins), so the page can mark them; the pieces of a paragraph join to its text exactly."""
+    spans, last = [], -1
+    for s in sorted((s for s in found if s.kind in SUGGESTED_KINDS), key=lambda s: (s.start, -s.end)):
+        if s.start >= last:
+            spans.append(s)
+            last = s.end
+    pieces = []
+    for paragraph in paragraphs(text):
+        start, end = paragraph.start, paragraph.start + len(paragraph.text)
+        segments, at = [], start
+        for s in spans:
+            if s.start < start or s.end > end:
+                continue
+            segments.append(Segment(text[at : s.start]))
+            segments.append(Segment(text[s.start : s.end], s.number))
+            at = s.end
+        segments.append(Segment(text[at:end]))
+        pieces.append([segment for segment in segments if segment.text])
+    return pieces

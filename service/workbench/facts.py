@@ -42,8 +42,9 @@ def new_fact(kind_name: str) -> BaseResponse:
     if account:
         account_type, _, account_id = account.partition("/")
         citation["account"] = {"type": account_type, "id": account_id}
-    if request.method == "GET":
-        return _new_page(kind_name, fields, Filled(), citation, {"role": role, "account": account})
+    if request.method == "GET":  # (an accepted suggestion fills in what it read: `f.<field>`)
+        prefilled = Filled(values={c.name: source.get(f"f.{c.name}", "") for c in fields})
+        return _new_page(kind_name, fields, prefilled, citation, {"role": role, "account": account})
     filled = read(kind_name, request.form, fields)
     record_id = request.form.get("id", "").strip()
     summary = request.form.get("change_summary", "").strip()

@@ -39,6 +39,17 @@
   var fact = document.querySelector("#cite-form #fact");
   if (fact) picker(fact, (fact.dataset.kinds || "").split(" "), true);
 
+  // Dismissing a suggestion hides it and its mark here (a script's help: without it there is nothing to hide).
+  document.querySelectorAll("button.dismiss[data-dismiss]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var item = document.getElementById(button.dataset.dismiss);
+      if (item) item.hidden = true;
+      var mark = document.getElementById("mark-" + button.dataset.dismiss.replace("suggestion-", ""));
+      if (mark) mark.classList.add("dismissed");
+    });
+  });
+
   var text = document.getElementById("cite-text");
   var form = document.getElementById("cite-form");
   if (!text || !form) return;
