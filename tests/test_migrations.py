@@ -57,7 +57,7 @@ def test_step_fourteen_adds_the_workbench_sessions_to_a_database_with_tokens(new
         assert migrate(target=13) == list(range(1, 14))
         assert not m.WorkbenchSession.table_exists() and not m.SignInFailure.table_exists()
         secret = issue_token("made-before-step-14", "editor")
-        assert migrate() == [14] and schema_version() == 14
+        assert migrate(target=14) == [14] and schema_version() == 14
         session_id = open_session(token_for(secret), lifetime=3600, idle_timeout=600)
         session = session_for(session_id, idle_timeout=600)
         assert session is not None and (session.name, session.role) == ("made-before-step-14", "editor")

@@ -4,6 +4,7 @@ by what each publication touched."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import request
@@ -17,6 +18,8 @@ from ..web.cache import depends_on
 
 # The kinds with a page of their own, at /{plural}/{id} (the API's URL without /api/v1).
 PAGE_KINDS = tuple(kind for kind in KINDS if kind.url)
+# The kinds /facts lists (one row each in the fact table), which / counts.
+FACT_KINDS = frozenset(kind.name for kind in LISTED_FACTS)
 # Records served inside another's page, at an anchor of it: (kind, the parent's kind).
 INNER_KINDS = {kind.name: kind.owner.kind for kind in KINDS if kind.owner}
 
@@ -60,23 +63,33 @@ class Directory:
     Read whole once; then, as revisions are published, brought up to date by the documents each touched (`after`),
     so that a publication costs the pages what it changed rather than a read of every record."""
 
-    def __init__(self, entries: dict[tuple[str, str], Entry] | None = None, doubts: dict[str, str] | None = None):
+    def __init__(
+        self,
+        entries: dict[tuple[str, str], Entry] | None = None,
+        doubts: dict[str, str] | None = None,
+        tallies: Counter[str] | None = None,
+    ):
         self.entries: dict[tuple[str, str], Entry] = {} if entries is None else entries
         self.doubts: dict[str, str] = {} if doubts is None else doubts
+        # How many facts of each kind /facts lists: counted once, then kept by each publication's entries.
+        self.tallies: Counter[str] = Counter() if tallies is None else tallies
         if entries is None:
             self._read(None)
+            self.tallies.update(kind for kind, _ in self.entries if kind in FACT_KINDS)
 
     def after(self, documents: set[tuple[str, str]]) -> Directory:
         """A new directory: this one with the entries of the records behind these documents read again (those of
         records gone removed). A touched entity's document stands for its roles and the votes of its member, a
         resolution's for its votes, a dispute's for its claims: their labels show it, or they are served in it."""
-        changed = Directory(dict(self.entries), dict(self.doubts))
+        changed = Directory(dict(self.entries), dict(self.doubts), Counter(self.tallies))
         keys = changed._behind(documents)
         for key in keys:
-            changed.entries.pop(key, None)
+            if changed.entries.pop(key, None) is not None and key[0] in FACT_KINDS:
+                changed.tallies[key[0]] -= 1
             if key[0] == "statement":
                 changed.doubts.pop(key[1], None)
         changed._read(keys)
+        changed.tallies.update(key[0] for key in keys if key[0] in FACT_KINDS and key in changed.entries)
         return changed
 
     def _behind(self, documents: set[tuple[str, str]]) -> set[tuple[str, str]]:
