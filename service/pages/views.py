@@ -208,10 +208,10 @@ def index():
         depends_on([("table", m.Fact._meta.table_name)])
         facts: dict[str, list] = {}
         following: dict[str, str] = {}
-        for kind in totals:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts: a range of its index
-            query = (
+        for kind in totals:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts: a range of its index,
+            query = (  # whose keys are "kind id" (a filter on the kind would have the planner sort the kind's rows)
                 m.Fact.select(m.Fact.fact_id)
-                .where((m.Fact.sort_key > f"{kind} ") & (m.Fact.fact_type == kind))
+                .where((m.Fact.sort_key > f"{kind} ") & (m.Fact.sort_key < f"{kind}!"))
                 .order_by(m.Fact.sort_key)
             )
             shown = list(tuples(query.limit(SHOWN_AT_MOST)))
