@@ -16,7 +16,7 @@ from peewee import SQL, fn
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
-from ..store.db import db, dicts, tuples
+from ..store.db import db, dicts, order_key, tuples
 from ..store.reads import unnoted
 from ..store.version import EMPTY, DataState
 from ..store.version import QUERY as STATE_QUERY
@@ -211,8 +211,8 @@ def index():
         for kind in totals:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts: a range of its index,
             query = (  # whose keys are "kind id" (a filter on the kind would have the planner sort the kind's rows)
                 m.Fact.select(m.Fact.fact_id)
-                .where((m.Fact.sort_key > f"{kind} ") & (m.Fact.sort_key < f"{kind}!"))
-                .order_by(m.Fact.sort_key)
+                .where((order_key(m.Fact.sort_key) > f"{kind} ") & (order_key(m.Fact.sort_key) < f"{kind}!"))
+                .order_by(order_key(m.Fact.sort_key))
             )
             shown = list(tuples(query.limit(SHOWN_AT_MOST)))
             facts[kind] = [directory.get(kind, i) for (i,) in shown]
