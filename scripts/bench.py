@@ -23,10 +23,11 @@ Writes, and reads under writes, instead (each on a copy of the database, which t
   with If-Match), approve it as an editor, GET it back (checked); median, p90, max and first of each step in ms.
 - `--reads-under-writes SECONDS`: the read mix, about URLS distinct URLs from the database (items of every kind,
   their HTML pages, lists, filters, pages by cursor, searches), each asked once on a fresh server (the first
-  requests' latency), then cycled through by wrk (a Lua script) for SECONDS with no writer and SECONDS with the
+  requests' latency), then asked until every worker answers each from its cache (the warm-up: a run measures warm
+  caches), then cycled through by wrk (a Lua script) for SECONDS with no writer and SECONDS with the
   Writer publishing a change a second: req/s, p50/p99, and the response cache's hit rate. The server is the
-  production app (granian, the gateway, the service's settings) with one header more, X-Cache, that this
-  benchmark adds to count hits (COUNTED_APP); the service sends none.
+  production app (granian, the gateway, the service's settings) with two headers more, X-Cache and X-Worker, that
+  this benchmark adds to count hits and tell the workers apart (COUNTED_APP); the service sends neither.
 
     .venv/bin/python scripts/bench.py --writes 20 --reads-under-writes 20
     .venv/bin/python scripts/bench.py --writes 20 --reads-under-writes 20 --database /tmp/kb-20k.sqlite3
@@ -82,9 +83,12 @@ CEILING_APP = textwrap.dedent(
 # The production app (service/asgi.py) with one header more, for the reads-under-writes scenario only: X-Cache says
 # whether the response cache gave the answer (hit: from memory, a miss's wait for another request's render
 # included), the app rendered an answer the cache may keep (miss), or neither (bypass: an error, an authenticated
-# request, an answer never cached). The service itself sends no such header.
+# request, an answer never cached), and X-Worker which worker (its process id) answered. The service itself sends
+# no such header.
 COUNTED_APP = textwrap.dedent(
     """
+    import os
+
     from service.asgi import app
     from service.web.cache import cache_key, from_memory
 
@@ -94,7 +98,7 @@ COUNTED_APP = textwrap.dedent(
     def counted(environ, start_response):
         def start(status, headers, exc_info=None):
             state = "hit" if from_memory(environ) is not None else "miss" if cache_key(environ) else "bypass"
-            return start_response(status, [*headers, ("X-Cache", state)], exc_info)
+            return start_response(status, [*headers, ("X-Cache", state), ("X-Worker", str(os.getpid()))], exc_info)
 
         return served(environ, start)
 
@@ -488,6 +492,37 @@ def first_requests(base: str, urls: list[tuple[str, str]]) -> dict[str, list[tup
     return found
 
 
+def warm_up(base: str, urls: list[tuple[str, str]], workers: int, passes: int = 20) -> tuple[int, int]:
+    """Ask every URL until each worker has answered it from its cache, so that a run measures warm caches: in each
+    pass, 2 connections per worker (new ones, which the server spreads over its workers) each ask every URL some
+    worker has not yet answered from memory. The passes made and the URLs still cold after `passes` (an answer
+    its worker does not keep: larger than its cache)."""
+    warm: dict[str, set[str]] = {url: set() for _, url in urls}
+    lock = threading.Lock()
+    for made in range(1, passes + 1):
+        cold = [url for url, answered in warm.items() if len(answered) < workers]
+        if not cold:
+            return made - 1, 0
+
+        def ask(first: int, cold: list[str] = cold) -> None:
+            client = Client(base)
+            try:
+                for url in cold[first:] + cold[:first]:
+                    status, headers, _, _ = client.request("GET", url)
+                    if status == 200 and headers.get("x-cache") == "hit":
+                        with lock:
+                            warm[url].add(headers["x-worker"])
+            finally:
+                client.close()
+
+        askers = [threading.Thread(target=ask, args=(n * len(cold) // (2 * workers),)) for n in range(2 * workers)]
+        for asker in askers:
+            asker.start()
+        for asker in askers:
+            asker.join()
+    return passes, sum(1 for answered in warm.values() if len(answered) < workers)
+
+
 READ_TIMEOUT = 30  # seconds wrk waits for an answer before counting a timeout (its default, 2, hides slow answers)
 
 
@@ -608,7 +643,7 @@ def reads_under_writes_scenario(args, database: Path, bin_dir: Path, binary: str
     try:
         require_facts(server, facts_in(database))
         found["first"] = first_requests(server.base, urls)
-        read_mix(binary, server.base, script, 2, args.connections)  # warm-up: both workers' caches, as far as they hold
+        found["warm-up"] = warm_up(server.base, urls, args.workers)  # every URL in every worker's cache, if it fits
         found["no writer"] = read_mix(binary, server.base, script, args.reads_under_writes, args.connections)
         writer = Writer(server.base, curator, editor, 1.0)
         writer.start()
@@ -658,7 +693,8 @@ def report_reads_under_writes(found: dict, args) -> None:
     print("\nslowest: " + ", ".join(f"{url} ({ms:.0f} ms, {size / 1024:.0f} KB)" for ms, size, url in slowest))
     print(
         f"\nthe read mix: wrk -t2 -c{args.connections} -d{args.reads_under_writes}s cycling through the "
-        f"{len(found['urls'])} URLs, after a 2 s warm-up; X-Cache counts\n"
+        f"{len(found['urls'])} URLs, after a warm-up of {found['warm-up'][0]} passes that left "
+        f"{found['warm-up'][1]} URLs cold in a worker (every other answered from every worker's cache); X-Cache counts\n"
     )
     print(
         f"| load | req/s | p50 ms | p99 ms | cache hits | misses | neither | over {READ_TIMEOUT} s |\n"

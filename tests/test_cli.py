@@ -202,7 +202,7 @@ def test_init_upgrades_an_older_schema_in_place(new_database_url):
     app = create_app({"DATABASE_URL": new_database_url()})
     assert app.test_cli_runner().invoke(init_command).exit_code == 0
     with app.app_context(), db.connection_context():
-        assert schema_version() == LATEST == 15
+        assert schema_version() == LATEST == 16
         # Take the database back to version 1, as a replica of the first release left it.
         db.execute_sql('DROP INDEX "citation_source_fact_type"')
         db.execute_sql('ALTER TABLE "statement" DROP COLUMN "search_text"')

@@ -122,8 +122,12 @@ def test_a_url_that_is_not_http_or_https_is_shown_as_text_on_the_pages(curation)
             (m.Document.kind == "source") & (m.Document.record_id == reference.id)
         ).execute()
         m.Source.update(url=hostile).where(m.Source.id == reference.id).execute()
+        with_pages = [name for name, kind in BY_NAME.items() if kind.page]  # (a claim is served in its dispute's)
         citing = (
-            m.Citation.select(m.Citation.fact_type, m.Citation.fact_id).where(m.Citation.source == reference.id).first()
+            m.Citation.select(m.Citation.fact_type, m.Citation.fact_id)
+            .where((m.Citation.source == reference.id) & m.Citation.fact_type.in_(with_pages))
+            .order_by(m.Citation.fact_type, m.Citation.fact_id)
+            .first()
         )
     pages = [BY_NAME["source"].page_of(reference.id), BY_NAME[citing.fact_type].page_of(citing.fact_id)]
     for url in pages:

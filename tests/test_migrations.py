@@ -75,6 +75,6 @@ def test_step_fifteen_gives_the_entities_of_a_database_empty_identifiers(new_dat
             "VALUES ('made-before-step-15', 'made-before-step-15', 'place', 'A place', '[]', 'a place', %s, 'x')"
             % ("1" if isinstance(db.obj, SqliteDatabase) else "true")
         )
-        assert migrate() == [15] and schema_version() == 15
+        assert migrate() == [15, 16] and schema_version() == 16
         entity = m.Entity.get_by_id("made-before-step-15")
         assert (entity.identifiers, entity.identifier_key) == ([], "")

@@ -596,3 +596,45 @@ def test_a_page_lists_at_most_so_many_and_says_how_many_there_are(client, monkey
 
     article = client.get("/sources/presstv-manila-talks-2017-08-07").get_data(as_text=True)
     assert "more fact" in article and "citing this passage" in article
+
+
+def test_a_cut_list_links_to_the_apis_next_page_by_its_cursor(client, monkeypatch):
+    """A list cut at SHOWN_AT_MOST (here 2) links to the API's next page, by the cursor the API gives: following it
+    lists the records after those shown, in the same order (a topic's statements; a kind's facts on /)."""
+    import html
+    import re
+
+    import service.pages.views as views
+
+    monkeypatch.setattr(views, "SHOWN_AT_MOST", 2)
+    everything = client.get("/api/v1/statements?topic=dialogue&page_size=100").get_json()
+    topic = client.get("/topics/dialogue").get_data(as_text=True)
+    (following,) = re.findall(r'<a href="([^"]+)">The API\'s next page of them</a>', topic)
+    page = client.get(html.unescape(following))
+    assert page.status_code == 200
+    assert [s["id"] for s in page.get_json()] == [s["id"] for s in everything[2:4]]
+
+    statements = client.get("/api/v1/facts?type=statement&page_size=100").get_json()
+    index = client.get("/").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]+)">the next 2 in the order of <code>/api/v1/facts</code></a>', index)
+    following = next(html.unescape(link) for link in links if "type=statement&" in html.unescape(link))
+    page = client.get(following)
+    assert page.status_code == 200
+    assert [f["id"] for f in page.get_json()] == [f["id"] for f in statements[2:4]]
+
+
+def test_an_article_lists_the_first_citing_facts_of_a_passage_and_links_to_the_rest(app, monkeypatch):
+    """A passage cited more than SHOWN_AT_MOST times (here 1) lists its first facts, says how many more, links to
+    the API's list of the statements citing the article, and the summary still counts every citation."""
+    import service.pages.views as views
+    from service import create_app
+
+    client = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "KB_CACHE_BYTES": 0}).test_client()
+    source = "presstv-manila-talks-2017-08-07"
+    whole = client.get(f"/sources/{source}").get_data(as_text=True)
+    monkeypatch.setattr(views, "SHOWN_AT_MOST", 1)
+    cut = client.get(f"/sources/{source}").get_data(as_text=True)
+    assert "more fact" in cut and f'<a href="/api/v1/statements?source={source}">' in cut
+    assert cut.count('<li class="role-') < whole.count('<li class="role-')
+    summary = whole[whole.index("<aside") : whole.index("</aside>")]
+    assert summary == cut[cut.index("<aside") : cut.index("</aside>")]  # counts every citation, listed or not

@@ -201,6 +201,7 @@ def test_random_publications_write_what_a_full_load_writes(publishing, seed):
             directory = directory.after({tuple(key) for key in touched["documents"]})
             whole = Directory()
             assert (directory.entries, directory.doubts) == (whole.entries, whole.doubts), f"step {step}: the pages"
+            assert +directory.tallies == whole.tallies, f"step {step}: the pages' tallies of facts"
             changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
             assert {tuple(key) for key in touched["documents"]} == changed, f"step {step}: {kind.name} {action}"
             new_state = database_state()
@@ -260,6 +261,7 @@ def test_the_pages_directory_follows_publications_by_what_they_touched(publishin
             whole = Directory()
             assert directory.entries == whole.entries, f"{kind_name} {record_id}"
             assert directory.doubts == whole.doubts, f"{kind_name} {record_id}"
+            assert +directory.tallies == whole.tallies, f"{kind_name} {record_id}"
         labels = [e.label for e in directory.entries.values()]
         assert any("A Renamed Member voted" in label for label in labels)
         assert any(label.startswith("A Renamed Person: ") for label in labels)

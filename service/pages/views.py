@@ -7,9 +7,8 @@ transaction, then kept by the response cache like any answer (keyed by the data 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from peewee import SQL, fn
@@ -17,14 +16,15 @@ from peewee import SQL, fn
 from ..knowledge.curation import last_deletion
 from ..knowledge.kinds import BY_NAME, KINDS
 from ..store import models as m
-from ..store.db import db, dicts, tuples
+from ..store.db import db, dicts, order_key, tuples
 from ..store.reads import unnoted
 from ..store.version import EMPTY, DataState
 from ..store.version import QUERY as STATE_QUERY
 from ..web.cache import depends_on, reading_documents
 from ..web.http import PATH_SAFE, is_web_url, service_location
+from ..web.pagination import make_cursor
 from .directory import PAGE_KINDS, Directory, directory_for
-from .evidence import CitedFact, paragraph_around, paragraphs_of, passages_of, share_cited
+from .evidence import CitedFact, Passage, paragraph_around, paragraphs_of, share_cited
 
 pages = Blueprint("pages", __name__, template_folder="templates")
 STATIC = Path(__file__).with_name("static")
@@ -201,15 +201,26 @@ def index():
                 ).order_by(m.Source.sort_key)
             )
         )
-        quoted = m.Citation.select(m.Citation.source, fn.COUNT(SQL("*"))).where(m.Citation.start.is_null(False))
-        cited = Counter(dict(tuples(quoted.group_by(m.Citation.source))))
-        kinds = m.Fact.select(m.Fact.fact_type, fn.COUNT(SQL("*")), fn.MIN(m.Fact.sort_key)).group_by(m.Fact.fact_type)
-        first = sorted(tuples(kinds), key=lambda row: row[2])  # the kinds in the order /facts meets them
-        totals = {kind: count for kind, count, _ in first}
+        cited = {s["id"]: _quoted(s["id"]) for s in sources if s["kind"] == "article"}
+        # The kinds in the order /facts meets them (its sort key is "kind id"), each counted by the directory, which
+        # keeps its tallies from the fact rows each publication touched (so / depends on those rows).
+        totals = {kind: count for kind, count in sorted(directory.tallies.items(), key=lambda kc: f"{kc[0]} ") if count}
+        depends_on([("table", m.Fact._meta.table_name)])
         facts: dict[str, list] = {}
-        for kind, _, _ in first:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts
-            query = m.Fact.select(m.Fact.fact_id).where(m.Fact.fact_type == kind).order_by(m.Fact.sort_key)
-            facts[kind] = [directory.get(kind, i) for (i,) in tuples(query.limit(SHOWN_AT_MOST))]
+        following: dict[str, str] = {}
+        for kind in totals:  # each kind's first SHOWN_AT_MOST facts, in the order of /facts: a range of its index,
+            query = (  # whose keys are "kind id" (a filter on the kind would have the planner sort the kind's rows)
+                m.Fact.select(m.Fact.fact_id)
+                .where((order_key(m.Fact.sort_key) > f"{kind} ") & (order_key(m.Fact.sort_key) < f"{kind}!"))
+                .order_by(order_key(m.Fact.sort_key))
+            )
+            shown = list(tuples(query.limit(SHOWN_AT_MOST)))
+            facts[kind] = [directory.get(kind, i) for (i,) in shown]
+            if totals[kind] > len(shown):  # /facts's next page of the kind, by the cursor it would give
+                cursor = make_cursor(2, f"{kind} {shown[-1][0]}")
+                following[kind] = (
+                    f"{_facts_of(kind)}&{urlencode({'page': 2, 'page_size': SHOWN_AT_MOST, 'cursor': cursor})}"
+                )
     articles = [s for s in sources if s["kind"] == "article"]
     references = [s for s in sources if s["kind"] != "article"]
     return page(
@@ -219,9 +230,39 @@ def index():
         cited=cited,
         facts=facts,
         totals=totals,
+        following=following,
         plural=_plural,
         api_list=lambda kind: f"{request.root_path}/api/v1/{BY_NAME[kind].plural}",
     )
+
+
+def _facts_of(kind: str) -> str:
+    return f"{request.root_path}/api/v1/facts?type={quote(kind, safe='')}"
+
+
+def _quoted(source_id: str) -> int:
+    """How many citations quote a passage of a source: counted in the index of its passages, not its rows."""
+    quoting = (m.Citation.source == source_id) & m.Citation.start.is_null(False)
+    return m.Citation.select(fn.COUNT(SQL("*"))).where(quoting).scalar()
+
+
+# A citation as the article page lists it under its passage, in the order of the index of passages.
+CITATION_COLUMNS = (
+    m.Citation.fact_type,
+    m.Citation.fact_id,
+    m.Citation.role,
+    m.Citation.fields,
+    m.Citation.wording,
+)
+PASSAGE_ORDER = (m.Citation.fact_type, m.Citation.fact_id, m.Citation.position)
+
+
+def _cited_fact(directory: Directory, row: tuple) -> CitedFact:
+    fact_type, fact_id, role, fields, wording = row
+    entry = directory.peek(fact_type, fact_id)  # (what the page shows of it is noted once it is listed)
+    assert entry is not None  # every cited fact is in the directory
+    doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
+    return CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt, entry.documents)
 
 
 def source_page(record_id: str):
@@ -230,47 +271,35 @@ def source_page(record_id: str):
         source = _document("source", record_id)
         directory = _directory()
         text = m.Source.select(m.Source.text).where(m.Source.id == record_id).scalar()
-        rows = list(
-            tuples(
-                m.Citation.select(
-                    m.Citation.fact_type,
-                    m.Citation.fact_id,
-                    m.Citation.start,
-                    m.Citation.end,
-                    m.Citation.role,
-                    m.Citation.fields,
-                    m.Citation.wording,
-                )
-                .where(m.Citation.source == record_id)
-                .order_by(
-                    m.Citation.start, m.Citation.end, m.Citation.fact_type, m.Citation.fact_id, m.Citation.position
-                )
-            )
-        )
-    cited = []
-    for fact_type, fact_id, start, end, role, fields, wording in rows:
-        entry = directory.peek(fact_type, fact_id)  # (what the page shows of it is noted once it is listed)
-        assert entry is not None  # every cited fact is in the directory
-        doubt = directory.doubts.get(fact_id) if fact_type == "statement" else None
-        fact = CitedFact(fact_type, entry.label, entry.url, role, tuple(fields or ()), wording, doubt, entry.documents)
-        cited.append((start, end, fact))
-    distinct = {(fact.kind, fact.url): fact for _, _, fact in cited}  # a fact cited by several passages counts once
-    per_kind = Counter(kind for kind, _ in distinct)
+        of_source = m.Citation.source == record_id
+        # What the summary counts, from the index of the source's citations: its citations, its facts per kind.
+        citations = m.Citation.select(fn.COUNT(SQL("*"))).where(of_source).scalar()
+        distinct = m.Citation.select(m.Citation.fact_type, fn.COUNT(m.Citation.fact_id.distinct())).where(of_source)
+        per_kind = dict(tuples(distinct.group_by(m.Citation.fact_type)))
+        if text is None:  # a reference: no text here, only the facts it is cited for
+            facts = _facts_citing(record_id, directory)
+        else:
+            passages = _passages(record_id, text, directory)
     summary = {
         "facts": sum(per_kind.values()),
         "per_kind": sorted(per_kind.items(), key=lambda item: KIND_ORDER[item[0]]),
-        "citations": len(cited),
+        "citations": citations,
     }
     derivations = [(d, directory.get("source", d["source"])) for d in source["derived_from"]]
-    if text is None:  # a reference: no text here, only the facts it is cited for
-        facts = sorted(distinct.values(), key=lambda f: (KIND_ORDER[f.kind], f.label))
+    if text is None:
+        if len(facts) > SHOWN_AT_MOST:  # which come first goes by every citing fact's label
+            depends_on(("kind", kind) for kind in per_kind)
+            del facts[SHOWN_AT_MOST:]
         depends_on(("doc", *key) for fact in facts for key in fact.documents)
         return page(
-            "pages/reference.html", source=source, facts=facts, summary=summary, derivations=derivations, plural=_plural
+            "pages/reference.html",
+            source=source,
+            facts=facts,
+            summary=summary,
+            derivations=derivations,
+            plural=_plural,
+            api_url=_source_filter(record_id),
         )
-    passages = passages_of(text, [c for c in cited if c[0] is not None])
-    for passage in passages:
-        passage.listing_at_most(SHOWN_AT_MOST)
     depends_on(("doc", *key) for passage in passages for fact in passage.facts for key in fact.documents)
     if any(passage.more for passage in passages):  # a fact not listed can still make its passage doubtful
         depends_on([("kind", "statement")])
@@ -288,7 +317,58 @@ def source_page(record_id: str):
         summary=summary,
         derivations=derivations,
         plural=_plural,
+        api_url=_source_filter(record_id),
     )
+
+
+def _source_filter(source_id: str) -> str:
+    """The API's list of the statements citing a source (every list of facts filters by source)."""
+    return f"{request.root_path}/api/v1/statements?source={quote(source_id, safe='')}"
+
+
+def _passages(source_id: str, text: str, directory: Directory) -> list[Passage]:
+    """The article's cited passages, read passage by passage from the index of its citations: each with its
+    first SHOWN_AT_MOST citing facts, how many more there are, and whether one of those is doubtful."""
+    quoting = (m.Citation.source == source_id) & m.Citation.start.is_null(False)
+    spans = (
+        m.Citation.select(m.Citation.start, m.Citation.end, fn.COUNT(SQL("*")))
+        .where(quoting)
+        .group_by(m.Citation.start, m.Citation.end)
+        .order_by(m.Citation.start, m.Citation.end)
+    )
+    counted = list(tuples(spans))
+    # The passages a doubtful statement cites (the directory keeps which statements are: few of them).
+    doubtful_spans: set[tuple[int, int]] = set()
+    doubted = sorted(directory.doubts)
+    for at in range(0, len(doubted), 500):
+        cites = m.Citation.select(m.Citation.start, m.Citation.end).where(
+            quoting & (m.Citation.fact_type == "statement") & m.Citation.fact_id.in_(doubted[at : at + 500])
+        )
+        doubtful_spans.update(tuples(cites))
+    passages = []
+    for start, end, count in counted:
+        listed = (
+            m.Citation.select(*CITATION_COLUMNS)
+            .where(quoting & (m.Citation.start == start) & (m.Citation.end == end))
+            .order_by(*PASSAGE_ORDER)
+            .limit(SHOWN_AT_MOST)
+        )
+        passage = Passage(start, end, text[start:end], [_cited_fact(directory, row) for row in tuples(listed)])
+        passage.more = count - len(passage.facts)
+        passage.more_doubtful = passage.more > 0 and (start, end) in doubtful_spans
+        passages.append(passage)
+    return sorted(passages, key=lambda p: (p.start, -p.end))
+
+
+def _facts_citing(source_id: str, directory: Directory) -> list[CitedFact]:
+    """The facts a reference is cited for (each once), by kind then label."""
+    rows = (
+        m.Citation.select(*CITATION_COLUMNS)
+        .where(m.Citation.source == source_id)
+        .order_by(m.Citation.start, m.Citation.end, *PASSAGE_ORDER)
+    )
+    distinct = {(fact.kind, fact.url): fact for fact in (_cited_fact(directory, row) for row in tuples(rows))}
+    return sorted(distinct.values(), key=lambda f: (KIND_ORDER[f.kind], f.label))
 
 
 def fact_page(record_id: str, kind: str):
@@ -359,11 +439,17 @@ def _statement_lists(kind: str, record_id: str, label: str) -> list[dict]:
             api = (
                 f"{request.root_path}/api/v1/statements?{parameter}={quote(record_id, safe='')}" if parameter else None
             )
+            following = None
+            if api is not None and total > len(statements):  # the API's next page, by the cursor it would give
+                after = m.Statement.select(m.Statement.sort_key).where(m.Statement.id == statements[-1]["id"]).scalar()
+                cursor = make_cursor(2, after)
+                following = f"{api}&{urlencode({'page': 2, 'page_size': SHOWN_AT_MOST, 'cursor': cursor})}"
             lists.append(
                 {
                     "relation": relation,
                     "heading": heading.format(label=label),
                     "api_url": api,
+                    "next_url": following,
                     "statements": statements,
                     "total": total,
                 }

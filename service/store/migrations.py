@@ -418,6 +418,15 @@ def _entity_identifiers() -> None:
             db.execute_sql(f'ALTER TABLE "entity" ADD COLUMN "{column}" TEXT NOT NULL DEFAULT \'{default}\'')
 
 
+def _index_cited_passages() -> None:
+    # An article's page reads its citations passage by passage (the spans, how many cite each, the first so many
+    # of each in the page's order), and / counts an article's quoting citations: ranges of this index, not rows.
+    db.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "citation_source_passage" '
+        'ON "citation" ("source_id", "start", "end", "fact_type", "fact_id", "position")'
+    )
+
+
 # Append only: a released step never changes. Step 1 creates the tables as they were then (schema_v1, frozen);
 # each later step takes them one step closer to models.py. A database made before versions were kept, by a
 # release whose step 1 created the then-current models, may already have what a later step adds, so each step
@@ -438,6 +447,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[], None]], ...] = (
     (13, "the day each source's page was last read", _sources_accessed_on),
     (14, "workbench sessions and failed sign-ins", _workbench_sessions),
     (15, "entities' external identifiers and their lookup key", _entity_identifiers),
+    (16, "index citations by source and passage", _index_cited_passages),
 )
 LATEST = MIGRATIONS[-1][0]
 
