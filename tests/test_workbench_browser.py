@@ -239,6 +239,10 @@ def test_axe_core_finds_no_serious_violation_and_the_pages_fit_a_phone(browser, 
                 "/workbench/changes",
                 "/workbench/changes?status=rejected",
                 "/workbench/articles/new",
+                "/workbench/sources",
+                f"/workbench/history/statement/{STATEMENT}",
+                f"/workbench/edit/statement/{STATEMENT}",
+                "/workbench/new/statement?source=presstv-manila-talks-2017-08-07&start=10&end=40",
             ):
                 open_page(browser, f"{server.url}{path}")
                 _axe(browser, f"{path} ({name})")
