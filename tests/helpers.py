@@ -153,6 +153,15 @@ NON_API_SAMPLES = {
 }
 
 
+def parameter_example(parameter: dict):
+    """A parameter's example: its own, its schema's, or the first of its `examples` that gives a value."""
+    if "example" in parameter:
+        return parameter["example"]
+    if "example" in parameter.get("schema", {}):
+        return parameter["schema"]["example"]
+    return next(e["value"] for e in parameter.get("examples", {}).values() if e.get("value") not in (None, ""))
+
+
 def route_catalogue() -> list[dict]:
     """Every route of the app, from its URL map, with a URL that answers 200 (path and required query
     parameters filled with the spec's examples; with a bearer token where it is `secured`), its methods, whether
@@ -194,7 +203,7 @@ def route_catalogue() -> list[dict]:
                 "secured": bool(operations.get(plain, {}).get("security")),
                 # A page of the workbench: for people with a session, not in the spec (tests/test_workbench.py).
                 "workbench": rule.endpoint.startswith("workbench."),
-                "query": {p["name"]: str(p.get("example", p["schema"].get("example"))) for p in query},
+                "query": {p["name"]: str(parameter_example(p)) for p in query},
             }
         )
     return catalogue

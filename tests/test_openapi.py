@@ -112,7 +112,12 @@ def test_every_parameter_has_a_description_and_an_example(spec):
                 parameter = resolve(spec, parameter)
                 where = f"{method.upper()} {path}: {parameter['in']} parameter {parameter['name']!r}"
                 assert parameter.get("description", "").strip(), f"{where} has no description"
-                assert "example" in parameter or "example" in parameter.get("schema", {}), f"{where} has no example"
+                examples = parameter.get("examples", {}).values()  # (or several, each with its value)
+                assert (
+                    "example" in parameter
+                    or "example" in parameter.get("schema", {})
+                    or (examples and all("value" in e for e in examples))
+                ), f"{where} has no example"
 
 
 def test_every_schema_property_has_a_description_and_an_example(spec):

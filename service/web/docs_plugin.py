@@ -133,6 +133,7 @@ class ApiDocsPlugin(BasePlugin):
         for method, operation in operations.items():
             for parameter in operation.get("parameters", []):
                 _document_text_rules(parameter)
+                _offer_leaving_out(parameter)
             operation.setdefault("operationId", operation_id(method, rule.endpoint, _is_list(operation)))
             _add_links(operation)
             # An Accept header that takes none of what the operation answers (web/negotiation.py).
@@ -167,6 +168,25 @@ def _document_text_rules(parameter) -> None:
     if isinstance(schema, dict) and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
         schema["maxLength"] = min(schema.get("maxLength", MAX_PARAMETER_LENGTH), MAX_PARAMETER_LENGTH)
         schema.setdefault("pattern", TEXT_PATTERN)
+
+
+# Lookups by a unique key among a list's filters: their example names one record, which the other filters' examples
+# (filled in beside it by the docs page's "Try it out") would not select. Their examples offer leaving them out
+# first, so "Try it out" lists records, and the example itself second.
+LOOKUP_PARAMETERS = {"identifier": "no identifier: the entities the other parameters select"}
+
+
+def _offer_leaving_out(parameter) -> None:
+    if not isinstance(parameter, dict) or parameter.get("in") != "query":
+        return
+    left_out = LOOKUP_PARAMETERS.get(parameter.get("name", ""))
+    if left_out is None or "example" not in parameter.get("schema", {}):
+        return
+    example = parameter["schema"].pop("example")  # (the docs page would fill in the schema's example first)
+    parameter["examples"] = {
+        "left-out": {"summary": left_out.capitalize(), "value": ""},
+        "example": {"summary": "One entity, by its identifier", "value": example},
+    }
 
 
 def _is_list(operation: dict) -> bool:
