@@ -10,7 +10,6 @@ import marshmallow as ma
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from schemas.facts import record_schema_of
 from schemas.limits import MAX_SUMMARY_LENGTH
 from schemas.vocabulary import DATE_PRECISIONS, DERIVATIONS
 from schemas.writes import RECORD_SHAPES
@@ -21,6 +20,7 @@ from ..resources.changes import REFUSAL_STATUS
 from ..store import models as m
 from ..store.db import tuples
 from .auth import current_session, signed_in
+from .forms import id_problem, words
 from .views import _page, workbench
 
 # The metadata fields the form asks for, in its order (the create shape has each; `kind` is `article` here).
@@ -125,29 +125,12 @@ def _checked(form: ArticleForm) -> tuple[dict | None, str]:
         shape().load(record)
     except ma.ValidationError as error:
         for name, messages in error.normalized_messages().items():
-            form.errors.setdefault(str(name), _words(messages))
-    id_errors = _id_problems(values["id"].strip())
+            form.errors.setdefault(str(name), words(messages))
+    id_errors = id_problem("source", values["id"].strip())
     if id_errors:
         form.errors["id"] = id_errors
     values["id"] = values["id"].strip()
     return (None if form.errors else record), text
-
-
-def _id_problems(record_id: str) -> str | None:
-    """What the record schema says of the id (a slug), or None."""
-    try:
-        record_schema_of("source")().fields["id"].deserialize(record_id)
-    except ma.ValidationError as error:
-        return _words(error.messages)
-    return None
-
-
-def _words(messages) -> str:
-    if isinstance(messages, dict):
-        return "; ".join(f"{key}: {_words(value)}" for key, value in messages.items())
-    if isinstance(messages, list):
-        return " ".join(_words(message) for message in messages)
-    return str(messages)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from ..resources.changes import REFUSAL_STATUS, last_change
 from ..store import models as m
 from .auth import current_session, refuse, signed_in
 from .cite import CITING_KINDS, accounts, choose_article
-from .forms import Control, Filled, as_typed, controls, problems_by_field, read
+from .forms import Control, Filled, as_typed, controls, id_problem, problems_by_field, read
 from .views import _page, workbench
 
 
@@ -48,7 +48,7 @@ def new_fact(kind_name: str) -> BaseResponse:
     filled = read(kind_name, request.form, fields)
     record_id = request.form.get("id", "").strip()
     summary = request.form.get("change_summary", "").strip()
-    id_error = _id_problem(kind_name, record_id)
+    id_error = id_problem(kind_name, record_id)
     if id_error:
         filled.errors["id"] = id_error
     if not summary or len(summary) > MAX_SUMMARY_LENGTH:
@@ -136,16 +136,6 @@ def _passage(source_id: str, start: str, end: str) -> dict:
         refuse(422, "A new fact cites the passage selected on an article: select it there again.")
     first, last = numbers
     return {"source": source_id, "quote": text[first:last], "start": first, "end": last}
-
-
-def _id_problem(kind_name: str, record_id: str) -> str | None:
-    spec = BY_NAME[kind_name].schema().fields["id"]
-    try:
-        spec.deserialize(record_id)
-    except Exception as error:  # marshmallow's ValidationError, worded for the field
-        messages = getattr(error, "messages", [str(error)])
-        return " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-    return None
 
 
 def _digest(record: dict) -> str:

@@ -107,7 +107,7 @@ def read(kind_name: str, form, fields: list[Control]) -> Filled:
     except ma.ValidationError as error:
         for name, messages in error.normalized_messages().items():
             if name in filled.values:
-                filled.errors.setdefault(str(name), _words(messages))
+                filled.errors.setdefault(str(name), words(messages))
     for control in fields:
         if control.required and control.name not in filled.record and control.name not in filled.errors:
             filled.errors[control.name] = "Required."
@@ -137,12 +137,22 @@ def _value(control: Control, typed: str):
     return typed
 
 
-def _words(messages) -> str:
+def words(messages) -> str:
+    """marshmallow's messages (a list, or a dict by field) as one line of words."""
     if isinstance(messages, dict):
-        return "; ".join(f"{key}: {_words(value)}" for key, value in messages.items())
+        return "; ".join(f"{key}: {words(value)}" for key, value in messages.items())
     if isinstance(messages, list):
-        return " ".join(_words(message) for message in messages)
+        return " ".join(words(message) for message in messages)
     return str(messages)
+
+
+def id_problem(kind_name: str, record_id: str) -> str | None:
+    """What the kind's schema says of a record id (a slug of bounded length), or None when it is one."""
+    try:
+        BY_NAME[kind_name].schema().fields["id"].deserialize(record_id)
+    except ma.ValidationError as error:
+        return words(error.messages)
+    return None
 
 
 def problems_by_field(problems: list[str], names) -> dict[str, str]:
